@@ -1,0 +1,107 @@
+# sealpost — English catalog. Every other catalog has exactly these message ids.
+# Forms: form-<form>-title (.intro), field-<form>-<field> (.help), option-<form>-<field>-<value>.
+
+## Every page
+
+site-title = Secure contact
+language-label = Language
+skip-link = Skip to the form
+privacy-title = What happens to your message
+privacy-body = Your message and documents are locked (encrypted) the moment they arrive. Only our staff can unlock them, on their own computers. This website does not record your internet address, and nothing is saved in your browser.
+
+## Front page
+
+index-title = How can we help you?
+index-intro = Choose what you would like to do. You can write in any language.
+
+## Forms
+
+required = required
+optional = optional
+send = Send securely
+honeypot-label = Leave this field empty
+files-limit = You can attach up to { $count } files, each up to { $size }.
+files-not-kept = For your safety, attached documents are not kept when the form is shown again. Please attach them again.
+error-summary-title = Please check the form
+problem-too-fast = Please check your answers, then press “Send securely” again.
+problem-expired = This page was open for a long time. Please check your answers, then press “Send securely” again.
+problem-invalid = Your message could not be sent. Please check your answers, then press “Send securely” again.
+error-required = Please fill in this field.
+error-checkbox-required = Please tick this box to continue.
+error-too-long = Please shorten this to { $max } characters or fewer.
+error-email = Please enter an email address like name@example.org, or leave this empty.
+error-tel = Please enter a phone number using only digits, spaces and + ( ) - .
+error-select = Please choose one of the options.
+error-file-too-large = “{ $name }” is too large. Each file can be up to { $max }.
+error-too-many-files = You can attach up to { $max } files. Please choose fewer.
+error-file-name = One of the files has an unusable name. Please rename it and attach it again.
+value-yes = Yes
+
+## After sending
+
+sent-title = Your message has been sent
+sent-body = Thank you. Your message is stored safely and locked so that only our staff can read it.
+sent-next = A member of our team will contact you using the details you gave. This can take a few days. You can now close this page.
+sent-again = Send another message
+
+## Error pages
+
+back-home = Go back to the start page
+error-not-found-title = Page not found
+error-not-found-body = There is no page at this address. Please check the address or go back to the start page.
+error-method-title = This action is not possible
+error-method-body = This page cannot be used this way. Please go back to the start page.
+error-too-large-title = Your message is too large
+error-too-large-body = Your message and documents together can be up to { $max }. Please go back, attach fewer or smaller documents, and send again.
+error-rate-title = Please wait before sending again
+error-rate-body = Many messages have been sent from your connection or to this service in a short time. Please wait { $minutes } minutes, then go back and send again. Your message has not been sent yet.
+error-full-title = We cannot accept messages right now
+error-full-body = The service is temporarily unable to store new messages. Your message has not been sent. Please try again later.
+error-timeout-title = Sending took too long
+error-timeout-body = Your message could not be received in time, perhaps because the connection is slow. It has not been sent. Please go back and try again, perhaps with fewer documents.
+error-bad-request-title = The form could not be read
+error-bad-request-body = Something went wrong while sending the form. Your message has not been sent. Please go back to the form and try again.
+error-unsupported-title = The form could not be read
+error-unsupported-body = This kind of request is not supported. Please use the form on this website.
+error-internal-title = Something went wrong on our side
+error-internal-body = Your message has not been sent. Please try again in a few minutes.
+
+## The general contact form
+
+form-contact-title = Contact us
+    .intro = Send a message to our team. Tell us how we can reach you safely if you would like an answer.
+field-contact-name = Your name
+    .help = You can use a nickname.
+field-contact-email = Email address
+    .help = Only if it is safe for us to write to you there.
+field-contact-reply = Other ways to reach you
+    .help = For example a phone number, or the times it is safe to call.
+field-contact-message = Your message
+
+## Help with an asylum or other protection claim
+
+form-asylum-help-title = Ask for free legal help with your asylum claim
+    .intro = If you need help with an asylum claim or another protection claim and cannot pay a lawyer, tell us about your situation. A member of our legal team will read it and contact you.
+field-asylum-help-name = Name or nickname
+    .help = What should we call you?
+field-asylum-help-contact_method = How should we contact you?
+option-asylum-help-contact_method-phone = Phone call
+option-asylum-help-contact_method-sms = Text message (SMS)
+option-asylum-help-contact_method-whatsapp = WhatsApp
+option-asylum-help-contact_method-signal = Signal
+option-asylum-help-contact_method-telegram = Telegram
+option-asylum-help-contact_method-email = Email
+option-asylum-help-contact_method-other = Another way (tell us below)
+field-asylum-help-contact = Your contact details
+    .help = Phone number, email address or username. Tell us if there are times or ways it is not safe to contact you.
+field-asylum-help-language = Your preferred language
+    .help = The language you would like us to use. We will try to find an interpreter.
+field-asylum-help-location = Where are you now?
+    .help = City and country. If you are in detention, a camp or a shelter, please tell us.
+field-asylum-help-deadline = Dates and deadlines
+    .help = For example a court hearing, an interview, an appeal deadline or a date you must leave. Write the date if you know it.
+field-asylum-help-message = What happened, and what help do you need?
+    .help = You can write in any language. Tell us as much as you feel safe to share.
+field-asylum-help-documents = Documents
+    .help = For example a decision letter, a court notice or identity papers. Photos of documents are fine.
+field-asylum-help-consent = I agree that the legal team may contact me using the details above.

@@ -1,0 +1,118 @@
+//! `sealpost`: the service. Parses arguments, loads config, starts logging, calls the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sealpost::Failure;
+use sealpost::config::Config;
+
+/// Public forms in, age-sealed submissions on disk.
+#[derive(Parser)]
+#[command(name = "sealpost", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// The TOML configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Validate everything `serve` would load, print what was found, and exit.
+    CheckConfig {
+        /// The TOML configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// First run: make a demo folder with a staff identity and serve the default forms.
+    Demo {
+        /// The demo folder (created if missing, reused if present).
+        #[arg(long, value_name = "DIR", default_value = "sealpost-demo")]
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { config } => serve(config),
+        Command::CheckConfig { config } => check_config(config),
+        Command::Demo { dir, listen } => demo(dir, listen),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("sealpost: {}", failure.message);
+            for hint in &failure.hints {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(u8::try_from(failure.code).unwrap_or(1))
+        }
+    }
+}
+
+fn start_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEALPOST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the runtime: {e}")))
+}
+
+fn serve(config: PathBuf) -> Result<(), Failure> {
+    let config = Config::load(&config)?;
+    start_logging();
+    runtime()?.block_on(sealpost::run(config, |_| {}))
+}
+
+fn check_config(path: PathBuf) -> Result<(), Failure> {
+    let config = Config::load(&path)?;
+    sealpost::check(&config)?;
+    println!("{}: ok", path.display());
+    println!("  listen: http://{}", config.server.listen);
+    println!("  data_dir: {}", config.server.data_dir.display());
+    let proxies: Vec<String> = config.server.trusted_proxies.iter().map(ToString::to_string).collect();
+    println!("  trusted_proxies: {}", if proxies.is_empty() { "none".into() } else { proxies.join(", ") });
+    let l = &config.limits;
+    println!(
+        "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",
+        l.max_body, l.max_spool, l.per_client.burst, l.per_client.period, l.global.burst, l.global.period
+    );
+    for form in &config.forms {
+        println!(
+            "  form \"{}\": {} fields, {} recipient(s) from {}",
+            form.id,
+            form.fields.len(),
+            form.recipients.len(),
+            form.recipients_file.display()
+        );
+    }
+    Ok(())
+}
+
+fn demo(dir: PathBuf, listen: Option<String>) -> Result<(), Failure> {
+    let demo = sealpost::demo::prepare(&dir, listen.as_deref())?;
+    let config = Config::load(&demo.config)?;
+    let data_dir = config.server.data_dir.clone();
+    start_logging();
+    runtime()?.block_on(sealpost::run(config, |addr| {
+        let url = format!("http://{addr}/");
+        println!("{}", sealpost::demo::instructions(&demo, &url, &data_dir));
+    }))
+}

@@ -1,0 +1,789 @@
+//! The configuration file and the recipients files it names, parsed once into typed values.
+//!
+//! Job: turn `sealpost.toml` into a [`Config`] that the other modules can trust without
+//! re-checking: sizes are bytes, durations are [`Duration`]s, recipients are parsed public keys.
+//! Invariant: a config that mentions a secret key anywhere is refused (DESIGN invariant 1), and
+//! plain HTTP is refused on a non-loopback address unless a trusted proxy is declared.
+//! Never: reads the environment, or guesses a security-relevant value.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+
+use crate::seal::{Recipients, RecipientsError};
+
+/// Form ids and field names that would collide with built-in routes or hidden fields.
+const RESERVED_NAMES: &[&str] = &["static", "healthz", "staff", "sent", "favicon.ico", "robots.txt"];
+
+/// Default bound on the number of parts or pairs in one submission body.
+const DEFAULT_MAX_FIELDS: usize = 100;
+/// Default time a client has to send its request headers.
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a whole request may take, upload included (a 25 MiB upload on a slow phone).
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
+/// Default number of connections served at once; further clients wait in the kernel backlog.
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default number of slots in the per-client rate-limit table (≈ 70 bytes each).
+const DEFAULT_RATE_LIMIT_TABLE: usize = 100_000;
+
+/// Everything `sealpost serve` needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    /// The file this came from, for messages.
+    pub path: PathBuf,
+    /// Where to listen and store.
+    pub server: Server,
+    /// Every bound an attacker could push against (DESIGN invariant 7).
+    pub limits: Limits,
+    /// Settings that concern the staff who read submissions.
+    pub staff: Staff,
+    /// The public forms, in the order they are listed on the front page.
+    pub forms: Vec<FormSpec>,
+}
+
+/// `[server]`
+#[derive(Debug)]
+pub struct Server {
+    /// The address of the plain-HTTP listener.
+    pub listen: SocketAddr,
+    /// Root of everything sealpost writes (the spool and the timing-token key).
+    pub data_dir: PathBuf,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (invariant 6).
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// `[limits]`: every growable resource's bound.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body in bytes, attachments included; over it the client gets a 413 page.
+    pub max_body: u64,
+    /// Rate limit per client address (IPv6 by /64).
+    pub per_client: Rate,
+    /// Rate limit over all clients together.
+    pub global: Rate,
+    /// Bytes of sealed submissions the spool may hold before new ones get a 503 page.
+    pub max_spool: u64,
+    /// A form sent sooner than this after it was served is treated as a bot.
+    pub min_fill_time: Duration,
+    /// A form older than this asks the person to check and send again.
+    pub max_fill_time: Duration,
+    /// Most parts (multipart) or pairs (urlencoded) one submission may carry.
+    pub max_fields: usize,
+    /// Time allowed for a client to send its request headers.
+    pub header_read_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub request_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Slots in the per-client rate-limit table; clients beyond it share slots.
+    pub rate_limit_table: usize,
+}
+
+/// A token-bucket rate: `burst` requests at once, refilled at one per `period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests allowed back to back.
+    pub burst: NonZeroU32,
+    /// Time for one request's worth of budget to come back.
+    pub period: Duration,
+}
+
+/// `[staff]`
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The language field labels are written in inside sealed envelopes.
+    pub locale: String,
+}
+
+/// One `[[form]]`.
+#[derive(Debug)]
+pub struct FormSpec {
+    /// URL segment and catalog prefix, e.g. `asylum-help`.
+    pub id: String,
+    /// Where the recipients came from, for messages and reloads.
+    pub recipients_file: PathBuf,
+    /// The staff keys every submission to this form is sealed to.
+    pub recipients: std::sync::Arc<Recipients>,
+    /// The fields, in page order.
+    pub fields: Vec<FieldSpec>,
+}
+
+impl FormSpec {
+    /// True if the form has a file field, so it must be sent as multipart.
+    pub fn has_files(&self) -> bool {
+        self.fields.iter().any(|f| f.kind == FieldKind::File)
+    }
+}
+
+/// One field of a form.
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    /// The HTML name and catalog key.
+    pub name: String,
+    /// What input it is.
+    pub kind: FieldKind,
+    /// Whether the form is refused without it.
+    pub required: bool,
+    /// Longest accepted value, in characters (text-like kinds).
+    pub max_chars: usize,
+    /// Allowed values (select only), each with a catalog label.
+    pub options: Vec<String>,
+    /// Most files this field takes (file only).
+    pub max_files: usize,
+    /// Largest single file in bytes (file only).
+    pub max_size: u64,
+    /// Whether browsers may offer autofill; off for anything sensitive.
+    pub autocomplete: bool,
+}
+
+/// The input kinds a form can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Textarea,
+    /// An email address.
+    Email,
+    /// A telephone number.
+    Tel,
+    /// One value from a fixed list.
+    Select,
+    /// A yes/no tick box.
+    Checkbox,
+    /// Documents.
+    File,
+}
+
+/// Why a configuration could not be used. Every variant renders as one line naming the file (and
+/// line, where known); [`ConfigError::hint`] gives the fix where one is known.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// A file could not be read.
+    Read { path: PathBuf, source: std::io::Error },
+    /// The TOML is malformed or a value has the wrong type or shape.
+    Syntax { path: PathBuf, line: Option<usize>, message: String },
+    /// The TOML parsed, but a value is unusable.
+    Invalid { path: PathBuf, line: Option<usize>, message: String, hint: Option<String> },
+    /// The config file itself contains a secret key (invariant 1).
+    SecretInConfig { path: PathBuf, line: usize },
+    /// A recipients file is unusable.
+    Recipients { form: String, path: PathBuf, source: RecipientsError },
+}
+
+impl ConfigError {
+    /// The fix, where one is known.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Read { .. } => {
+                Some("check the path; relative paths are read from the config file's folder".into())
+            }
+            ConfigError::Syntax { .. } => {
+                Some("compare with config/sealpost.example.toml, where every key is documented".into())
+            }
+            ConfigError::Invalid { hint, .. } => hint.clone(),
+            ConfigError::SecretInConfig { .. } => Some(
+                "the server must never hold a secret key; keep identities on staff machines and put only public keys (age1…) in recipients files".into(),
+            ),
+            ConfigError::Recipients { source, .. } => source.hint(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn at(path: &Path, line: &Option<usize>) -> String {
+            match line {
+                Some(line) => format!("{}:{line}", path.display()),
+                None => path.display().to_string(),
+            }
+        }
+        match self {
+            ConfigError::Read { path, source } => {
+                write!(f, "{}: cannot read: {}", path.display(), io_reason(source))
+            }
+            ConfigError::Syntax { path, line, message } => write!(f, "{}: {message}", at(path, line)),
+            ConfigError::Invalid { path, line, message, .. } => {
+                write!(f, "{}: {message}", at(path, line))
+            }
+            ConfigError::SecretInConfig { path, line } => {
+                write!(f, "{}:{line}: holds a secret key (AGE-SECRET-KEY-…)", path.display())
+            }
+            ConfigError::Recipients { form, path, source } => {
+                write!(f, "form \"{form}\": recipients file \"{}\" {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An I/O error's reason in lower case, without the OS error number.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    let text = text.split(" (os error").next().unwrap_or_default().to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+impl Config {
+    /// Reads and validates `path` and every recipients file it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&text, path, &base, &mut |p| std::fs::read_to_string(p))
+    }
+
+    /// Parses config `text`; `read` loads the recipients files (relative to `base`).
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<Config, ConfigError> {
+        if let Some(offset) = text.find("AGE-SECRET-KEY-") {
+            return Err(ConfigError::SecretInConfig {
+                path: path.to_owned(),
+                line: line_of(text, offset),
+            });
+        }
+        let raw: raw::Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let invalid = |span: std::ops::Range<usize>, message: String, hint: Option<&str>| {
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line: Some(line_of(text, span.start)),
+                message,
+                hint: hint.map(str::to_string),
+            }
+        };
+
+        let listen_span = raw.server.listen.span();
+        let listen = parse_listen(raw.server.listen.get_ref()).map_err(|(message, hint)| {
+            invalid(listen_span.clone(), message, Some(hint))
+        })?;
+        let mut trusted_proxies = Vec::new();
+        for entry in &raw.server.trusted_proxies {
+            let net = parse_net(entry.get_ref()).ok_or_else(|| {
+                invalid(
+                    entry.span(),
+                    format!("server.trusted_proxies: \"{}\" is not an address or CIDR range", entry.get_ref()),
+                    Some("write addresses like \"127.0.0.1/32\" or \"::1/128\""),
+                )
+            })?;
+            trusted_proxies.push(net);
+        }
+        if !listen.ip().is_loopback() && trusted_proxies.is_empty() {
+            return Err(invalid(
+                listen_span,
+                format!("server.listen: refusing plain HTTP on non-loopback address {listen}"),
+                Some("listen on 127.0.0.1 behind a reverse proxy that terminates TLS, and list the proxy in server.trusted_proxies"),
+            ));
+        }
+        let server = Server { listen, data_dir: base.join(&raw.server.data_dir), trusted_proxies };
+
+        let l = raw.limits;
+        let per_client = l.per_client.rate().map_err(|m| {
+            invalid(l.per_client_span.clone(), format!("limits.per_client: {m}"), None)
+        })?;
+        let global = l.global.rate().map_err(|m| {
+            invalid(l.global_span.clone(), format!("limits.global: {m}"), None)
+        })?;
+        let limits = Limits {
+            max_body: l.max_body.0,
+            per_client,
+            global,
+            max_spool: l.max_spool.0,
+            min_fill_time: l.min_fill_time.0,
+            max_fill_time: l.max_fill_time.0,
+            max_fields: l.max_fields.unwrap_or(DEFAULT_MAX_FIELDS),
+            header_read_timeout: l.header_read_timeout.map_or(DEFAULT_HEADER_READ_TIMEOUT, |d| d.0),
+            request_timeout: l.request_timeout.map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0),
+            max_connections: l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            rate_limit_table: l.rate_limit_table.unwrap_or(DEFAULT_RATE_LIMIT_TABLE),
+        };
+        if limits.min_fill_time >= limits.max_fill_time {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                message: "limits.min_fill_time must be shorter than limits.max_fill_time".into(),
+                hint: Some("typical values are \"3s\" and \"24h\"".into()),
+            });
+        }
+        for (name, value) in [
+            ("max_fields", limits.max_fields),
+            ("max_connections", limits.max_connections),
+            ("rate_limit_table", limits.rate_limit_table),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: None,
+                    message: format!("limits.{name} must be at least 1"),
+                    hint: None,
+                });
+            }
+        }
+
+        let staff = Staff { locale: raw.staff.map_or_else(|| "en".to_string(), |s| s.locale) };
+
+        if raw.form.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                message: "no [[form]] is defined".into(),
+                hint: Some("copy the forms from config/sealpost.example.toml".into()),
+            });
+        }
+        let mut forms = Vec::new();
+        let mut ids = HashSet::new();
+        for form in raw.form {
+            let id_span = form.id.span();
+            let id = form.id.into_inner();
+            check_name(&id).map_err(|m| invalid(id_span.clone(), format!("form id \"{id}\": {m}"), Some(NAME_HINT)))?;
+            if !ids.insert(id.clone()) {
+                return Err(invalid(id_span, format!("form id \"{id}\" is defined twice"), None));
+            }
+            let recipients_file = base.join(form.recipients.get_ref());
+            let recipients_text = read(&recipients_file).map_err(|source| ConfigError::Invalid {
+                path: path.to_owned(),
+                line: Some(line_of(text, form.recipients.span().start)),
+                message: format!(
+                    "form \"{id}\": cannot read recipients file \"{}\": {}",
+                    recipients_file.display(),
+                    io_reason(&source)
+                ),
+                hint: Some("relative paths are read from the config file's folder".into()),
+            })?;
+            let recipients = Recipients::parse(&recipients_text).map_err(|source| {
+                ConfigError::Recipients { form: id.clone(), path: recipients_file.clone(), source }
+            })?;
+            let mut fields = Vec::new();
+            let mut names = HashSet::new();
+            for field in form.fields {
+                let span = field.name.span();
+                let name = field.name.get_ref().clone();
+                let at = |m: String| invalid(span.clone(), format!("form \"{id}\": field \"{name}\": {m}"), Some(NAME_HINT));
+                check_name(&name).map_err(|m| at(m.to_string()))?;
+                if !names.insert(name.clone()) {
+                    return Err(at("is defined twice".into()));
+                }
+                fields.push(field.build(&name).map_err(|m| ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: Some(line_of(text, span.start)),
+                    message: format!("form \"{id}\": field \"{name}\": {m}"),
+                    hint: None,
+                })?);
+            }
+            if fields.is_empty() {
+                return Err(invalid(id_span, format!("form \"{id}\" has no fields"), None));
+            }
+            forms.push(FormSpec { id, recipients_file, recipients: std::sync::Arc::new(recipients), fields });
+        }
+
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms })
+    }
+
+    /// The form with this id.
+    pub fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+}
+
+const NAME_HINT: &str =
+    "use lower-case letters, digits, '-' and '_', starting with a letter, at most 40 characters";
+
+/// Form ids and field names become URL segments, HTML names and catalog keys.
+fn check_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !first_ok || !rest_ok || name.len() > 40 {
+        return Err("is not a valid name");
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err("is reserved by sealpost");
+    }
+    Ok(())
+}
+
+fn parse_listen(s: &str) -> Result<SocketAddr, (String, &'static str)> {
+    if s.starts_with("unix:") {
+        return Err((
+            format!("server.listen: \"{s}\": unix sockets are not supported by this version"),
+            "listen on 127.0.0.1:PORT and point the proxy there",
+        ));
+    }
+    s.parse().map_err(|_| {
+        (
+            format!("server.listen: \"{s}\" is not an address with a port"),
+            "write it like \"127.0.0.1:8080\" or \"[::1]:8080\"",
+        )
+    })
+}
+
+fn parse_net(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+/// 1-based line number of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// A size as humans write it: `"25 MiB"`.
+#[derive(Debug, Clone, Copy)]
+struct Size(u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<bytesize::ByteSize>().map(|b| Size(b.as_u64())).map_err(|_| {
+            serde::de::Error::custom(format!("\"{s}\" is not a size; write it like \"25 MiB\""))
+        })
+    }
+}
+
+/// A duration as humans write it: `"3s"`, `"24h"`.
+#[derive(Debug, Clone, Copy)]
+struct Human(Duration);
+
+impl<'de> Deserialize<'de> for Human {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s).map(Human).map_err(|_| {
+            serde::de::Error::custom(format!("\"{s}\" is not a duration; write it like \"30s\" or \"24h\""))
+        })
+    }
+}
+
+/// The file's shape, before validation.
+mod raw {
+    use super::*;
+    use toml::Spanned;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Config {
+        pub server: Server,
+        pub limits: LimitsWithSpans,
+        pub staff: Option<Staff>,
+        #[serde(default)]
+        pub form: Vec<Form>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Server {
+        pub listen: Spanned<String>,
+        pub data_dir: PathBuf,
+        pub trusted_proxies: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Limits {
+        pub max_body: Size,
+        pub per_client: Spanned<RawRate>,
+        pub global: Spanned<RawRate>,
+        pub max_spool: Size,
+        pub min_fill_time: Human,
+        pub max_fill_time: Human,
+        pub max_fields: Option<usize>,
+        pub header_read_timeout: Option<Human>,
+        pub request_timeout: Option<Human>,
+        pub max_connections: Option<usize>,
+        pub rate_limit_table: Option<usize>,
+    }
+
+    /// [`Limits`] with the rate tables unwrapped and their spans kept for messages.
+    pub struct LimitsWithSpans {
+        pub max_body: Size,
+        pub per_client: RawRate,
+        pub per_client_span: std::ops::Range<usize>,
+        pub global: RawRate,
+        pub global_span: std::ops::Range<usize>,
+        pub max_spool: Size,
+        pub min_fill_time: Human,
+        pub max_fill_time: Human,
+        pub max_fields: Option<usize>,
+        pub header_read_timeout: Option<Human>,
+        pub request_timeout: Option<Human>,
+        pub max_connections: Option<usize>,
+        pub rate_limit_table: Option<usize>,
+    }
+
+    impl<'de> Deserialize<'de> for LimitsWithSpans {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let l = Limits::deserialize(d)?;
+            Ok(LimitsWithSpans {
+                max_body: l.max_body,
+                per_client_span: l.per_client.span(),
+                per_client: l.per_client.into_inner(),
+                global_span: l.global.span(),
+                global: l.global.into_inner(),
+                max_spool: l.max_spool,
+                min_fill_time: l.min_fill_time,
+                max_fill_time: l.max_fill_time,
+                max_fields: l.max_fields,
+                header_read_timeout: l.header_read_timeout,
+                request_timeout: l.request_timeout,
+                max_connections: l.max_connections,
+                rate_limit_table: l.rate_limit_table,
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawRate {
+        pub burst: u32,
+        pub per_second: Option<u32>,
+        pub per_minute: Option<u32>,
+        pub per_hour: Option<u32>,
+    }
+
+    impl RawRate {
+        pub fn rate(&self) -> Result<Rate, String> {
+            let burst = NonZeroU32::new(self.burst).ok_or("burst must be at least 1")?;
+            let (count, window) = match (self.per_second, self.per_minute, self.per_hour) {
+                (Some(n), None, None) => (n, 1),
+                (None, Some(n), None) => (n, 60),
+                (None, None, Some(n)) => (n, 3600),
+                _ => return Err("give exactly one of per_second, per_minute, per_hour".into()),
+            };
+            if count == 0 {
+                return Err("the rate must be at least 1".into());
+            }
+            let period = Duration::from_secs(window) / count;
+            if period.is_zero() {
+                return Err("the rate is too high".into());
+            }
+            Ok(Rate { burst, period })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Staff {
+        pub locale: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Form {
+        pub id: Spanned<String>,
+        pub recipients: Spanned<PathBuf>,
+        pub fields: Vec<Field>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Field {
+        pub name: Spanned<String>,
+        pub kind: FieldKind,
+        #[serde(default)]
+        pub required: bool,
+        pub max: Option<usize>,
+        #[serde(default)]
+        pub options: Vec<String>,
+        pub max_files: Option<usize>,
+        pub max_size: Option<Size>,
+        #[serde(default)]
+        pub autocomplete: bool,
+    }
+
+    impl Field {
+        pub fn build(self, name: &str) -> Result<FieldSpec, String> {
+            let default_max = match self.kind {
+                FieldKind::Text => 1_000,
+                FieldKind::Textarea => 20_000,
+                FieldKind::Email => 320,
+                FieldKind::Tel => 64,
+                FieldKind::Select | FieldKind::Checkbox | FieldKind::File => 0,
+            };
+            let text_like = default_max > 0;
+            if self.max.is_some() && !text_like {
+                return Err("`max` applies only to text, textarea, email and tel".into());
+            }
+            let max_chars = self.max.unwrap_or(default_max);
+            if text_like && max_chars == 0 {
+                return Err("`max` must be at least 1".into());
+            }
+            if self.kind == FieldKind::Select {
+                if self.options.is_empty() {
+                    return Err("a select needs `options`".into());
+                }
+                for option in &self.options {
+                    check_name(option).map_err(|m| format!("option \"{option}\" {m}"))?;
+                }
+            } else if !self.options.is_empty() {
+                return Err("`options` applies only to select".into());
+            }
+            let (max_files, max_size) = if self.kind == FieldKind::File {
+                let size = self.max_size.ok_or("a file field needs `max_size`, like \"20 MiB\"")?;
+                let files = self.max_files.unwrap_or(1);
+                if files == 0 || size.0 == 0 {
+                    return Err("`max_files` and `max_size` must be at least 1".into());
+                }
+                (files, size.0)
+            } else {
+                if self.max_files.is_some() || self.max_size.is_some() {
+                    return Err("`max_files` and `max_size` apply only to file fields".into());
+                }
+                (0, 0)
+            };
+            let _ = name;
+            Ok(FieldSpec {
+                name: self.name.into_inner(),
+                kind: self.kind,
+                required: self.required,
+                max_chars,
+                options: self.options,
+                max_files,
+                max_size,
+                autocomplete: self.autocomplete,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("sealpost.toml"), Path::new("/etc/sealpost"), &mut |p| {
+            if p.ends_with("secret.txt") {
+                Ok("# staff\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n".into())
+            } else if p.ends_with("missing.txt") {
+                Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+            } else {
+                Ok(format!("# legal team\n{KEY}\n"))
+            }
+        })
+    }
+
+    fn config(server: &str, form: &str) -> String {
+        format!(
+            "[server]\n{server}\n[limits]\nmax_body = \"25 MiB\"\nper_client = {{ burst = 5, per_hour = 20 }}\n\
+             global = {{ burst = 100, per_minute = 600 }}\nmax_spool = \"10 GiB\"\nmin_fill_time = \"3s\"\n\
+             max_fill_time = \"24h\"\n{form}"
+        )
+    }
+
+    const SERVER: &str = "listen = \"127.0.0.1:8080\"\ndata_dir = \"data\"\ntrusted_proxies = []";
+    const FORM: &str = "[[form]]\nid = \"contact\"\nrecipients = \"legal.txt\"\nfields = [\n  { name = \"message\", kind = \"textarea\", required = true },\n]\n";
+
+    #[test]
+    fn accepts_a_minimal_config_and_resolves_paths_from_its_folder() {
+        let c = parse(&config(SERVER, FORM)).unwrap();
+        assert_eq!(c.server.data_dir, Path::new("/etc/sealpost/data"));
+        assert_eq!(c.forms[0].recipients_file, Path::new("/etc/sealpost/legal.txt"));
+        assert_eq!(c.forms[0].fields[0].max_chars, 20_000);
+        assert_eq!(c.limits.max_body, 25 * 1024 * 1024);
+        assert_eq!(c.limits.per_client.period, Duration::from_secs(180));
+    }
+
+    #[test]
+    fn rejects_secret_key_in_recipients_file_naming_the_line() {
+        let err = parse(&config(SERVER, &FORM.replace("legal.txt", "secret.txt"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "form \"contact\": recipients file \"/etc/sealpost/secret.txt\" line 2 holds a secret key"
+        );
+        assert!(err.hint().unwrap().contains("public keys"));
+    }
+
+    #[test]
+    fn rejects_secret_key_in_the_config_itself() {
+        let text = config(SERVER, FORM) + "# AGE-SECRET-KEY-1XYZ\n";
+        let err = parse(&text).unwrap_err();
+        assert!(matches!(err, ConfigError::SecretInConfig { line: 18, .. }), "{err}");
+    }
+
+    #[test]
+    fn rejects_plain_http_on_a_public_address_without_a_proxy() {
+        let server = SERVER.replace("127.0.0.1", "0.0.0.0");
+        let err = parse(&config(&server, FORM)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sealpost.toml:2: server.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8080"
+        );
+        let behind_proxy = server.replace("[]", "[\"10.0.0.2/32\"]");
+        assert!(parse(&config(&behind_proxy, FORM)).is_ok());
+    }
+
+    #[test]
+    fn reports_unknown_keys_with_their_line() {
+        let err = parse(&config(SERVER, &FORM.replace("required", "requierd"))).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("sealpost.toml:14: unknown field `requierd`"), "{text}");
+    }
+
+    #[test]
+    fn rejects_unreadable_recipients_file_naming_the_form() {
+        let err = parse(&config(SERVER, &FORM.replace("legal.txt", "missing.txt"))).unwrap_err();
+        assert!(err.to_string().contains("form \"contact\": cannot read recipients file"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_sizes_durations_and_rates() {
+        let bad_size = config(SERVER, FORM).replace("\"25 MiB\"", "\"lots\"");
+        assert!(parse(&bad_size).unwrap_err().to_string().contains("\"lots\" is not a size"));
+        let bad_time = config(SERVER, FORM).replace("\"3s\"", "\"soon\"");
+        assert!(parse(&bad_time).unwrap_err().to_string().contains("\"soon\" is not a duration"));
+        let two_rates = config(SERVER, FORM).replace("per_hour = 20", "per_hour = 20, per_minute = 1");
+        assert!(parse(&two_rates).unwrap_err().to_string().contains("exactly one of"));
+        let zero = config(SERVER, FORM).replace("burst = 5", "burst = 0");
+        assert!(parse(&zero).unwrap_err().to_string().contains("burst must be at least 1"));
+    }
+
+    #[test]
+    fn rejects_reserved_duplicate_and_malformed_names() {
+        for (from, to) in [
+            ("\"contact\"", "\"static\""),
+            ("\"contact\"", "\"Contact\""),
+            ("\"message\"", "\"../x\""),
+        ] {
+            let err = parse(&config(SERVER, &FORM.replace(from, to))).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { .. }), "{from} → {to}: {err}");
+        }
+        let twice = config(SERVER, &format!("{FORM}{FORM}"));
+        assert!(parse(&twice).unwrap_err().to_string().contains("defined twice"));
+    }
+
+    #[test]
+    fn rejects_inconsistent_field_settings() {
+        for field in [
+            "{ name = \"a\", kind = \"select\" }",
+            "{ name = \"a\", kind = \"file\" }",
+            "{ name = \"a\", kind = \"text\", max_size = \"1 MiB\" }",
+            "{ name = \"a\", kind = \"checkbox\", max = 3 }",
+            "{ name = \"a\", kind = \"text\", max = 0 }",
+        ] {
+            let form = FORM.replace("{ name = \"message\", kind = \"textarea\", required = true }", field);
+            assert!(parse(&config(SERVER, &form)).is_err(), "{field}");
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! Form schemas and the parsing of untrusted request bodies.
+//!
+//! Job: read a urlencoded or multipart body against a form's schema. Text stays in memory
+//! (zeroized on drop); attachments stream straight from the socket into an age sealer on a
+//! blocking thread, so a large upload never sits in memory and never touches disk unencrypted.
+//! Invariant: every growable thing is bounded — body bytes, parts, bytes per text field, files per
+//! field, bytes per file — and crossing a bound ends in an error, never in unbounded buffering.
+//! Never: uses a client-supplied name as a path, or logs a value.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use zeroize::Zeroizing;
+
+use crate::config::{FieldKind, FieldSpec, FormSpec, Limits};
+use crate::limit::{TimingTokens, TokenProblem};
+use crate::seal::{AttachmentDigest, AttachmentMeta, Recipients, SealError};
+use crate::spool::{Draft, SpoolError};
+
+/// Hidden field carrying the signed time the form was served.
+pub const TOKEN_FIELD: &str = "_token";
+/// Hidden honeypot field: people never see it, naive bots fill it in.
+pub const HONEYPOT_FIELD: &str = "_homepage";
+/// Longest honeypot or token value read; anything longer is a bot.
+const MAX_HIDDEN_BYTES: usize = 256;
+/// A urlencoded body carries no files, so it is bounded far below `max_body`.
+pub const MAX_URLENCODED_BODY: u64 = 1024 * 1024;
+/// Attachment names are cut to this many characters (the envelope keeps them for staff only).
+const MAX_FILE_NAME_CHARS: usize = 255;
+/// Longest media type kept for an attachment.
+const MAX_MEDIA_TYPE_BYTES: usize = 127;
+/// Chunks queued between the socket and an attachment's sealing thread (≈ 64 KiB each at most).
+const SEAL_QUEUE: usize = 8;
+
+/// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// Over `max_body` (or [`MAX_URLENCODED_BODY`]).
+    #[error("body too large")]
+    TooLarge,
+    /// More parts or pairs than `max_fields`.
+    #[error("too many fields")]
+    TooManyFields,
+    /// Neither urlencoded nor multipart with a boundary.
+    #[error("unsupported content type")]
+    Unsupported,
+    /// Malformed encoding, invalid UTF-8, duplicate single-value fields, truncated multipart.
+    #[error("malformed body")]
+    Malformed,
+    /// The spool could not store the attachments.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+}
+
+/// What is wrong with one field; rendered beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// Required and empty.
+    Required,
+    /// A required checkbox was not ticked.
+    CheckboxRequired,
+    /// Longer than `max` characters.
+    TooLong { max: usize },
+    /// Not an email address.
+    Email,
+    /// Not a phone number.
+    Tel,
+    /// Not one of the select's options.
+    Select,
+    /// One file is over `max_size`.
+    FileTooLarge { name: String, max: u64 },
+    /// More files than `max_files`.
+    TooManyFiles { max: usize },
+}
+
+/// A whole-form problem that asks the person to check and send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The timing token said too fast, too old or not ours.
+    Token(TokenProblem),
+    /// The honeypot was filled in.
+    Honeypot,
+}
+
+/// The values of one form submission, index-aligned with the schema's fields. Zeroized on drop.
+pub struct Values {
+    values: Vec<Zeroizing<String>>,
+}
+
+impl Values {
+    fn new(form: &FormSpec) -> Self {
+        Values { values: form.fields.iter().map(|_| Zeroizing::new(String::new())).collect() }
+    }
+
+    /// The value of field number `index` (empty if absent).
+    pub fn get(&self, index: usize) -> &str {
+        self.values.get(index).map_or("", |v| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sizes: Vec<usize> = self.values.iter().map(|v| v.len()).collect();
+        f.debug_struct("Values").field("byte_sizes", &sizes).finish()
+    }
+}
+
+/// A body read against a schema: values, sealed attachments and anything the person must fix.
+#[derive(Debug)]
+pub struct Received {
+    /// Text values (files aside).
+    pub values: Values,
+    /// Sealed attachments, in upload order, with the field they belong to.
+    pub attachments: Vec<(usize, AttachmentMeta)>,
+    /// Per-field problems, in form order.
+    pub errors: Vec<(usize, FieldError)>,
+    /// A whole-form problem.
+    pub problem: Option<Problem>,
+}
+
+impl std::fmt::Debug for AttachmentMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentMeta").field("file", &self.file).field("size", &self.size).finish()
+    }
+}
+
+impl Received {
+    /// True if the submission may be sealed and stored.
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty() && self.problem.is_none()
+    }
+}
+
+/// Everything [`read`] needs besides the body.
+pub struct Context<'a> {
+    /// The form's schema.
+    pub form: &'a FormSpec,
+    /// The form's recipients, for attachments.
+    pub recipients: std::sync::Arc<Recipients>,
+    /// Bounds.
+    pub limits: &'a Limits,
+    /// Timing-token verifier.
+    pub tokens: &'a TimingTokens,
+    /// The current time (an input so tests need not sleep).
+    pub now: SystemTime,
+}
+
+/// Which body parser a `Content-Type` asks for.
+pub enum Encoding {
+    /// `application/x-www-form-urlencoded`
+    UrlEncoded,
+    /// `multipart/form-data` with this boundary.
+    Multipart(String),
+}
+
+impl Encoding {
+    /// Reads the `Content-Type` header.
+    pub fn from_content_type(value: Option<&str>) -> Result<Encoding, BodyError> {
+        let value = value.ok_or(BodyError::Unsupported)?;
+        let essence = value.split(';').next().unwrap_or_default().trim();
+        if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            Ok(Encoding::UrlEncoded)
+        } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+            multer::parse_boundary(value).map(Encoding::Multipart).map_err(|_| BodyError::Unsupported)
+        } else {
+            Err(BodyError::Unsupported)
+        }
+    }
+}
+
+/// Reads a whole body. Attachments are sealed into `draft` as they arrive.
+pub async fn read<S, E>(
+    ctx: &Context<'_>,
+    encoding: Encoding,
+    body: S,
+    draft: &mut Draft,
+) -> Result<Received, BodyError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let mut state = State::new(ctx);
+    match encoding {
+        Encoding::UrlEncoded => {
+            let limit = MAX_URLENCODED_BODY.min(ctx.limits.max_body);
+            let bytes = collect(body, limit).await?;
+            read_urlencoded(&mut state, &bytes)?;
+        }
+        Encoding::Multipart(boundary) => read_multipart(&mut state, body, boundary, draft).await?,
+    }
+    Ok(state.finish())
+}
+
+/// Parse state shared by both encodings.
+struct State<'a> {
+    ctx: &'a Context<'a>,
+    values: Values,
+    /// Which single-value fields have been seen (duplicates are malformed).
+    seen: Vec<bool>,
+    /// Per-field errors found while reading (sizes, counts).
+    errors: Vec<(usize, FieldError)>,
+    attachments: Vec<(usize, AttachmentMeta)>,
+    /// Files received per field.
+    files: Vec<usize>,
+    parts: usize,
+    token_checked: bool,
+    problem: Option<Problem>,
+}
+
+impl<'a> State<'a> {
+    fn new(ctx: &'a Context<'a>) -> Self {
+        let n = ctx.form.fields.len();
+        State {
+            ctx,
+            values: Values::new(ctx.form),
+            seen: vec![false; n],
+            errors: Vec::new(),
+            attachments: Vec::new(),
+            files: vec![0; n],
+            parts: 0,
+            token_checked: false,
+            problem: None,
+        }
+    }
+
+    fn count_part(&mut self) -> Result<(), BodyError> {
+        self.parts += 1;
+        if self.parts > self.ctx.limits.max_fields { Err(BodyError::TooManyFields) } else { Ok(()) }
+    }
+
+    fn field(&self, name: &str) -> Option<(usize, &'a FieldSpec)> {
+        self.ctx.form.fields.iter().enumerate().find(|(_, f)| f.name == name)
+    }
+
+    /// Handles a complete non-file value.
+    fn text(&mut self, name: &str, value: Zeroizing<String>, truncated: bool) -> Result<(), BodyError> {
+        match name {
+            TOKEN_FIELD => {
+                if self.token_checked {
+                    return Err(BodyError::Malformed);
+                }
+                self.token_checked = true;
+                let l = self.ctx.limits;
+                if let Err(p) = self.ctx.tokens.check(&self.ctx.form.id, &value, self.ctx.now, l.min_fill_time, l.max_fill_time) {
+                    self.problem.get_or_insert(Problem::Token(p));
+                }
+            }
+            HONEYPOT_FIELD => {
+                if !value.trim().is_empty() {
+                    self.problem = Some(Problem::Honeypot);
+                }
+            }
+            _ => {
+                let Some((index, spec)) = self.field(name) else { return Ok(()) };
+                if spec.kind == FieldKind::File {
+                    // A browser sends a file field as a file part; a text part here is a lie.
+                    return Err(BodyError::Malformed);
+                }
+                let seen = self.seen.get_mut(index).ok_or(BodyError::Malformed)?;
+                if std::mem::replace(seen, true) {
+                    return Err(BodyError::Malformed);
+                }
+                if truncated {
+                    self.errors.push((index, FieldError::TooLong { max: spec.max_chars }));
+                }
+                if let Some(slot) = self.values.values.get_mut(index) {
+                    *slot = normalise_newlines(value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes kept for a text part: enough for `max` characters of 4-byte UTF-8 (plus CRLFs).
+    fn text_budget(&self, name: &str) -> usize {
+        match name {
+            TOKEN_FIELD | HONEYPOT_FIELD => MAX_HIDDEN_BYTES,
+            _ => self.field(name).map_or(0, |(_, f)| f.max_chars.max(3) * 4 + 2),
+        }
+    }
+
+    /// Validates values and returns the outcome.
+    fn finish(mut self) -> Received {
+        if !self.token_checked && self.problem.is_none() {
+            self.problem = Some(Problem::Token(TokenProblem::Invalid));
+        }
+        let mut errors = Vec::new();
+        for (index, spec) in self.ctx.form.fields.iter().enumerate() {
+            if let Some((_, e)) = self.errors.iter().find(|(i, _)| *i == index) {
+                errors.push((index, e.clone()));
+                continue;
+            }
+            let files = self.files.get(index).copied().unwrap_or_default();
+            if let Some(e) = validate(spec, self.values.get(index), files) {
+                errors.push((index, e));
+            }
+        }
+        Received { values: self.values, attachments: self.attachments, errors, problem: self.problem }
+    }
+}
+
+/// Checks one field's final value.
+fn validate(spec: &FieldSpec, value: &str, files: usize) -> Option<FieldError> {
+    let empty = value.trim().is_empty();
+    match spec.kind {
+        FieldKind::File => (spec.required && files == 0).then_some(FieldError::Required),
+        FieldKind::Checkbox => (spec.required && empty).then_some(FieldError::CheckboxRequired),
+        _ if empty => spec.required.then_some(FieldError::Required),
+        FieldKind::Select => (!spec.options.iter().any(|o| o == value)).then_some(FieldError::Select),
+        _ if value.chars().count() > spec.max_chars => Some(FieldError::TooLong { max: spec.max_chars }),
+        FieldKind::Email => (!is_email(value.trim())).then_some(FieldError::Email),
+        FieldKind::Tel => (!is_tel(value.trim())).then_some(FieldError::Tel),
+        FieldKind::Text | FieldKind::Textarea => None,
+    }
+}
+
+/// A deliberately forgiving address check: one `@`, something before it, a dotted domain after.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Digits with the usual separators, and at least three digits.
+fn is_tel(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_digit() || " +()-./".contains(c)) && s.chars().filter(char::is_ascii_digit).count() >= 3
+}
+
+fn normalise_newlines(value: Zeroizing<String>) -> Zeroizing<String> {
+    if value.contains('\r') { Zeroizing::new(value.replace("\r\n", "\n").replace('\r', "\n")) } else { value }
+}
+
+/// Reads a whole (small) body into memory, refusing more than `limit` bytes.
+async fn collect<S, E>(mut body: S, limit: u64) -> Result<Zeroizing<Vec<u8>>, BodyError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut out = Zeroizing::new(Vec::new());
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Malformed)?;
+        if out.len() as u64 + chunk.len() as u64 > limit {
+            return Err(BodyError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Parses `a=1&b=2` with `+` as space; invalid percent-escapes are kept literally (as browsers
+/// never produce them), invalid UTF-8 is refused.
+fn read_urlencoded(state: &mut State<'_>, body: &[u8]) -> Result<(), BodyError> {
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        state.count_part()?;
+        let (key, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (pair.get(..at).unwrap_or_default(), pair.get(at + 1..).unwrap_or_default()),
+            None => (pair, &b""[..]),
+        };
+        let key = decode_component(key)?;
+        let value = decode_component(value)?;
+        let budget = state.text_budget(&key);
+        let truncated = value.len() > budget;
+        let value = if truncated { Zeroizing::new(truncate_utf8(&value, budget).to_string()) } else { value };
+        state.text(&key, value, truncated)?;
+    }
+    Ok(())
+}
+
+fn decode_component(raw: &[u8]) -> Result<Zeroizing<String>, BodyError> {
+    let plus: Zeroizing<Vec<u8>> = Zeroizing::new(raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect());
+    let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(percent_encoding::percent_decode(&plus).collect());
+    let text = std::str::from_utf8(&bytes).map_err(|_| BodyError::Malformed)?;
+    Ok(Zeroizing::new(text.to_string()))
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
+
+async fn read_multipart<S, E>(
+    state: &mut State<'_>,
+    body: S,
+    boundary: String,
+    draft: &mut Draft,
+) -> Result<(), BodyError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let constraints = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().whole_stream(state.ctx.limits.max_body));
+    let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
+    while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
+        state.count_part()?;
+        let name = part.name().unwrap_or_default().to_string();
+        let is_file_field = state.field(&name).is_some_and(|(_, f)| f.kind == FieldKind::File);
+        if let (true, Some(file_name)) = (is_file_field, part.file_name().map(str::to_string)) {
+            let media_type = part.content_type().map(|m| m.essence_str().to_string());
+            read_file(state, &name, file_name, media_type, &mut part, draft).await?;
+            continue;
+        }
+        // A text part: keep at most its budget, drain the rest.
+        let budget = state.text_budget(&name);
+        let mut buf = Zeroizing::new(Vec::new());
+        let mut truncated = false;
+        while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
+            let room = budget.saturating_sub(buf.len());
+            if chunk.len() > room {
+                truncated = true;
+            }
+            buf.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
+        }
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            // A cut in the middle of a character is ours, not the client's.
+            Err(e) if truncated && e.error_len().is_none() => truncate_utf8(std::str::from_utf8(buf.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(), budget),
+            Err(_) => return Err(BodyError::Malformed),
+        };
+        state.text(&name, Zeroizing::new(text.to_string()), truncated)?;
+    }
+    Ok(())
+}
+
+fn multipart_error(e: multer::Error) -> BodyError {
+    match e {
+        multer::Error::StreamSizeExceeded { .. } => BodyError::TooLarge,
+        _ => BodyError::Malformed,
+    }
+}
+
+/// Streams one file part into a new attachment of `draft`, or drains it if it must be refused.
+async fn read_file(
+    state: &mut State<'_>,
+    name: &str,
+    file_name: String,
+    media_type: Option<String>,
+    part: &mut multer::Field<'_>,
+    draft: &mut Draft,
+) -> Result<(), BodyError> {
+    let Some((index, spec)) = state.field(name) else { return Ok(()) };
+    // Hidden fields come first in the page; a file before them means no person sent this.
+    if !state.token_checked && state.problem.is_none() {
+        state.problem = Some(Problem::Token(TokenProblem::Invalid));
+    }
+    let count = state.files.get(index).copied().unwrap_or_default();
+    let refuse = state.problem.is_some() || state.errors.iter().any(|(i, _)| *i == index) || file_name.is_empty();
+    if refuse || count >= spec.max_files {
+        if !file_name.is_empty() && count >= spec.max_files && !state.errors.iter().any(|(i, _)| *i == index) {
+            state.errors.push((index, FieldError::TooManyFiles { max: spec.max_files }));
+        }
+        return drain(part).await;
+    }
+    if let Some(c) = state.files.get_mut(index) {
+        *c += 1;
+    }
+    let number = state.attachments.len() + 1;
+    let sealer = draft.attachment(number, &state.ctx.recipients)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(SEAL_QUEUE);
+    let writer = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> {
+        let mut sealer = sealer;
+        while let Some(chunk) = rx.blocking_recv() {
+            sealer.write(&chunk)?;
+        }
+        sealer.finish()
+    });
+    let mut size: u64 = 0;
+    let mut too_large = false;
+    let mut failed = None;
+    while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
+        size += chunk.len() as u64;
+        if size > spec.max_size {
+            too_large = true;
+            break;
+        }
+        if tx.send(chunk).await.is_err() {
+            // The writer stopped: its error is reported when joined below.
+            failed = Some(());
+            break;
+        }
+    }
+    drop(tx);
+    let sealed = writer.await.map_err(|_| SpoolError::Io(std::io::Error::other("sealing thread failed")))?;
+    if too_large {
+        state.errors.push((index, FieldError::FileTooLarge { name: display_name(&file_name), max: spec.max_size }));
+        return drain(part).await;
+    }
+    let digest = sealed.map_err(SpoolError::from)?;
+    if failed.is_some() {
+        return Err(SpoolError::Io(std::io::Error::other("attachment writer stopped")).into());
+    }
+    draft.account(digest.stored)?;
+    state.attachments.push((
+        index,
+        AttachmentMeta {
+            file: format!("{number}.age"),
+            name: display_name(&file_name),
+            media_type: media_type
+                .filter(|m| m.len() <= MAX_MEDIA_TYPE_BYTES)
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: digest.size,
+            sha256: digest.sha256,
+        },
+    ));
+    Ok(())
+}
+
+/// The browser-supplied file name, cut to a sane length. Never used as a path on the server;
+/// the staff client sanitises it again before writing (invariant 8).
+fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let name: String = base.chars().take(MAX_FILE_NAME_CHARS).collect();
+    if name.trim().is_empty() { "attachment".into() } else { name }
+}
+
+async fn drain(part: &mut multer::Field<'_>) -> Result<(), BodyError> {
+    while part.chunk().await.map_err(multipart_error)?.is_some() {}
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(kind: FieldKind, required: bool) -> FieldSpec {
+        FieldSpec {
+            name: "f".into(),
+            kind,
+            required,
+            max_chars: 10,
+            options: vec!["a".into(), "b".into()],
+            max_files: 2,
+            max_size: 100,
+            autocomplete: false,
+        }
+    }
+
+    #[test]
+    fn validates_each_kind() {
+        use FieldKind::*;
+        assert_eq!(validate(&spec(Text, true), "  ", 0), Some(FieldError::Required));
+        assert_eq!(validate(&spec(Text, false), "", 0), None);
+        assert_eq!(validate(&spec(Text, false), "ééééééééééé", 0), Some(FieldError::TooLong { max: 10 }));
+        assert_eq!(validate(&spec(Text, false), "éééééééééé", 0), None);
+        assert_eq!(validate(&spec(Email, false), "a@b.org", 0), None);
+        assert_eq!(validate(&spec(Email, false), "a@b", 0), Some(FieldError::Email));
+        assert_eq!(validate(&spec(Tel, false), "+1 (555) 0", 0), None);
+        assert_eq!(validate(&spec(Tel, false), "call me", 0), Some(FieldError::Tel));
+        assert_eq!(validate(&spec(Select, true), "c", 0), Some(FieldError::Select));
+        assert_eq!(validate(&spec(Select, true), "b", 0), None);
+        let mut long_option = spec(Select, true);
+        long_option.max_chars = 0;
+        long_option.options = vec!["whatsapp".into()];
+        assert_eq!(validate(&long_option, "whatsapp", 0), None, "max applies to text kinds only");
+        assert_eq!(validate(&spec(Checkbox, true), "", 0), Some(FieldError::CheckboxRequired));
+        assert_eq!(validate(&spec(File, true), "", 0), Some(FieldError::Required));
+        assert_eq!(validate(&spec(File, true), "", 1), None);
+    }
+
+    #[test]
+    fn decodes_urlencoded_components_and_refuses_invalid_utf8() {
+        assert_eq!(decode_component(b"a+b%20c%C3%A9").unwrap().as_str(), "a b cé");
+        assert_eq!(decode_component(b"100%").unwrap().as_str(), "100%");
+        assert!(matches!(decode_component(b"%FF%FE"), Err(BodyError::Malformed)));
+    }
+
+    #[test]
+    fn display_names_drop_directories_and_are_bounded() {
+        assert_eq!(display_name("C:\\Users\\x\\passport.pdf"), "passport.pdf");
+        assert_eq!(display_name("../../etc/passwd"), "passwd");
+        assert_eq!(display_name("   "), "attachment");
+        assert_eq!(display_name(&"a".repeat(10_000)).chars().count(), MAX_FILE_NAME_CHARS);
+    }
+
+    #[test]
+    fn reads_content_types() {
+        assert!(matches!(Encoding::from_content_type(Some("application/x-www-form-urlencoded; charset=UTF-8")), Ok(Encoding::UrlEncoded)));
+        assert!(matches!(Encoding::from_content_type(Some("multipart/form-data; boundary=xyz")), Ok(Encoding::Multipart(b)) if b == "xyz"));
+        for bad in [None, Some("multipart/form-data"), Some("application/json"), Some("text/plain")] {
+            assert!(matches!(Encoding::from_content_type(bad), Err(BodyError::Unsupported)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn truncates_only_on_character_boundaries() {
+        assert_eq!(truncate_utf8("aé", 2), "a");
+        assert_eq!(truncate_utf8("aé", 3), "aé");
+    }
+}

@@ -1,0 +1,780 @@
+//! Routes, pages, security headers, the listener and graceful shutdown.
+//!
+//! Job: turn requests into calls on [`crate::form`], [`crate::seal`] and [`crate::spool`], and
+//! their results into pages. Every error page is rendered in exactly one place
+//! ([`render_errors`]), in the reader's language.
+//! Invariant: every response carries the headers of DESIGN invariant 9 and no cookie; a 303 to the
+//! "sent" page is sent only after [`crate::spool::Draft::commit`] returned (invariant 3); the
+//! request log holds method, route template, status and duration, nothing else (invariant 5).
+//! Never: logs a client address, user agent, language or any submitted value.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use futures_util::StreamExt;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use ipnet::IpNet;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::config::{Config, FieldKind, FormSpec, Limits};
+use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
+use crate::i18n::{self, Catalog, Locale};
+use crate::limit::{self, Limiter, TimingTokens, TokenProblem};
+use crate::seal::{Envelope, EnvelopeField};
+use crate::spool::{Spool, SpoolError};
+
+/// How long in-flight requests may run after a shutdown signal before connections are cut.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// An over-size body is read and discarded up to this multiple of `max_body`, so the browser
+/// sees the 413 page instead of a connection reset; beyond it the connection is closed.
+const DRAIN_FACTOR: u64 = 4;
+/// How often idle entries are pruned from the rate-limit table.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Largest request head (request line and headers) accepted.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The service's shared state: config, catalogs, spool, limiter.
+pub struct App {
+    forms: Vec<FormSpec>,
+    limits: Limits,
+    trusted_proxies: Vec<IpNet>,
+    staff_locale: String,
+    catalog: Catalog,
+    spool: Spool,
+    limiter: Limiter,
+    tokens: TimingTokens,
+}
+
+impl App {
+    /// Builds the state. `token_key` signs timing tokens (see [`load_token_key`]).
+    pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32]) -> App {
+        let limits = config.limits;
+        App {
+            limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
+            forms: config.forms,
+            trusted_proxies: config.server.trusted_proxies,
+            staff_locale: config.staff.locale,
+            catalog,
+            spool,
+            tokens: TimingTokens::new(token_key),
+            limits,
+        }
+    }
+
+    fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+
+    /// The spool, for tests and the staff API.
+    pub fn spool(&self) -> &Spool {
+        &self.spool
+    }
+
+    /// Prunes the rate-limit table (called periodically by [`serve`]).
+    pub fn prune(&self) {
+        self.limiter.prune();
+    }
+}
+
+/// Reads `<data_dir>/token.key`, creating it (0600, 32 random bytes, fsynced) if absent. Keeping
+/// it across restarts means a restart does not void forms that people have open.
+pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir)?;
+    let path = data_dir.join("token.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes.try_into().map_err(|_| std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = crate::random_bytes();
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+            f.write_all(&key)?;
+            f.sync_all()?;
+            crate::spool::sync_dir(data_dir)?;
+            Ok(key)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The router with every public route and layer. Tests drive it with `oneshot`; requests must
+/// carry a `ConnectInfo<SocketAddr>` extension (the listener adds it).
+pub fn router(app: Arc<App>) -> Router {
+    let timeout = app.limits.request_timeout;
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/static/sealpost.css", get(stylesheet))
+        .route("/{form}", get(show_form).post(submit))
+        .route("/{form}/sent", get(sent))
+        .fallback(|| async { PageError::NotFound })
+        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(log))
+                .layer(middleware::from_fn(headers))
+                .layer(middleware::from_fn_with_state(app.clone(), render_errors))
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| PageError::Internal.into_response()))
+                .layer(middleware::from_fn(move |req: Request, next: Next| async move {
+                    match tokio::time::timeout(timeout, next.run(req)).await {
+                        Ok(response) => response,
+                        Err(_) => PageError::Timeout.into_response(),
+                    }
+                })),
+        )
+        .with_state(app)
+}
+
+/// Serves `router(app)` on `listener` until `shutdown` completes, then lets in-flight requests
+/// finish for up to [`SHUTDOWN_GRACE`].
+pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    let limits = app.limits.clone();
+    let router = router(app.clone());
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(MAX_HEADER_BYTES.max(8192));
+    builder.http2().timer(TokioTimer::new()).max_concurrent_streams(32).max_header_list_size(MAX_HEADER_BYTES as u32);
+
+    let pruner = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PRUNE_EVERY);
+            loop {
+                tick.tick().await;
+                app.prune();
+            }
+        })
+    };
+
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Usually EMFILE: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(req.map(Body::new))
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    pruner.abort();
+    tracing::info!("shutting down; waiting for requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing remaining connections"),
+    }
+    Ok(())
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+    }
+}
+
+// ───────────────────────────── errors → pages (the one place) ─────────────────────────────
+
+/// Every client-visible failure. Handlers return it; [`render_errors`] turns it into a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageError {
+    /// No such page or form.
+    NotFound,
+    /// The route exists, the method does not.
+    MethodNotAllowed,
+    /// Body over `max_body` (bytes).
+    TooLarge(u64),
+    /// Too many fields, malformed encoding.
+    BadRequest,
+    /// Not a form content type.
+    Unsupported,
+    /// A rate limit; come back after this many seconds.
+    RateLimited(u64),
+    /// The spool is over quota or the disk is full.
+    SpoolFull,
+    /// The request took longer than `request_timeout`.
+    Timeout,
+    /// A bug or a storage failure; logged once, without content.
+    Internal,
+}
+
+impl PageError {
+    fn status(self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            PageError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            PageError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            PageError::SpoolFull => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Catalog key prefix: `error-<key>-title`, `error-<key>-body`.
+    fn key(self) -> &'static str {
+        match self {
+            PageError::NotFound => "not-found",
+            PageError::MethodNotAllowed => "method",
+            PageError::TooLarge(_) => "too-large",
+            PageError::BadRequest => "bad-request",
+            PageError::Unsupported => "unsupported",
+            PageError::RateLimited(_) => "rate",
+            PageError::SpoolFull => "full",
+            PageError::Timeout => "timeout",
+            PageError::Internal => "internal",
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        match self {
+            PageError::RateLimited(secs) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            PageError::SpoolFull => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("300"));
+            }
+            PageError::Timeout | PageError::TooLarge(_) | PageError::BadRequest => {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
+        }
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl From<BodyError> for PageError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge => PageError::TooLarge(0),
+            BodyError::TooManyFields | BodyError::Malformed => PageError::BadRequest,
+            BodyError::Unsupported => PageError::Unsupported,
+            BodyError::Spool(e) => e.into(),
+        }
+    }
+}
+
+impl From<SpoolError> for PageError {
+    fn from(e: SpoolError) -> Self {
+        match e {
+            SpoolError::Full => {
+                tracing::warn!("spool full: refusing submissions");
+                PageError::SpoolFull
+            }
+            other => {
+                tracing::error!(error = %other, "storing a submission failed");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+/// Renders any [`PageError`] response as a translated page, keeping its status and headers.
+async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let lang = requested_lang(&req);
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let response = next.run(req).await;
+    let Some(error) = response.extensions().get::<PageError>().copied() else { return response };
+    let (mut parts, _) = response.into_parts();
+    let locale = app.catalog.negotiate(lang.as_deref(), accept.as_deref());
+    let key = error.key();
+    let body = match error {
+        PageError::TooLarge(_) => locale.text_with(&format!("error-{key}-body"), &[("max", human_size(app.limits.max_body).into())]),
+        PageError::RateLimited(secs) => locale.text_with(&format!("error-{key}-body"), &[("minutes", secs.div_ceil(60).max(1).into())]),
+        _ => locale.text(&format!("error-{key}-body")),
+    };
+    let page = MessagePage {
+        page: Chrome::new(&app.catalog, locale, locale.text(&format!("error-{key}-title")), "/"),
+        paragraphs: vec![body],
+        link_href: format!("/?lang={}", locale.code),
+        link_text: locale.text("back-home"),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut rendered = html(page);
+    *rendered.status_mut() = parts.status;
+    for (name, value) in &parts.headers {
+        rendered.headers_mut().insert(name.clone(), value.clone());
+    }
+    rendered
+}
+
+// ───────────────────────────── headers and log ─────────────────────────────
+
+/// The headers of DESIGN invariant 9 on every response, and never a cookie.
+async fn headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.remove(header::SET_COOKIE);
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    response
+}
+
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+];
+
+/// One line per request: method, route template, status, duration. Nothing else (invariant 5).
+async fn log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map_or("-", |p| p.as_str()).to_string();
+    let start = Instant::now();
+    let response = next.run(req).await;
+    tracing::info!(
+        target: "sealpost::http",
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        ms = start.elapsed().as_millis() as u64,
+    );
+    response
+}
+
+// ───────────────────────────── pages ─────────────────────────────
+
+/// What every page shows around its content.
+struct Chrome {
+    lang: &'static str,
+    dir: &'static str,
+    title: String,
+    site_title: String,
+    skip_link: String,
+    language_label: String,
+    languages: Vec<LanguageLink>,
+    privacy_title: String,
+    privacy_body: String,
+}
+
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+impl Chrome {
+    /// `path` is this page's path, for the language links.
+    fn new(catalog: &Catalog, locale: &Locale, title: String, path: &str) -> Chrome {
+        Chrome {
+            lang: locale.code,
+            dir: locale.dir(),
+            title,
+            site_title: locale.text("site-title"),
+            skip_link: locale.text("skip-link"),
+            language_label: locale.text("language-label"),
+            languages: catalog
+                .locales()
+                .iter()
+                .map(|l| LanguageLink { code: l.code, name: l.name, href: format!("{path}?lang={}", l.code), current: l.code == locale.code })
+                .collect(),
+            privacy_title: locale.text("privacy-title"),
+            privacy_body: locale.text("privacy-body"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    page: Chrome,
+    intro: String,
+    forms: Vec<FormLink>,
+}
+
+struct FormLink {
+    href: String,
+    title: String,
+    intro: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    page: Chrome,
+    paragraphs: Vec<String>,
+    link_href: String,
+    link_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    page: Chrome,
+    intro: Option<String>,
+    error_summary_title: String,
+    problem: Option<String>,
+    errors: Vec<ErrorLink>,
+    files_note: Option<String>,
+    action: String,
+    enctype: &'static str,
+    token: String,
+    honeypot_label: String,
+    fields: Vec<FieldView>,
+    send: String,
+}
+
+struct ErrorLink {
+    field: String,
+    label: String,
+    message: String,
+}
+
+struct FieldView {
+    name: String,
+    kind: &'static str,
+    label: String,
+    help: Option<String>,
+    error: Option<String>,
+    marker: String,
+    required: bool,
+    value: String,
+    checked: bool,
+    options: Vec<OptionView>,
+    multiple: bool,
+    autocomplete: &'static str,
+    describedby: String,
+}
+
+struct OptionView {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn html(template: impl Template) -> Response {
+    match template.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn requested_lang(req: &Request) -> Option<String> {
+    let query = req.uri().query()?;
+    query.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(|v| v.chars().take(35).collect())
+}
+
+fn locale_for<'a>(app: &'a App, query: &LangQuery, headers: &HeaderMap) -> &'a Locale {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    app.catalog.negotiate(query.lang.as_deref(), accept)
+}
+
+async fn index(State(app): State<Arc<App>>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let locale = locale_for(&app, &q, &headers);
+    let forms = app
+        .forms
+        .iter()
+        .map(|f| {
+            let id = i18n::form_title_id(&f.id);
+            FormLink { href: format!("/{}?lang={}", f.id, locale.code), title: locale.text(&id), intro: locale.attr(&id, "intro") }
+        })
+        .collect();
+    html(IndexPage { page: Chrome::new(&app.catalog, locale, locale.text("index-title"), "/"), intro: locale.text("index-intro"), forms })
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let spool = app.spool.clone();
+    let healthy = tokio::task::spawn_blocking(move || spool.healthy()).await.unwrap_or(false);
+    if healthy {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "spool unavailable or over quota\n").into_response()
+    }
+}
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/sealpost.css")).into_response()
+}
+
+async fn show_form(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    Ok(html(form_page(&app, form, locale, None)))
+}
+
+async fn sent(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    Ok(html(MessagePage {
+        page: Chrome::new(&app.catalog, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
+        paragraphs: vec![locale.text("sent-body"), locale.text("sent-next")],
+        link_href: format!("/?lang={}", locale.code),
+        link_text: locale.text("sent-again"),
+    }))
+}
+
+/// The form page; with `received`, re-rendered with the person's input and messages.
+fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Received>) -> FormPage {
+    let title_id = i18n::form_title_id(&form.id);
+    let mut fields = Vec::new();
+    let mut errors = Vec::new();
+    for (index, spec) in form.fields.iter().enumerate() {
+        let id = i18n::field_id(&form.id, &spec.name);
+        let label = locale.text(&id);
+        let value = received.map_or("", |r| r.values.get(index));
+        let error = received
+            .and_then(|r| r.errors.iter().find(|(i, _)| *i == index))
+            .map(|(_, e)| field_error_text(locale, e));
+        if let Some(message) = &error {
+            errors.push(ErrorLink { field: spec.name.clone(), label: label.clone(), message: message.clone() });
+        }
+        let mut help = locale.attr(&id, "help");
+        if spec.kind == FieldKind::File {
+            let limits = locale.text_with("files-limit", &[("count", spec.max_files.into()), ("size", human_size(spec.max_size).into())]);
+            help = Some(match help {
+                Some(h) => format!("{h} {limits}"),
+                None => limits,
+            });
+        }
+        let describedby = [help.as_ref().map(|_| format!("h-{}", spec.name)), error.as_ref().map(|_| format!("e-{}", spec.name))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        fields.push(FieldView {
+            name: spec.name.clone(),
+            kind: kind_name(spec.kind),
+            label,
+            help,
+            error,
+            marker: locale.text(if spec.required { "required" } else { "optional" }),
+            required: spec.required,
+            value: if spec.kind == FieldKind::File { String::new() } else { value.to_string() },
+            checked: spec.kind == FieldKind::Checkbox && !value.is_empty(),
+            options: spec
+                .options
+                .iter()
+                .map(|o| OptionView { value: o.clone(), label: locale.text(&i18n::option_id(&form.id, &spec.name, o)), selected: value == o })
+                .collect(),
+            multiple: spec.max_files > 1,
+            autocomplete: if spec.autocomplete { "on" } else { "off" },
+            describedby,
+        });
+    }
+    let problem = received.and_then(|r| r.problem).map(|p| {
+        locale.text(match p {
+            Problem::Token(TokenProblem::TooFast) => "problem-too-fast",
+            Problem::Token(TokenProblem::Expired) => "problem-expired",
+            Problem::Token(TokenProblem::Invalid) | Problem::Honeypot => "problem-invalid",
+        })
+    });
+    let files_note = (received.is_some() && form.has_files()).then(|| locale.text("files-not-kept"));
+    FormPage {
+        page: Chrome::new(&app.catalog, locale, locale.text(&title_id), &format!("/{}", form.id)),
+        intro: locale.attr(&title_id, "intro"),
+        error_summary_title: locale.text("error-summary-title"),
+        problem,
+        errors,
+        files_note,
+        action: format!("/{}?lang={}", form.id, locale.code),
+        enctype: if form.has_files() { "multipart/form-data" } else { "application/x-www-form-urlencoded" },
+        token: app.tokens.issue(&form.id, SystemTime::now()),
+        honeypot_label: locale.text("honeypot-label"),
+        fields,
+        send: locale.text("send"),
+    }
+}
+
+fn kind_name(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text => "text",
+        FieldKind::Textarea => "textarea",
+        FieldKind::Email => "email",
+        FieldKind::Tel => "tel",
+        FieldKind::Select => "select",
+        FieldKind::Checkbox => "checkbox",
+        FieldKind::File => "file",
+    }
+}
+
+fn field_error_text(locale: &Locale, error: &FieldError) -> String {
+    match error {
+        FieldError::Required => locale.text("error-required"),
+        FieldError::CheckboxRequired => locale.text("error-checkbox-required"),
+        FieldError::TooLong { max } => locale.text_with("error-too-long", &[("max", (*max).into())]),
+        FieldError::Email => locale.text("error-email"),
+        FieldError::Tel => locale.text("error-tel"),
+        FieldError::Select => locale.text("error-select"),
+        FieldError::FileTooLarge { name, max } => {
+            locale.text_with("error-file-too-large", &[("name", name.as_str().into()), ("max", human_size(*max).into())])
+        }
+        FieldError::TooManyFiles { max } => locale.text_with("error-too-many-files", &[("max", (*max).into())]),
+    }
+}
+
+/// `25 MiB`-style sizes for messages.
+fn human_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MB", bytes as f64 / MIB as f64)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+// ───────────────────────────── submitting ─────────────────────────────
+
+async fn submit(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    let client = limit::client_addr(peer.ip(), &headers, &app.trusted_proxies);
+    app.limiter.check(client).map_err(|l| PageError::RateLimited(l.retry_after.as_secs()))?;
+
+    let max_body = app.limits.max_body;
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_body) {
+        drain(body, max_body.saturating_mul(DRAIN_FACTOR)).await;
+        return Err(PageError::TooLarge(max_body));
+    }
+    let encoding = Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let spool = app.spool.clone();
+    let form_key = form.id.clone();
+    let mut draft = tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
+    let ctx = form::Context { form, recipients: form.recipients.clone(), limits: &app.limits, tokens: &app.tokens, now: SystemTime::now() };
+    let received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
+
+    if !received.is_valid() {
+        drop(draft);
+        let mut response = html(form_page(&app, form, locale, Some(&received)));
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+
+    let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
+    let recipients = form.recipients.clone();
+    tokio::task::spawn_blocking(move || {
+        draft.seal_envelope(&recipients, &envelope)?;
+        draft.commit()
+    })
+    .await
+    .map_err(|_| PageError::Internal)??;
+    Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
+}
+
+/// The envelope: every non-empty field labelled in the staff language, and the attachments.
+fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: Received) -> Envelope {
+    let staff = app.catalog.get(&app.staff_locale).unwrap_or_else(|| app.catalog.english());
+    let mut fields = Vec::new();
+    for (index, spec) in form.fields.iter().enumerate() {
+        let value = received.values.get(index);
+        if spec.kind == FieldKind::File || value.trim().is_empty() {
+            continue;
+        }
+        let value = match spec.kind {
+            FieldKind::Select => staff.text(&i18n::option_id(&form.id, &spec.name, value)),
+            FieldKind::Checkbox => staff.text("value-yes"),
+            _ => value.to_string(),
+        };
+        fields.push(EnvelopeField { name: spec.name.clone(), label: staff.text(&i18n::field_id(&form.id, &spec.name)), value });
+    }
+    Envelope {
+        sealpost: 1,
+        id: id.to_string(),
+        form: form.id.clone(),
+        received: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        locale: locale.to_string(),
+        fields,
+        attachments: received.attachments.into_iter().map(|(_, meta)| meta).collect(),
+    }
+}
+
+/// Reads and discards up to `cap` bytes of a body, so the client reads our answer.
+async fn drain(body: Body, cap: u64) {
+    let mut stream = body.into_data_stream();
+    let mut seen = 0u64;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len() as u64;
+        if seen > cap {
+            break;
+        }
+    }
+}

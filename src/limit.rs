@@ -1,0 +1,353 @@
+//! Who is asking, and how often: client addresses, rate limits and the anti-bot timing token.
+//!
+//! Job: decide before a body is read whether a request may proceed.
+//! Invariant: forwarded headers are believed only from `trusted_proxies` (invariant 6); client
+//! addresses live only as a keyed hash with a per-process random key, IPv6 grouped by /64
+//! (invariant 5); the per-client table has a fixed number of slots (invariant 7).
+//! Never: stores or logs an address.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+use hmac::{Hmac, Mac};
+use http::HeaderMap;
+use ipnet::IpNet;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::config::Rate;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The address a request really came from: the TCP peer, or — only when the peer is a trusted
+/// proxy — the rightmost forwarded address that is not itself a trusted proxy.
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let peer = unmap(peer);
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = Vec::new();
+    if let Some(xff) = joined(headers, "x-forwarded-for") {
+        chain.extend(xff.split(',').filter_map(|s| parse_node(s.trim())));
+    } else if let Some(fwd) = joined(headers, "forwarded") {
+        for element in fwd.split(',') {
+            for pair in element.split(';') {
+                let mut kv = pair.splitn(2, '=');
+                let key = kv.next().unwrap_or_default().trim();
+                if key.eq_ignore_ascii_case("for") {
+                    if let Some(node) = kv.next().and_then(|v| parse_node(v.trim().trim_matches('"'))) {
+                        chain.push(node);
+                    }
+                }
+            }
+        }
+    }
+    chain.into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// All values of a header joined with commas, if present and ASCII.
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// Parses `1.2.3.4`, `1.2.3.4:80`, `::1`, `[::1]`, `[::1]:80`.
+fn parse_node(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    s.rsplit_once(':').and_then(|(host, _port)| host.parse().ok())
+}
+
+fn unmap(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The network a client is counted as: the address for IPv4, the /64 for IPv6.
+fn client_network(ip: IpAddr) -> IpAddr {
+    match unmap(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// Why a request was refused by a rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limited {
+    /// When the client may try again (whole seconds, at least 1).
+    pub retry_after: Duration,
+}
+
+type Keyed<C> = RateLimiter<u64, DefaultKeyedStateStore<u64>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// Per-client and global rate limits. Generic over the clock so tests do not sleep.
+pub struct Limiter<C: Clock + Clone = DefaultClock> {
+    per_client: Keyed<C>,
+    global: Direct<C>,
+    /// Per-process random key: slot numbers cannot be linked to addresses, even across runs.
+    key: [u8; 32],
+    /// Number of slots in the per-client table (`limits.rate_limit_table`).
+    slots: u64,
+    clock: C,
+}
+
+fn quota(rate: Rate) -> Quota {
+    // invariant: config validation guarantees a non-zero period
+    Quota::with_period(rate.period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(rate.burst)
+}
+
+impl Limiter<DefaultClock> {
+    /// A limiter on the real clock.
+    pub fn new(per_client: Rate, global: Rate, slots: usize) -> Self {
+        Limiter::with_clock(per_client, global, slots, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Limiter<C> {
+    /// A limiter on `clock`.
+    pub fn with_clock(per_client: Rate, global: Rate, slots: usize, clock: C) -> Self {
+        Limiter {
+            per_client: RateLimiter::new(quota(per_client), DefaultKeyedStateStore::default(), clock.clone()),
+            global: RateLimiter::direct_with_clock(quota(global), clock.clone()),
+            key: crate::random_bytes(),
+            slots: slots.max(1) as u64,
+            clock,
+        }
+    }
+
+    /// The table slot for a client address: a keyed hash of its network, reduced to `slots`.
+    fn slot(&self, ip: IpAddr) -> u64 {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        match client_network(ip) {
+            IpAddr::V4(v4) => mac.update(&v4.octets()),
+            IpAddr::V6(v6) => mac.update(&v6.octets()),
+        }
+        let digest = mac.finalize().into_bytes();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(first) % self.slots
+    }
+
+    /// Spends one unit of the client's and the global budget, or says when to come back.
+    /// The client's budget is checked first so one noisy client cannot drain the global budget.
+    pub fn check(&self, client: IpAddr) -> Result<(), Limited> {
+        let now = self.clock.now();
+        let limited = |not_until: governor::NotUntil<C::Instant>| {
+            let wait = not_until.wait_time_from(now);
+            Limited { retry_after: Duration::from_secs(wait.as_secs() + 1) }
+        };
+        self.per_client.check_key(&self.slot(client)).map_err(limited)?;
+        self.global.check().map_err(limited)
+    }
+
+    /// Forgets clients whose budget is full again; call periodically to keep the table small.
+    pub fn prune(&self) {
+        self.per_client.retain_recent();
+        self.per_client.shrink_to_fit();
+    }
+
+    /// Occupied slots in the per-client table.
+    pub fn tracked(&self) -> usize {
+        self.per_client.len()
+    }
+}
+
+/// Why a timing token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No token, or not one we issued (forged, for another form, or from before a key change).
+    Invalid,
+    /// Sent sooner than `min_fill_time` after the page was served.
+    TooFast,
+    /// Sent later than `max_fill_time` after the page was served.
+    Expired,
+}
+
+/// Signs the time a form was served, so a submission can prove a person had time to fill it in.
+/// Needs neither JavaScript nor cookies: the token is a hidden field.
+pub struct TimingTokens {
+    key: [u8; 32],
+}
+
+impl TimingTokens {
+    /// Tokens signed with `key` (kept in the data dir so a restart does not void open pages).
+    pub fn new(key: [u8; 32]) -> Self {
+        TimingTokens { key }
+    }
+
+    fn mac(&self, form: &str, issued: u64) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(form.as_bytes());
+        mac.update(b"\0");
+        mac.update(&issued.to_be_bytes());
+        let digest = mac.finalize().into_bytes();
+        data_encoding::BASE64URL_NOPAD.encode(digest.get(..18).unwrap_or(&digest))
+    }
+
+    /// A token for `form` served at `now`.
+    pub fn issue(&self, form: &str, now: SystemTime) -> String {
+        let issued = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        format!("{issued}.{}", self.mac(form, issued))
+    }
+
+    /// Checks a token sent back with `form` at `now`.
+    pub fn check(&self, form: &str, token: &str, now: SystemTime, min: Duration, max: Duration) -> Result<(), TokenProblem> {
+        let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
+        let issued: u64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
+        if !bool::from(self.mac(form, issued).as_bytes().ct_eq(mac.as_bytes())) {
+            return Err(TokenProblem::Invalid);
+        }
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let age = Duration::from_secs(now.saturating_sub(issued));
+        if issued > now + 60 {
+            return Err(TokenProblem::Invalid);
+        }
+        if age < min {
+            return Err(TokenProblem::TooFast);
+        }
+        if age > max {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+    use http::HeaderValue;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn ignores_forwarded_headers_from_untrusted_peers() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+    }
+
+    #[test]
+    fn takes_the_rightmost_untrusted_entry_from_a_trusted_proxy() {
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        // The client wrote the first entry itself; the proxy appended the real address.
+        let h = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+        let chained = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7, 10.0.0.5")]);
+        let trusted = nets(&["127.0.0.1/32", "10.0.0.0/8"]);
+        assert_eq!(client_addr(peer, &chained, &trusted), "198.51.100.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn reads_rfc7239_forwarded_with_ports_and_brackets() {
+        let peer: IpAddr = "::1".parse().unwrap();
+        let h = headers(&[("forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["::1/128"])), "2001:db8:cafe::17".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn falls_back_to_the_peer_on_garbage_or_all_trusted_chains() {
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        for value in ["garbage", "", "unknown", "127.0.0.1"] {
+            let h = headers(&[("x-forwarded-for", value)]);
+            assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn unmaps_ipv4_mapped_peers_before_matching() {
+        let peer: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+    }
+
+    fn rate(burst: u32, secs: u64) -> Rate {
+        Rate { burst: NonZeroU32::new(burst).unwrap(), period: Duration::from_secs(secs) }
+    }
+
+    #[test]
+    fn limits_each_client_to_its_burst_and_refills_over_time() {
+        let clock = FakeRelativeClock::default();
+        let limiter = Limiter::with_clock(rate(2, 60), rate(100, 1), 1000, clock.clone());
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_ok());
+        let refused = limiter.check(a).unwrap_err();
+        assert!(refused.retry_after >= Duration::from_secs(59) && refused.retry_after <= Duration::from_secs(61));
+        assert!(limiter.check(b).is_ok(), "another client has its own budget");
+        clock.advance(Duration::from_secs(60));
+        assert!(limiter.check(a).is_ok());
+    }
+
+    #[test]
+    fn counts_an_ipv6_slash_64_as_one_client() {
+        let limiter = Limiter::with_clock(rate(1, 60), rate(100, 1), 1000, FakeRelativeClock::default());
+        assert!(limiter.check("2001:db8:1:2::1".parse().unwrap()).is_ok());
+        assert!(limiter.check("2001:db8:1:2:ffff::9".parse().unwrap()).is_err());
+        assert!(limiter.check("2001:db8:1:3::1".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn enforces_the_global_budget_across_clients() {
+        let limiter = Limiter::with_clock(rate(10, 1), rate(3, 60), 1000, FakeRelativeClock::default());
+        for i in 1..=3 {
+            assert!(limiter.check(IpAddr::from([192, 0, 2, i])).is_ok());
+        }
+        assert!(limiter.check("192.0.2.200".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn never_tracks_more_clients_than_slots() {
+        let limiter = Limiter::with_clock(rate(1000, 1), rate(1000, 1), 16, FakeRelativeClock::default());
+        for i in 0..=255u8 {
+            let _ = limiter.check(IpAddr::from([10, 0, 0, i]));
+        }
+        assert!(limiter.tracked() <= 16);
+    }
+
+    #[test]
+    fn timing_tokens_reject_fast_late_forged_and_cross_form_use() {
+        let tokens = TimingTokens::new([7; 32]);
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let token = tokens.issue("contact", t0);
+        let (min, max) = (Duration::from_secs(3), Duration::from_secs(3600));
+        let at = |s| t0 + Duration::from_secs(s);
+        assert_eq!(tokens.check("contact", &token, at(1), min, max), Err(TokenProblem::TooFast));
+        assert_eq!(tokens.check("contact", &token, at(10), min, max), Ok(()));
+        assert_eq!(tokens.check("contact", &token, at(3601), min, max), Err(TokenProblem::Expired));
+        assert_eq!(tokens.check("asylum-help", &token, at(10), min, max), Err(TokenProblem::Invalid));
+        let forged = format!("{}.{}", 1_800_000_000 - 100, token.split_once('.').unwrap().1);
+        assert_eq!(tokens.check("contact", &forged, at(10), min, max), Err(TokenProblem::Invalid));
+        assert_eq!(tokens.check("contact", "", at(10), min, max), Err(TokenProblem::Invalid));
+        let other_key = TimingTokens::new([8; 32]);
+        assert_eq!(other_key.check("contact", &token, at(10), min, max), Err(TokenProblem::Invalid));
+    }
+}

@@ -1,0 +1,355 @@
+//! age encryption, padding and the sealed envelope format (DESIGN §5).
+//!
+//! Job: turn plaintext (an [`Envelope`] or an attachment's byte stream) into binary age v1
+//! ciphertext addressed to a form's [`Recipients`], padded so sizes leak little.
+//! Invariant: every byte this module writes has passed through the age encryptor; writers are
+//! finished and fsynced before they report success (an unfinished age stream is truncated).
+//! Never: holds or parses a secret key; logs or returns plaintext in an error.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+/// The envelope's plaintext is padded with spaces to a multiple of this many bytes.
+pub const ENVELOPE_BLOCK: usize = 1024;
+/// Buffer between the age writer and the file: one age chunk plus its tag.
+const WRITE_BUFFER: usize = 64 * 1024 + 16;
+
+/// The staff keys a form's submissions are sealed to. Holds public keys only (invariant 1).
+pub struct Recipients {
+    keys: Vec<age::x25519::Recipient>,
+    encoded: Vec<String>,
+}
+
+impl fmt::Debug for Recipients {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.encoded).finish()
+    }
+}
+
+/// Why a recipients file was refused. Rendered after `recipients file "…" `.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RecipientsError {
+    /// The line holds an age identity, which must stay on a staff machine.
+    SecretKey { line: usize },
+    /// The line holds a kind of public key this server cannot encrypt to.
+    Unsupported { line: usize },
+    /// The line holds something that is not a public key at all.
+    Invalid { line: usize },
+    /// No recipients at all: nobody could read the submissions.
+    Empty,
+}
+
+impl fmt::Display for RecipientsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecipientsError::SecretKey { line } => write!(f, "line {line} holds a secret key"),
+            RecipientsError::Unsupported { line } => {
+                write!(f, "line {line} holds a recipient type sealpost cannot encrypt to")
+            }
+            RecipientsError::Invalid { line } => write!(f, "line {line} is not an age public key"),
+            RecipientsError::Empty => write!(f, "holds no recipients"),
+        }
+    }
+}
+
+impl std::error::Error for RecipientsError {}
+
+impl RecipientsError {
+    /// The fix.
+    pub fn hint(&self) -> Option<String> {
+        Some(
+            match self {
+                RecipientsError::SecretKey { .. } => {
+                    "put only public keys (age1…) here; the identity stays on the staff member's machine"
+                }
+                RecipientsError::Unsupported { .. } => {
+                    "use X25519 recipients (age1…), as printed by `age-keygen -y` or `sealpost-staff keygen`"
+                }
+                RecipientsError::Invalid { .. } => {
+                    "one public key per line (age1…); lines starting with # are comments"
+                }
+                RecipientsError::Empty => "add at least one staff public key (age1…)",
+            }
+            .to_string(),
+        )
+    }
+}
+
+impl Recipients {
+    /// Parses an age recipients file: one key per line, `#` comments, blank lines ignored.
+    pub fn parse(text: &str) -> Result<Recipients, RecipientsError> {
+        let mut keys = Vec::new();
+        let mut encoded = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line_no = index + 1;
+            let entry = line.trim();
+            if entry.contains("AGE-SECRET-KEY-") || entry.starts_with("AGE-PLUGIN-") {
+                return Err(RecipientsError::SecretKey { line: line_no });
+            }
+            if entry.is_empty() || entry.starts_with('#') {
+                continue;
+            }
+            match entry.parse::<age::x25519::Recipient>() {
+                Ok(key) => {
+                    if !encoded.iter().any(|e| e == entry) {
+                        encoded.push(entry.to_string());
+                        keys.push(key);
+                    }
+                }
+                Err(_) if entry.starts_with("age1") || entry.starts_with("ssh-") => {
+                    return Err(RecipientsError::Unsupported { line: line_no });
+                }
+                Err(_) => return Err(RecipientsError::Invalid { line: line_no }),
+            }
+        }
+        if keys.is_empty() {
+            return Err(RecipientsError::Empty);
+        }
+        Ok(Recipients { keys, encoded })
+    }
+
+    /// Whether `recipient` (an `age1…` string) is on this list.
+    pub fn contains(&self, recipient: &str) -> bool {
+        self.encoded.iter().any(|e| e == recipient)
+    }
+
+    /// How many keys are on the list.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Always false: parsing refuses an empty list.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn encryptor(&self) -> Result<age::Encryptor, SealError> {
+        age::Encryptor::with_recipients(self.keys.iter().map(|k| k as &dyn age::Recipient))
+            .map_err(|_| SealError::Encrypt)
+    }
+}
+
+/// Why sealing failed. Never carries plaintext.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The age encryptor refused the recipient set.
+    #[error("cannot encrypt to the form's recipients")]
+    Encrypt,
+    /// Writing or syncing the ciphertext failed (often: the disk is full).
+    #[error("writing ciphertext failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The padded length of an attachment of `len` bytes (Padmé, https://lbarman.ch/blog/padme/).
+///
+/// Leaks at most O(log log len) bits of the length and costs at most ≈12 % extra.
+pub fn padme(len: u64) -> u64 {
+    if len < 2 {
+        return len;
+    }
+    let e = 63 - u64::from(len.leading_zeros()); // floor(log2 len) ≥ 1
+    let s = 64 - u64::from(e.leading_zeros()); // floor(log2 e) + 1
+    let last_bits = e - s;
+    let mask = (1u64 << last_bits) - 1;
+    // invariant: len < 2^63 for any real file, so the addition cannot overflow
+    (len + mask) & !mask
+}
+
+/// The padded length of an envelope whose JSON is `len` bytes.
+pub fn envelope_padded_len(len: usize) -> usize {
+    len.div_ceil(ENVELOPE_BLOCK).max(1) * ENVELOPE_BLOCK
+}
+
+/// The plaintext inside `envelope.age`. Zeroized on drop; no `Debug` or `Clone` (STYLE 8).
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Envelope {
+    /// Format version; always 1.
+    pub sealpost: u32,
+    /// The submission id (also the folder name).
+    pub id: String,
+    /// The form id.
+    pub form: String,
+    /// UTC, RFC 3339, to the second.
+    pub received: String,
+    /// The language the person used the form in.
+    pub locale: String,
+    /// Every non-empty field, in form order, labelled in the staff's language.
+    pub fields: Vec<EnvelopeField>,
+    /// The attachments, in upload order.
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// One field's value, with the label staff saw it under.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct EnvelopeField {
+    /// The field's config name.
+    pub name: String,
+    /// The field's label in the staff locale.
+    pub label: String,
+    /// What the person entered.
+    pub value: String,
+}
+
+/// What the envelope says about one attachment file.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    /// `1.age`, `2.age`, …
+    pub file: String,
+    /// The name the person's browser gave; untrusted, never used as a path on the server.
+    pub name: String,
+    /// The media type the browser claimed.
+    #[serde(rename = "type")]
+    pub media_type: String,
+    /// The true length of the original bytes (the plaintext is padded beyond it).
+    pub size: u64,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: String,
+}
+
+/// Encrypts `envelope` into `file` (created by the spool), pads it, finishes and fsyncs.
+/// Returns the ciphertext length.
+pub(crate) fn seal_envelope(
+    recipients: &Recipients,
+    envelope: &Envelope,
+    file: File,
+) -> Result<u64, SealError> {
+    let mut plain = Zeroizing::new(serde_json::to_vec(envelope).map_err(std::io::Error::other)?);
+    let padded = envelope_padded_len(plain.len());
+    plain.resize(padded, b' ');
+    let mut writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
+    writer.write_all(&plain)?;
+    finish(writer)
+}
+
+/// Streams one attachment through age into a file, hashing the plaintext on the way.
+pub struct AttachmentSealer {
+    writer: age::stream::StreamWriter<BufWriter<File>>,
+    hasher: Sha256,
+    size: u64,
+}
+
+/// The plaintext facts about a sealed attachment, for its envelope entry.
+pub struct AttachmentDigest {
+    /// True length of the original bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the original bytes.
+    pub sha256: String,
+    /// Bytes of ciphertext on disk.
+    pub stored: u64,
+}
+
+impl AttachmentSealer {
+    /// Starts an age stream into `file` (created by the spool).
+    pub(crate) fn new(recipients: &Recipients, file: File) -> Result<Self, SealError> {
+        let writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
+        Ok(AttachmentSealer { writer, hasher: Sha256::new(), size: 0 })
+    }
+
+    /// Bytes of plaintext written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Encrypts the next piece of the attachment.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), SealError> {
+        self.hasher.update(chunk);
+        self.writer.write_all(chunk)?;
+        self.size += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Pads to the Padmé length, finishes the age stream and fsyncs the file.
+    pub fn finish(mut self) -> Result<AttachmentDigest, SealError> {
+        let zeros = [0u8; 8192];
+        let mut pad = padme(self.size) - self.size;
+        while pad > 0 {
+            let n = pad.min(zeros.len() as u64) as usize;
+            self.writer.write_all(zeros.get(..n).unwrap_or(&zeros))?;
+            pad -= n as u64;
+        }
+        let sha256 = data_encoding::HEXLOWER.encode(&self.hasher.finalize());
+        let stored = finish(self.writer)?;
+        Ok(AttachmentDigest { size: self.size, sha256, stored })
+    }
+}
+
+/// Finishes an age stream (without this the file is truncated), flushes and fsyncs the file.
+fn finish(writer: age::stream::StreamWriter<BufWriter<File>>) -> Result<u64, SealError> {
+    let file = writer.finish()?.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn padme_matches_the_published_examples() {
+        // Values from the Padmé paper's definition, computed by hand.
+        assert_eq!(padme(0), 0);
+        assert_eq!(padme(1), 1);
+        assert_eq!(padme(9), 10);
+        assert_eq!(padme(1000), 1008);
+        assert_eq!(padme(1_000_000), 1_015_808);
+        assert_eq!(padme(1 << 20), 1 << 20);
+    }
+
+    #[test]
+    fn envelope_padding_rounds_up_to_whole_blocks() {
+        assert_eq!(envelope_padded_len(0), 1024);
+        assert_eq!(envelope_padded_len(1), 1024);
+        assert_eq!(envelope_padded_len(1024), 1024);
+        assert_eq!(envelope_padded_len(1025), 2048);
+    }
+
+    #[test]
+    fn refuses_secret_keys_and_names_the_line() {
+        let text = "# team\nage1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  AGE-SECRET-KEY-1ABC\n";
+        assert_eq!(Recipients::parse(text).unwrap_err(), RecipientsError::SecretKey { line: 3 });
+        let plugin = "AGE-PLUGIN-YUBIKEY-1QQQ\n";
+        assert_eq!(Recipients::parse(plugin).unwrap_err(), RecipientsError::SecretKey { line: 1 });
+    }
+
+    #[test]
+    fn refuses_garbage_unsupported_and_empty_lists() {
+        assert_eq!(Recipients::parse("hello\n").unwrap_err(), RecipientsError::Invalid { line: 1 });
+        assert_eq!(
+            Recipients::parse("ssh-ed25519 AAAA x\n").unwrap_err(),
+            RecipientsError::Unsupported { line: 1 }
+        );
+        assert_eq!(Recipients::parse("# nobody\n\n").unwrap_err(), RecipientsError::Empty);
+    }
+
+    #[test]
+    fn ignores_duplicate_keys() {
+        let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+        let r = Recipients::parse(&format!("{key}\n{key}\n")).unwrap();
+        assert_eq!(r.len(), 1);
+        assert!(r.contains(key));
+        assert!(!r.contains("age1other"));
+    }
+
+    proptest! {
+        #[test]
+        fn padme_never_shrinks_and_costs_at_most_an_eighth(len in 0u64..(1u64 << 40)) {
+            let padded = padme(len);
+            prop_assert!(padded >= len);
+            prop_assert!(padded - len <= len / 8 + 1);
+            prop_assert_eq!(padme(padded), padded);
+        }
+
+        #[test]
+        fn envelope_padding_is_minimal_whole_blocks(len in 0usize..1_000_000) {
+            let padded = envelope_padded_len(len);
+            prop_assert_eq!(padded % ENVELOPE_BLOCK, 0);
+            prop_assert!(padded >= len && padded - len < ENVELOPE_BLOCK || len == 0);
+        }
+    }
+}
