@@ -243,8 +243,8 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 impl Config {
     /// Reads and validates `path` and every recipients file it names.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Config::parse(&text, path, &base, &mut |p| std::fs::read_to_string(p))
     }
@@ -257,29 +257,23 @@ impl Config {
         read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
     ) -> Result<Config, ConfigError> {
         if let Some(offset) = text.find("AGE-SECRET-KEY-") {
-            return Err(ConfigError::SecretInConfig {
-                path: path.to_owned(),
-                line: line_of(text, offset),
-            });
+            return Err(ConfigError::SecretInConfig { path: path.to_owned(), line: line_of(text, offset) });
         }
         let raw: raw::Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             line: e.span().map(|s| line_of(text, s.start)),
             message: e.message().trim().to_string(),
         })?;
-        let invalid = |span: std::ops::Range<usize>, message: String, hint: Option<&str>| {
-            ConfigError::Invalid {
-                path: path.to_owned(),
-                line: Some(line_of(text, span.start)),
-                message,
-                hint: hint.map(str::to_string),
-            }
+        let invalid = |span: std::ops::Range<usize>, message: String, hint: Option<&str>| ConfigError::Invalid {
+            path: path.to_owned(),
+            line: Some(line_of(text, span.start)),
+            message,
+            hint: hint.map(str::to_string),
         };
 
         let listen_span = raw.server.listen.span();
-        let listen = parse_listen(raw.server.listen.get_ref()).map_err(|(message, hint)| {
-            invalid(listen_span.clone(), message, Some(hint))
-        })?;
+        let listen = parse_listen(raw.server.listen.get_ref())
+            .map_err(|(message, hint)| invalid(listen_span.clone(), message, Some(hint)))?;
         let mut trusted_proxies = Vec::new();
         for entry in &raw.server.trusted_proxies {
             let net = parse_net(entry.get_ref()).ok_or_else(|| {
@@ -291,22 +285,27 @@ impl Config {
             })?;
             trusted_proxies.push(net);
         }
-        if !listen.ip().is_loopback() && trusted_proxies.is_empty() {
+        // A proxy in front of a non-loopback listener runs on another host, so a loopback entry
+        // in trusted_proxies does not count as one.
+        let remote_proxy = trusted_proxies.iter().any(|net| !net.addr().is_loopback());
+        if !listen.ip().is_loopback() && !remote_proxy {
             return Err(invalid(
                 listen_span,
                 format!("server.listen: refusing plain HTTP on non-loopback address {listen}"),
-                Some("listen on 127.0.0.1 behind a reverse proxy that terminates TLS, and list the proxy in server.trusted_proxies"),
+                Some(
+                    "listen on 127.0.0.1 behind a reverse proxy that terminates TLS; if the proxy runs on another host, list its address in server.trusted_proxies",
+                ),
             ));
         }
         let server = Server { listen, data_dir: base.join(&raw.server.data_dir), trusted_proxies };
 
         let l = raw.limits;
-        let per_client = l.per_client.rate().map_err(|m| {
-            invalid(l.per_client_span.clone(), format!("limits.per_client: {m}"), None)
-        })?;
-        let global = l.global.rate().map_err(|m| {
-            invalid(l.global_span.clone(), format!("limits.global: {m}"), None)
-        })?;
+        let per_client = l
+            .per_client
+            .rate()
+            .map_err(|m| invalid(l.per_client_span.clone(), format!("limits.per_client: {m}"), None))?;
+        let global =
+            l.global.rate().map_err(|m| invalid(l.global_span.clone(), format!("limits.global: {m}"), None))?;
         let limits = Limits {
             max_body: l.max_body.0,
             per_client,
@@ -373,15 +372,18 @@ impl Config {
                 ),
                 hint: Some("relative paths are read from the config file's folder".into()),
             })?;
-            let recipients = Recipients::parse(&recipients_text).map_err(|source| {
-                ConfigError::Recipients { form: id.clone(), path: recipients_file.clone(), source }
+            let recipients = Recipients::parse(&recipients_text).map_err(|source| ConfigError::Recipients {
+                form: id.clone(),
+                path: recipients_file.clone(),
+                source,
             })?;
             let mut fields = Vec::new();
             let mut names = HashSet::new();
             for field in form.fields {
                 let span = field.name.span();
                 let name = field.name.get_ref().clone();
-                let at = |m: String| invalid(span.clone(), format!("form \"{id}\": field \"{name}\": {m}"), Some(NAME_HINT));
+                let at =
+                    |m: String| invalid(span.clone(), format!("form \"{id}\": field \"{name}\": {m}"), Some(NAME_HINT));
                 check_name(&name).map_err(|m| at(m.to_string()))?;
                 if !names.insert(name.clone()) {
                     return Err(at("is defined twice".into()));
@@ -408,8 +410,7 @@ impl Config {
     }
 }
 
-const NAME_HINT: &str =
-    "use lower-case letters, digits, '-' and '_', starting with a letter, at most 40 characters";
+const NAME_HINT: &str = "use lower-case letters, digits, '-' and '_', starting with a letter, at most 40 characters";
 
 /// Form ids and field names become URL segments, HTML names and catalog keys.
 fn check_name(name: &str) -> Result<(), &'static str> {
@@ -456,9 +457,9 @@ struct Size(u64);
 impl<'de> Deserialize<'de> for Size {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse::<bytesize::ByteSize>().map(|b| Size(b.as_u64())).map_err(|_| {
-            serde::de::Error::custom(format!("\"{s}\" is not a size; write it like \"25 MiB\""))
-        })
+        s.parse::<bytesize::ByteSize>()
+            .map(|b| Size(b.as_u64()))
+            .map_err(|_| serde::de::Error::custom(format!("\"{s}\" is not a size; write it like \"25 MiB\"")))
     }
 }
 
@@ -732,13 +733,15 @@ mod tests {
         );
         let behind_proxy = server.replace("[]", "[\"10.0.0.2/32\"]");
         assert!(parse(&config(&behind_proxy, FORM)).is_ok());
+        let loopback_only = server.replace("[]", "[\"127.0.0.1/32\"]");
+        assert!(parse(&config(&loopback_only, FORM)).is_err(), "a loopback proxy cannot front a public listener");
     }
 
     #[test]
     fn reports_unknown_keys_with_their_line() {
         let err = parse(&config(SERVER, &FORM.replace("required", "requierd"))).unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("sealpost.toml:14: unknown field `requierd`"), "{text}");
+        assert!(text.starts_with("sealpost.toml:16: unknown field `requierd`"), "{text}");
     }
 
     #[test]
@@ -761,11 +764,7 @@ mod tests {
 
     #[test]
     fn rejects_reserved_duplicate_and_malformed_names() {
-        for (from, to) in [
-            ("\"contact\"", "\"static\""),
-            ("\"contact\"", "\"Contact\""),
-            ("\"message\"", "\"../x\""),
-        ] {
+        for (from, to) in [("\"contact\"", "\"static\""), ("\"contact\"", "\"Contact\""), ("\"message\"", "\"../x\"")] {
             let err = parse(&config(SERVER, &FORM.replace(from, to))).unwrap_err();
             assert!(matches!(err, ConfigError::Invalid { .. }), "{from} → {to}: {err}");
         }

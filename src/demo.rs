@@ -55,7 +55,11 @@ pub fn prepare(dir: &Path, listen: Option<&str>) -> Result<Demo, Failure> {
         return Ok(Demo { dir: dir.to_owned(), identity, config, created: false });
     }
 
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir.join("recipients")).map_err(|e| io("create", dir, e))?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir.join("recipients"))
+        .map_err(|e| io("create", dir, e))?;
     let key = age::x25519::Identity::generate();
     let public = key.to_public().to_string();
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
@@ -66,10 +70,8 @@ pub fn prepare(dir: &Path, listen: Option<&str>) -> Result<Demo, Failure> {
         .open(&identity)
         .map_err(|e| io("create", &identity, e))?;
     let secret = key.to_string();
-    let text = zeroize::Zeroizing::new(format!(
-        "# created: {created}\n# public key: {public}\n{}\n",
-        secret.expose_secret()
-    ));
+    let text =
+        zeroize::Zeroizing::new(format!("# created: {created}\n# public key: {public}\n{}\n", secret.expose_secret()));
     file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(|e| io("write", &identity, e))?;
 
     for name in RECIPIENT_FILES {

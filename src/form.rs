@@ -242,7 +242,9 @@ impl<'a> State<'a> {
                 }
                 self.token_checked = true;
                 let l = self.ctx.limits;
-                if let Err(p) = self.ctx.tokens.check(&self.ctx.form.id, &value, self.ctx.now, l.min_fill_time, l.max_fill_time) {
+                if let Err(p) =
+                    self.ctx.tokens.check(&self.ctx.form.id, &value, self.ctx.now, l.min_fill_time, l.max_fill_time)
+                {
                     self.problem.get_or_insert(Problem::Token(p));
                 }
             }
@@ -327,7 +329,8 @@ fn is_email(s: &str) -> bool {
 
 /// Digits with the usual separators, and at least three digits.
 fn is_tel(s: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_digit() || " +()-./".contains(c)) && s.chars().filter(char::is_ascii_digit).count() >= 3
+    s.chars().all(|c| c.is_ascii_digit() || " +()-./".contains(c))
+        && s.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
 fn normalise_newlines(value: Zeroizing<String>) -> Zeroizing<String> {
@@ -396,8 +399,8 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
-    let constraints = multer::Constraints::new()
-        .size_limit(multer::SizeLimit::new().whole_stream(state.ctx.limits.max_body));
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(state.ctx.limits.max_body));
     let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
         state.count_part()?;
@@ -422,7 +425,10 @@ where
         let text = match std::str::from_utf8(&buf) {
             Ok(t) => t,
             // A cut in the middle of a character is ours, not the client's.
-            Err(e) if truncated && e.error_len().is_none() => truncate_utf8(std::str::from_utf8(buf.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(), budget),
+            Err(e) if truncated && e.error_len().is_none() => truncate_utf8(
+                std::str::from_utf8(buf.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+                budget,
+            ),
             Err(_) => return Err(BodyError::Malformed),
         };
         state.text(&name, Zeroizing::new(text.to_string()), truncated)?;
@@ -582,8 +588,13 @@ mod tests {
 
     #[test]
     fn reads_content_types() {
-        assert!(matches!(Encoding::from_content_type(Some("application/x-www-form-urlencoded; charset=UTF-8")), Ok(Encoding::UrlEncoded)));
-        assert!(matches!(Encoding::from_content_type(Some("multipart/form-data; boundary=xyz")), Ok(Encoding::Multipart(b)) if b == "xyz"));
+        assert!(matches!(
+            Encoding::from_content_type(Some("application/x-www-form-urlencoded; charset=UTF-8")),
+            Ok(Encoding::UrlEncoded)
+        ));
+        assert!(
+            matches!(Encoding::from_content_type(Some("multipart/form-data; boundary=xyz")), Ok(Encoding::Multipart(b)) if b == "xyz")
+        );
         for bad in [None, Some("multipart/form-data"), Some("application/json"), Some("text/plain")] {
             assert!(matches!(Encoding::from_content_type(bad), Err(BodyError::Unsupported)), "{bad:?}");
         }

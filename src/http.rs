@@ -100,7 +100,9 @@ pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir)?;
     let path = data_dir.join("token.key");
     match std::fs::read(&path) {
-        Ok(bytes) => bytes.try_into().map_err(|_| std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))),
+        Ok(bytes) => bytes.try_into().map_err(|_| {
+            std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key: [u8; 32] = crate::random_bytes();
             let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
@@ -331,8 +333,12 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
     let locale = app.catalog.negotiate(lang.as_deref(), accept.as_deref());
     let key = error.key();
     let body = match error {
-        PageError::TooLarge(_) => locale.text_with(&format!("error-{key}-body"), &[("max", human_size(app.limits.max_body).into())]),
-        PageError::RateLimited(secs) => locale.text_with(&format!("error-{key}-body"), &[("minutes", secs.div_ceil(60).max(1).into())]),
+        PageError::TooLarge(_) => {
+            locale.text_with(&format!("error-{key}-body"), &[("max", human_size(app.limits.max_body).into())])
+        }
+        PageError::RateLimited(secs) => {
+            locale.text_with(&format!("error-{key}-body"), &[("minutes", secs.div_ceil(60).max(1).into())])
+        }
         _ => locale.text(&format!("error-{key}-body")),
     };
     let page = MessagePage {
@@ -428,7 +434,12 @@ impl Chrome {
             languages: catalog
                 .locales()
                 .iter()
-                .map(|l| LanguageLink { code: l.code, name: l.name, href: format!("{path}?lang={}", l.code), current: l.code == locale.code })
+                .map(|l| LanguageLink {
+                    code: l.code,
+                    name: l.name,
+                    href: format!("{path}?lang={}", l.code),
+                    current: l.code == locale.code,
+                })
                 .collect(),
             privacy_title: locale.text("privacy-title"),
             privacy_body: locale.text("privacy-body"),
@@ -536,10 +547,18 @@ async fn index(State(app): State<Arc<App>>, Query(q): Query<LangQuery>, headers:
         .iter()
         .map(|f| {
             let id = i18n::form_title_id(&f.id);
-            FormLink { href: format!("/{}?lang={}", f.id, locale.code), title: locale.text(&id), intro: locale.attr(&id, "intro") }
+            FormLink {
+                href: format!("/{}?lang={}", f.id, locale.code),
+                title: locale.text(&id),
+                intro: locale.attr(&id, "intro"),
+            }
         })
         .collect();
-    html(IndexPage { page: Chrome::new(&app.catalog, locale, locale.text("index-title"), "/"), intro: locale.text("index-intro"), forms })
+    html(IndexPage {
+        page: Chrome::new(&app.catalog, locale, locale.text("index-title"), "/"),
+        intro: locale.text("index-intro"),
+        forms,
+    })
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
@@ -592,25 +611,28 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
         let id = i18n::field_id(&form.id, &spec.name);
         let label = locale.text(&id);
         let value = received.map_or("", |r| r.values.get(index));
-        let error = received
-            .and_then(|r| r.errors.iter().find(|(i, _)| *i == index))
-            .map(|(_, e)| field_error_text(locale, e));
+        let error =
+            received.and_then(|r| r.errors.iter().find(|(i, _)| *i == index)).map(|(_, e)| field_error_text(locale, e));
         if let Some(message) = &error {
             errors.push(ErrorLink { field: spec.name.clone(), label: label.clone(), message: message.clone() });
         }
         let mut help = locale.attr(&id, "help");
         if spec.kind == FieldKind::File {
-            let limits = locale.text_with("files-limit", &[("count", spec.max_files.into()), ("size", human_size(spec.max_size).into())]);
+            let limits = locale.text_with(
+                "files-limit",
+                &[("count", spec.max_files.into()), ("size", human_size(spec.max_size).into())],
+            );
             help = Some(match help {
                 Some(h) => format!("{h} {limits}"),
                 None => limits,
             });
         }
-        let describedby = [help.as_ref().map(|_| format!("h-{}", spec.name)), error.as_ref().map(|_| format!("e-{}", spec.name))]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let describedby =
+            [help.as_ref().map(|_| format!("h-{}", spec.name)), error.as_ref().map(|_| format!("e-{}", spec.name))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
         fields.push(FieldView {
             name: spec.name.clone(),
             kind: kind_name(spec.kind),
@@ -624,7 +646,11 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
             options: spec
                 .options
                 .iter()
-                .map(|o| OptionView { value: o.clone(), label: locale.text(&i18n::option_id(&form.id, &spec.name, o)), selected: value == o })
+                .map(|o| OptionView {
+                    value: o.clone(),
+                    label: locale.text(&i18n::option_id(&form.id, &spec.name, o)),
+                    selected: value == o,
+                })
                 .collect(),
             multiple: spec.max_files > 1,
             autocomplete: if spec.autocomplete { "on" } else { "off" },
@@ -675,9 +701,8 @@ fn field_error_text(locale: &Locale, error: &FieldError) -> String {
         FieldError::Email => locale.text("error-email"),
         FieldError::Tel => locale.text("error-tel"),
         FieldError::Select => locale.text("error-select"),
-        FieldError::FileTooLarge { name, max } => {
-            locale.text_with("error-file-too-large", &[("name", name.as_str().into()), ("max", human_size(*max).into())])
-        }
+        FieldError::FileTooLarge { name, max } => locale
+            .text_with("error-file-too-large", &[("name", name.as_str().into()), ("max", human_size(*max).into())]),
         FieldError::TooManyFiles { max } => locale.text_with("error-too-many-files", &[("max", (*max).into())]),
     }
 }
@@ -685,7 +710,7 @@ fn field_error_text(locale: &Locale, error: &FieldError) -> String {
 /// `25 MiB`-style sizes for messages.
 fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MB", bytes as f64 / MIB as f64)
@@ -710,7 +735,8 @@ async fn submit(
     app.limiter.check(client).map_err(|l| PageError::RateLimited(l.retry_after.as_secs()))?;
 
     let max_body = app.limits.max_body;
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max_body) {
         drain(body, max_body.saturating_mul(DRAIN_FACTOR)).await;
         return Err(PageError::TooLarge(max_body));
@@ -718,8 +744,15 @@ async fn submit(
     let encoding = Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
     let spool = app.spool.clone();
     let form_key = form.id.clone();
-    let mut draft = tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
-    let ctx = form::Context { form, recipients: form.recipients.clone(), limits: &app.limits, tokens: &app.tokens, now: SystemTime::now() };
+    let mut draft =
+        tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
+    let ctx = form::Context {
+        form,
+        recipients: form.recipients.clone(),
+        limits: &app.limits,
+        tokens: &app.tokens,
+        now: SystemTime::now(),
+    };
     let received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
 
     if !received.is_valid() {
@@ -754,7 +787,11 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
             FieldKind::Checkbox => staff.text("value-yes"),
             _ => value.to_string(),
         };
-        fields.push(EnvelopeField { name: spec.name.clone(), label: staff.text(&i18n::field_id(&form.id, &spec.name)), value });
+        fields.push(EnvelopeField {
+            name: spec.name.clone(),
+            label: staff.text(&i18n::field_id(&form.id, &spec.name)),
+            value,
+        });
     }
     Envelope {
         sealpost: 1,

@@ -117,7 +117,8 @@ impl Catalog {
         let english = SHIPPED.first().map(|s| s.ftl).unwrap_or_default();
         let mut locales = Vec::new();
         for shipped in SHIPPED {
-            let lang: LanguageIdentifier = shipped.code.parse().map_err(|_| I18nError::UnknownLocale(shipped.code.into()))?;
+            let lang: LanguageIdentifier =
+                shipped.code.parse().map_err(|_| I18nError::UnknownLocale(shipped.code.into()))?;
             let mut bundle = FluentBundle::new_concurrent(vec![lang]);
             // Keep text clean for plain-text envelopes; pages set `dir` on their own elements.
             bundle.set_use_isolating(false);
@@ -160,18 +161,14 @@ impl Catalog {
         for (index, item) in accept_language.unwrap_or_default().split(',').take(32).enumerate() {
             let mut parts = item.split(';');
             let tag = parts.next().unwrap_or_default().trim();
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             // earlier entries win ties
             let score = q - index as f32 * 1e-4;
-            if q > 0.0 {
-                if let Some(l) = self.lookup(tag) {
-                    if best.is_none_or(|(s, _)| score > s) {
-                        best = Some((score, l));
-                    }
-                }
+            if q > 0.0
+                && let Some(l) = self.lookup(tag)
+                && best.is_none_or(|(s, _)| score > s)
+            {
+                best = Some((score, l));
             }
         }
         best.map_or_else(|| self.english(), |(_, l)| l)
@@ -279,7 +276,12 @@ mod tests {
         for shipped in SHIPPED {
             let (ids, vars) = ids_and_vars(shipped.ftl);
             assert_eq!(ids, en_ids, "{} has different message ids", shipped.code);
-            assert!(vars.is_subset(&en_vars), "{} uses variables English does not: {:?}", shipped.code, vars.difference(&en_vars));
+            assert!(
+                vars.is_subset(&en_vars),
+                "{} uses variables English does not: {:?}",
+                shipped.code,
+                vars.difference(&en_vars)
+            );
         }
     }
 

@@ -41,10 +41,10 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
             for pair in element.split(';') {
                 let mut kv = pair.splitn(2, '=');
                 let key = kv.next().unwrap_or_default().trim();
-                if key.eq_ignore_ascii_case("for") {
-                    if let Some(node) = kv.next().and_then(|v| parse_node(v.trim().trim_matches('"'))) {
-                        chain.push(node);
-                    }
+                if key.eq_ignore_ascii_case("for")
+                    && let Some(node) = kv.next().and_then(|v| parse_node(v.trim().trim_matches('"')))
+                {
+                    chain.push(node);
                 }
             }
         }
@@ -134,7 +134,8 @@ impl<C: Clock + Clone> Limiter<C> {
 
     /// The table slot for a client address: a keyed hash of its network, reduced to `slots`.
     fn slot(&self, ip: IpAddr) -> u64 {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         match client_network(ip) {
             IpAddr::V4(v4) => mac.update(&v4.octets()),
             IpAddr::V6(v6) => mac.update(&v6.octets()),
@@ -193,7 +194,8 @@ impl TimingTokens {
     }
 
     fn mac(&self, form: &str, issued: u64) -> String {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(form.as_bytes());
         mac.update(b"\0");
         mac.update(&issued.to_be_bytes());
@@ -208,7 +210,14 @@ impl TimingTokens {
     }
 
     /// Checks a token sent back with `form` at `now`.
-    pub fn check(&self, form: &str, token: &str, now: SystemTime, min: Duration, max: Duration) -> Result<(), TokenProblem> {
+    pub fn check(
+        &self,
+        form: &str,
+        token: &str,
+        now: SystemTime,
+        min: Duration,
+        max: Duration,
+    ) -> Result<(), TokenProblem> {
         let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
         let issued: u64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
         if !bool::from(self.mac(form, issued).as_bytes().ct_eq(mac.as_bytes())) {

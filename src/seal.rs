@@ -213,11 +213,7 @@ pub struct AttachmentMeta {
 
 /// Encrypts `envelope` into `file` (created by the spool), pads it, finishes and fsyncs.
 /// Returns the ciphertext length.
-pub(crate) fn seal_envelope(
-    recipients: &Recipients,
-    envelope: &Envelope,
-    file: File,
-) -> Result<u64, SealError> {
+pub(crate) fn seal_envelope(recipients: &Recipients, envelope: &Envelope, file: File) -> Result<u64, SealError> {
     let mut plain = Zeroizing::new(serde_json::to_vec(envelope).map_err(std::io::Error::other)?);
     let padded = envelope_padded_len(plain.len());
     plain.resize(padded, b' ');
@@ -292,11 +288,11 @@ mod tests {
 
     #[test]
     fn padme_matches_the_published_examples() {
-        // Values from the Padmé paper's definition, computed by hand.
+        // L + mask, cleared to a multiple of 2^(E - S), where E = floor(log2 L), S = floor(log2 E) + 1.
         assert_eq!(padme(0), 0);
         assert_eq!(padme(1), 1);
         assert_eq!(padme(9), 10);
-        assert_eq!(padme(1000), 1008);
+        assert_eq!(padme(1000), 1024); // E = 9, S = 4: the low 5 bits are cleared
         assert_eq!(padme(1_000_000), 1_015_808);
         assert_eq!(padme(1 << 20), 1 << 20);
     }
@@ -320,10 +316,7 @@ mod tests {
     #[test]
     fn refuses_garbage_unsupported_and_empty_lists() {
         assert_eq!(Recipients::parse("hello\n").unwrap_err(), RecipientsError::Invalid { line: 1 });
-        assert_eq!(
-            Recipients::parse("ssh-ed25519 AAAA x\n").unwrap_err(),
-            RecipientsError::Unsupported { line: 1 }
-        );
+        assert_eq!(Recipients::parse("ssh-ed25519 AAAA x\n").unwrap_err(), RecipientsError::Unsupported { line: 1 });
         assert_eq!(Recipients::parse("# nobody\n\n").unwrap_err(), RecipientsError::Empty);
     }
 

@@ -128,8 +128,7 @@ impl Spool {
             sync_dir(dir)?;
         }
         let used = disk_usage(&ready)?;
-        let per_submission =
-            max_body + max_body / CIPHERTEXT_OVERHEAD_DIVISOR + PER_SUBMISSION_ALLOWANCE;
+        let per_submission = max_body + max_body / CIPHERTEXT_OVERHEAD_DIVISOR + PER_SUBMISSION_ALLOWANCE;
         Ok(Spool {
             inner: Arc::new(Inner { incoming, ready, trash, max_bytes, per_submission, used: AtomicU64::new(used) }),
         })
@@ -147,7 +146,15 @@ impl Spool {
         }
         let id = SubmissionId::random();
         let dir = inner.incoming.join(id.as_str());
-        let draft = Draft { spool: self.clone(), id, form: form.to_string(), dir, reserved: reserve, written: 0, committed: false };
+        let draft = Draft {
+            spool: self.clone(),
+            id,
+            form: form.to_string(),
+            dir,
+            reserved: reserve,
+            written: 0,
+            committed: false,
+        };
         create_private_dir(&draft.dir)?;
         Ok(draft)
     }
@@ -286,7 +293,13 @@ mod tests {
 
     #[test]
     fn parse_refuses_anything_but_an_id() {
-        for bad in ["", "../../etc/passwd", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "aaaaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaaaaaa"] {
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "aaaaaaaaaaaaaaaaaaaaaaaaa1",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
             assert_eq!(SubmissionId::parse(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,142 @@
+//! The `sealpost` command line: exit codes, one-line messages and hints, and the demo.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn sealpost(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sealpost")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn check_config_prints_what_it_found_and_exits_0() {
+    let fx = Fixture::new();
+    let (code, out, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(": ok"));
+    assert!(out.contains("form \"asylum-help\": 9 fields, 1 recipient(s)"));
+    assert!(out.contains("trusted_proxies: 127.0.0.1/32, ::1/128"));
+    assert!(!fx.data_dir().exists(), "check-config creates nothing");
+}
+
+#[test]
+fn check_config_refuses_a_secret_key_in_a_recipients_file_with_a_hint() {
+    let fx = Fixture::new();
+    let key = age::x25519::Identity::generate();
+    let secret = secrecy::ExposeSecret::expose_secret(&key.to_string()).to_string();
+    std::fs::write(fx.dir.path().join("staff.txt"), format!("# oops\n{secret}\n")).unwrap();
+    let (code, _, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let staff = fx.dir.path().join("staff.txt");
+    assert_eq!(
+        err,
+        format!(
+            "sealpost: form \"asylum-help\": recipients file \"{}\" line 2 holds a secret key\n\
+             hint: put only public keys (age1…) here; the identity stays on the staff member's machine\n",
+            staff.display()
+        )
+    );
+    assert!(!err.contains(&secret), "the secret is never echoed");
+}
+
+#[test]
+fn check_config_names_the_line_of_a_typo() {
+    let fx = Fixture::new();
+    let text = std::fs::read_to_string(&fx.config_path).unwrap().replace("max_spool", "max_spoool");
+    std::fs::write(&fx.config_path, text).unwrap();
+    let (code, _, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with(&format!("sealpost: {}:", fx.config_path.display())), "{err}");
+    assert!(err.contains("unknown field `max_spoool`"), "{err}");
+    assert!(err.contains("\nhint: compare with config/sealpost.example.toml"), "{err}");
+}
+
+#[test]
+fn a_missing_config_file_is_a_usage_error() {
+    let (code, _, err) = sealpost(&["serve", "--config", "/nonexistent/sealpost.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.lines().next().unwrap(),
+        "sealpost: /nonexistent/sealpost.toml: cannot read: no such file or directory"
+    );
+    assert!(err.lines().nth(1).unwrap().starts_with("hint: "));
+}
+
+#[test]
+fn plain_http_on_a_public_address_is_refused() {
+    let fx = Fixture::with(Options { listen: "0.0.0.0:8080", ..Options::default() });
+    let (code, _, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("refusing plain HTTP on non-loopback address 0.0.0.0:8080"), "{err}");
+    assert!(err.contains("hint: listen on 127.0.0.1 behind a reverse proxy"), "{err}");
+}
+
+#[test]
+fn a_busy_port_is_a_runtime_failure_with_a_hint() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let fx = Fixture::new();
+    let text = std::fs::read_to_string(&fx.config_path).unwrap().replace("127.0.0.1:0", &format!("127.0.0.1:{port}"));
+    std::fs::write(&fx.config_path, text).unwrap();
+    let (code, _, err) = sealpost(&["serve", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("sealpost: cannot listen on 127.0.0.1:{port}: address")), "{err}");
+    assert!(err.contains("hint: another program may be using this port"), "{err}");
+}
+
+#[test]
+fn unknown_commands_are_usage_errors() {
+    let (code, _, err) = sealpost(&["frobnicate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unrecognized subcommand"));
+}
+
+#[test]
+fn demo_makes_a_working_folder_and_prints_how_to_read_submissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split(" at ").nth(1).unwrap().trim().to_string();
+    let mut text = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        text.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let identity = dir.join("staff-identity.txt");
+    assert!(text.contains(&format!("age -d -i {}", identity.display())), "{text}");
+    assert_eq!(std::fs::metadata(&identity).unwrap().permissions().mode() & 0o777, 0o600);
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
+    let page = common::server::get(addr, "/", "").unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Ask for free legal help with your asylum claim"));
+    let _ = child.kill();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(50));
+    let rerun = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        .args(["demo", "--dir", dir.to_str().unwrap(), "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(rerun.status.code(), Some(2), "the demo never serves plain HTTP beyond loopback");
+}

@@ -1,0 +1,259 @@
+//! The real binary on 127.0.0.1:0: a submission over a socket, privacy of logs and disk,
+//! durability under kill -9, slow clients, the connection cap and graceful shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::server::{self, Server};
+use common::*;
+
+#[test]
+fn a_submission_over_a_real_socket_lands_sealed() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "asylum-help");
+    let mut parts = asylum_parts(&token, "over the wire");
+    parts.push(Part::File { name: "documents", file_name: "id.png", media_type: "image/png", bytes: b"\x89PNG fake" });
+    let body = multipart(&parts);
+    let reply =
+        server::post(srv.addr, "/asylum-help?lang=en", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
+            .unwrap();
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location").as_deref(), Some("/asylum-help/sent?lang=en"));
+    let entry = &fx.entries("asylum-help")[0];
+    let env = fx.envelope(entry);
+    assert!(env["fields"].as_array().unwrap().iter().any(|f| f["value"] == "over the wire"));
+    assert_eq!(&fx.decrypt(&entry.join("1.age"))[..9], b"\x89PNG fake");
+    let sent = server::get(srv.addr, "/asylum-help/sent?lang=en", "").unwrap();
+    assert_eq!(sent.status, 200);
+    assert!(!sent.body.contains("Your message has not been sent") && sent.body.contains("Your message has been sent"));
+}
+
+#[test]
+fn no_marker_address_agent_or_language_reaches_the_log_or_the_disk_outside_age_files() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let mut markers = Vec::new();
+    for i in 0..12 {
+        let marker = format!("MARKER{i:03}xq7");
+        let token = server::token(srv.addr, "contact");
+        let extra = format!(
+            "X-Forwarded-For: 198.51.100.{i}\r\nUser-Agent: AGENT{i}zz/1.0\r\nAccept-Language: tr-TR;q=0.9\r\n"
+        );
+        let body = server::urlencoded(&contact_pairs(&token, &marker));
+        let reply = if i % 2 == 0 {
+            server::post(srv.addr, "/contact", "application/x-www-form-urlencoded", &body, &extra).unwrap()
+        } else {
+            // Also a refused submission (422): its content must not leak either.
+            let bad = server::urlencoded(&[("_token", token.as_str()), ("email", &marker), ("message", "")]);
+            server::post(srv.addr, "/contact", "application/x-www-form-urlencoded", &bad, &extra).unwrap()
+        };
+        assert!(reply.status == 303 || reply.status == 422);
+        markers.push(marker);
+    }
+    let mut parts = asylum_parts("", "x");
+    let token = server::token(srv.addr, "asylum-help");
+    parts[0] = Part::Text("_token", &token);
+    parts.push(Part::File {
+        name: "documents",
+        file_name: "FILENAMEMARKER.pdf",
+        media_type: "application/pdf",
+        bytes: b"ATTACHMENTMARKER",
+    });
+    let body = multipart(&parts);
+    assert_eq!(
+        server::post(srv.addr, "/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
+            .unwrap()
+            .status,
+        303
+    );
+    markers.extend(["FILENAMEMARKER".into(), "ATTACHMENTMARKER".into()]);
+
+    let status = srv.log.clone();
+    // The server's own listening address is the one address allowed in the log.
+    let log: String = status
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| !l.contains(" listening address="))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(log.contains("route=/{form}"), "the request log is there: {log}");
+    let mut forbidden: Vec<String> = markers.clone();
+    forbidden.extend((0..12).map(|i| format!("198.51.100.{i}")));
+    forbidden.extend((0..12).map(|i| format!("AGENT{i}zz")));
+    forbidden.extend(["127.0.0.1:".into(), "tr-TR".into(), "lang=".into(), "locale".into()]);
+    for needle in &forbidden {
+        assert!(!log.contains(needle.as_str()), "log contains {needle}: {log}");
+    }
+    for file in fx.all_files() {
+        let bytes = std::fs::read(&file).unwrap();
+        let is_age = file.extension().is_some_and(|e| e == "age");
+        assert!(is_age, "only .age files hold anything under the data dir: {file:?}");
+        assert!(bytes.starts_with(b"age-encryption.org/v1\n"), "binary age v1: {file:?}");
+        for needle in &forbidden {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{file:?} contains {needle}");
+        }
+    }
+}
+
+#[test]
+fn every_acknowledged_submission_survives_kill_9_and_nothing_partial_is_visible() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let addr = srv.addr;
+    let token = server::token(addr, "asylum-help");
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop_at = Instant::now() + Duration::from_secs(20);
+    let mut clients = Vec::new();
+    for t in 0..6 {
+        let acked = acked.clone();
+        let token = token.clone();
+        clients.push(std::thread::spawn(move || {
+            let document: Vec<u8> = (0..40_000u32).map(|i| (i ^ t) as u8).collect();
+            for i in 0..400 {
+                if Instant::now() > stop_at {
+                    break;
+                }
+                let marker = format!("kill9-{t}-{i}");
+                let mut parts = asylum_parts(&token, &marker);
+                parts.push(Part::File {
+                    name: "documents",
+                    file_name: "d.bin",
+                    media_type: "application/octet-stream",
+                    bytes: &document,
+                });
+                let body = multipart(&parts);
+                match server::post(
+                    addr,
+                    "/asylum-help",
+                    &format!("multipart/form-data; boundary={BOUNDARY}"),
+                    &body,
+                    "",
+                ) {
+                    Ok(r) if r.status == 303 => acked.lock().unwrap().push(marker),
+                    Ok(r) => panic!("unexpected status {}", r.status),
+                    Err(_) => break, // the server died
+                }
+            }
+        }));
+    }
+    // Let a stream build up, then kill at an arbitrary point in it.
+    while acked.lock().unwrap().len() < 25 {
+        assert!(Instant::now() < stop_at, "no progress before the kill");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(37));
+    drop(srv); // SIGKILL
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked: BTreeSet<String> = acked.lock().unwrap().iter().cloned().collect();
+
+    // Restart: incoming/ is cleaned, every ready entry is complete and decrypts.
+    let srv = Server::start(&fx.config_path);
+    assert_eq!(std::fs::read_dir(fx.data_dir().join("spool/incoming")).unwrap().count(), 0);
+    let mut present = BTreeSet::new();
+    for entry in fx.entries("asylum-help") {
+        let env = fx.envelope(&entry);
+        let attachment = &env["attachments"][0];
+        let plain = fx.decrypt(&entry.join("1.age"));
+        assert_eq!(plain.len() as u64, sealpost::seal::padme(attachment["size"].as_u64().unwrap()));
+        let message = env["fields"].as_array().unwrap().iter().find(|f| f["name"] == "message").unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        present.insert(message);
+    }
+    let lost: Vec<_> = acked.difference(&present).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    eprintln!("kill -9: {} acknowledged, {} present, all decrypt", acked.len(), present.len());
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let fx = Fixture::with(Options { extra_limits: "header_read_timeout = \"1s\"", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let mut slow = TcpStream::connect(srv.addr).unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = Vec::new();
+    let started = Instant::now();
+    let _ = slow.read_to_end(&mut buf); // returns when the server closes
+    assert!(started.elapsed() < Duration::from_secs(9), "the server must close the connection");
+    assert!(
+        buf.is_empty() || String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    // Meanwhile, and afterwards, real clients are served.
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+}
+
+#[test]
+fn connections_beyond_max_connections_wait_until_one_closes() {
+    let fx = Fixture::with(Options {
+        extra_limits: "max_connections = 2\nheader_read_timeout = \"20s\"",
+        ..Options::default()
+    });
+    let srv = Server::start(&fx.config_path);
+    let hold: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(srv.addr).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap(); // unfinished head
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let addr = srv.addr;
+    let waiting = std::thread::spawn(move || server::get(addr, "/healthz", "").map(|r| (r.status, Instant::now())));
+    std::thread::sleep(Duration::from_millis(500));
+    let released = Instant::now();
+    drop(hold);
+    let (status, answered) = waiting.join().unwrap().unwrap();
+    assert_eq!(status, 200);
+    assert!(answered >= released, "the third connection must be served only after one of the first two closed");
+}
+
+#[test]
+fn sigterm_lets_an_upload_in_flight_finish_then_exits_cleanly() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "asylum-help");
+    let mut parts = asylum_parts(&token, "in flight at shutdown");
+    let document = vec![9u8; 200_000];
+    parts.push(Part::File {
+        name: "documents",
+        file_name: "late.bin",
+        media_type: "application/octet-stream",
+        bytes: &document,
+    });
+    let body = multipart(&parts);
+    let head = format!(
+        "POST /asylum-help HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(srv.addr).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..body.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = srv.child.id();
+    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body[body.len() / 2..]).unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).unwrap();
+    let reply = server::parse(&out).unwrap();
+    assert_eq!(reply.status, 303, "the upload in flight completes");
+    let status = srv.terminate();
+    assert!(status.success(), "clean exit: {status:?}");
+    assert_eq!(fx.entries("asylum-help").len(), 1);
+}

@@ -1,0 +1,535 @@
+//! The core relay through the router (no sockets): round trips, every bound, bots, headers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use axum::body::Body;
+use common::*;
+use http::{Request, StatusCode};
+use sha2::{Digest, Sha256};
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn multipart_round_trip_with_two_attachments_decrypts_to_the_same_bytes() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let pdf: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let photo = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
+    let mut parts = asylum_parts(&token, "They took my papers.\r\nPlease help — ayúdenme.");
+    parts.insert(
+        9,
+        Part::File { name: "documents", file_name: "decision letter.pdf", media_type: "application/pdf", bytes: &pdf },
+    );
+    parts.insert(10, Part::File { name: "documents", file_name: "photo.jpg", media_type: "image/jpeg", bytes: &photo });
+    let (status, headers, _) = send(&app, multipart_request("/asylum-help?lang=en", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/asylum-help/sent?lang=en");
+
+    let entries = fx.entries("asylum-help");
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    let mut names: Vec<String> =
+        std::fs::read_dir(entry).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["1.age", "2.age", "envelope.age"]);
+
+    let env = fx.envelope(entry);
+    assert_eq!(env["sealpost"], 1);
+    assert_eq!(env["form"], "asylum-help");
+    assert_eq!(env["locale"], "en");
+    assert_eq!(env["id"], entry.file_name().unwrap().to_str().unwrap());
+    let id = env["id"].as_str().unwrap();
+    assert_eq!(id.len(), 26);
+    assert!(id.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
+    let received = env["received"].as_str().unwrap();
+    assert!(received.len() == 20 && received.ends_with('Z'), "RFC 3339 UTC to the second: {received}");
+    let field = |name: &str| env["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).cloned();
+    assert_eq!(field("message").unwrap()["value"], "They took my papers.\nPlease help — ayúdenme.");
+    assert_eq!(field("message").unwrap()["label"], "What happened, and what help do you need?");
+    assert_eq!(field("contact_method").unwrap()["value"], "Signal");
+    assert_eq!(field("consent").unwrap()["value"], "Yes");
+    assert_eq!(field("deadline").unwrap()["value"], "Court hearing on 3 December");
+
+    let attachments = env["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 2);
+    for (meta, original, file) in [(&attachments[0], &pdf, "1.age"), (&attachments[1], &photo, "2.age")] {
+        assert_eq!(meta["file"], file);
+        assert_eq!(meta["size"], original.len() as u64);
+        assert_eq!(meta["sha256"], hex_sha256(original));
+        let plain = fx.decrypt(&entry.join(file));
+        assert_eq!(plain.len() as u64, sealpost::seal::padme(original.len() as u64), "Padmé padding");
+        assert_eq!(&plain[..original.len()], &original[..]);
+        assert!(plain[original.len()..].iter().all(|b| *b == 0));
+    }
+    assert_eq!(attachments[0]["name"], "decision letter.pdf");
+    assert_eq!(attachments[0]["type"], "application/pdf");
+    assert_eq!(attachments[1]["name"], "photo.jpg");
+    assert!(std::fs::read_dir(fx.data_dir().join("spool/incoming")).unwrap().next().is_none());
+}
+
+#[tokio::test]
+async fn urlencoded_round_trip_keeps_every_field_and_skips_empty_ones() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let mut pairs = contact_pairs(&token, "Ça va? 你好 مرحبا");
+    pairs.push(("reply", ""));
+    let (status, _, _) = send(&app, urlencoded_request("/contact?lang=en", &pairs)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let env = fx.envelope(&fx.entries("contact")[0]);
+    let names: Vec<&str> = env["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["name", "email", "message"]);
+    assert_eq!(env["fields"][2]["value"], "Ça va? 你好 مرحبا");
+    assert_eq!(env["attachments"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn validation_errors_rerender_the_form_with_input_kept_and_write_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let pairs = vec![("_token", token.as_str()), ("name", "Sam <b>&"), ("email", "not-an-address"), ("message", "")];
+    let (status, _, page) = send(&app, urlencoded_request("/contact", &pairs)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Please check the form"), "error summary");
+    assert!(page.contains("href=\"#f-email\""), "summary links to the field");
+    assert!(page.contains("Please enter an email address like name@example.org"));
+    assert!(page.contains("Please fill in this field."));
+    assert!(page.contains("value=\"Sam &#60;b&#62;&#38;\""), "input kept, escaped");
+    assert!(page.contains("value=\"not-an-address\""));
+    assert!(page.contains("aria-invalid=\"true\""));
+    let fresh = extract_token(&page);
+    assert!(!fresh.is_empty(), "the re-rendered form carries a fresh token");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn an_oversize_body_gets_the_413_page_and_writes_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    let mut parts = asylum_parts(&token, "hello");
+    parts.push(Part::File {
+        name: "documents",
+        file_name: "big.bin",
+        media_type: "application/octet-stream",
+        bytes: &big,
+    });
+    let (status, headers, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("Your message is too large"), "{page}");
+    assert!(page.contains("2 MB"));
+    assert_eq!(headers["cache-control"], "no-store");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn an_oversize_chunked_body_without_length_gets_the_413_page() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    let mut parts = asylum_parts(&token, "hello");
+    parts.push(Part::File {
+        name: "documents",
+        file_name: "big.bin",
+        media_type: "application/octet-stream",
+        bytes: &big,
+    });
+    let body = multipart(&parts);
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> =
+        body.chunks(64 * 1024).map(|c| Ok(bytes::Bytes::copy_from_slice(c))).collect();
+    let req = Request::post("/asylum-help")
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    let (status, _, page) = send(&app, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("Your message is too large"));
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn an_oversize_urlencoded_body_gets_the_413_page() {
+    let fx = Fixture::with(Options { max_body: "8 MiB", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let huge = "x".repeat(1024 * 1024 + 10);
+    let (status, _, _) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, &huge))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_field_over_its_maximum_is_refused_with_a_message_beside_it() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let long = "é".repeat(20_001);
+    let parts = asylum_parts(&token, &long);
+    let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Please shorten this to 20000 characters or fewer."), "message beside the field");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn more_parts_than_max_fields_is_a_bad_request_and_writes_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let mut pairs = contact_pairs(&token, "hi");
+    let names: Vec<String> = (0..10_000).map(|i| format!("x{i}")).collect();
+    for n in &names {
+        pairs.push((n.as_str(), "1"));
+    }
+    let (status, _, page) = send(&app, urlencoded_request("/contact", &pairs)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("The form could not be read"));
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn an_attachment_over_its_size_is_refused_and_nothing_is_kept() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let big = vec![7u8; 1024 * 1024 + 1];
+    let mut parts = asylum_parts(&token, "hello");
+    parts.push(Part::File { name: "documents", file_name: "scan.pdf", media_type: "application/pdf", bytes: b"small" });
+    parts.push(Part::File { name: "documents", file_name: "video.mp4", media_type: "video/mp4", bytes: &big });
+    let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("“video.mp4” is too large. Each file can be up to 1 MB."), "{page}");
+    assert!(page.contains("attached documents are not kept"));
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn more_attachments_than_max_files_are_refused() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let mut parts = asylum_parts(&token, "hello");
+    for _ in 0..4 {
+        parts.push(Part::File { name: "documents", file_name: "a.txt", media_type: "text/plain", bytes: b"a" });
+    }
+    let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("You can attach up to 3 files."));
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn an_empty_file_input_is_not_an_attachment() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let mut parts = asylum_parts(&token, "no documents");
+    parts.push(Part::File { name: "documents", file_name: "", media_type: "application/octet-stream", bytes: b"" });
+    let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let env = fx.envelope(&fx.entries("asylum-help")[0]);
+    assert_eq!(env["attachments"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_per_client_limit_answers_429_with_retry_after_and_a_page() {
+    let fx = Fixture::with(Options { per_client: "{ burst = 2, per_hour = 1 }", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    for _ in 0..2 {
+        let (status, _, _) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let (status, headers, page) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "third"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((3000..=3601).contains(&retry), "retry-after {retry}");
+    assert!(page.contains("Please wait before sending again"));
+    assert!(page.contains("Your message has not been sent yet."));
+    assert_eq!(fx.entries("contact").len(), 2, "the refused submission wrote nothing");
+}
+
+#[tokio::test]
+async fn the_global_budget_limits_all_clients_together() {
+    let fx = Fixture::with(Options { global: "{ burst = 2, per_hour = 1 }", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    for peer in ["192.0.2.1:1", "192.0.2.2:1"] {
+        let (status, _, _) = send_from(&app, peer, urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let (status, _, _) =
+        send_from(&app, "192.0.2.3:1", urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_rate_limit_follows_the_address_a_trusted_proxy_forwards() {
+    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let via_proxy = |client: &str| {
+        let mut req = urlencoded_request("/contact", &contact_pairs(&token, "hi"));
+        req.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+        req
+    };
+    // The proxy (127.0.0.1, trusted) forwards two different clients: each has its own budget.
+    assert_eq!(send_from(&app, "127.0.0.1:5000", via_proxy("198.51.100.1")).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(send_from(&app, "127.0.0.1:5000", via_proxy("198.51.100.2")).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(send_from(&app, "127.0.0.1:5000", via_proxy("198.51.100.1")).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // A client that prepends a fake address is still counted by the address the proxy appended.
+    assert_eq!(
+        send_from(&app, "127.0.0.1:5000", via_proxy("203.0.113.50, 198.51.100.2")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn spoofed_forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    for (i, status) in
+        [(1, StatusCode::SEE_OTHER), (2, StatusCode::TOO_MANY_REQUESTS), (3, StatusCode::TOO_MANY_REQUESTS)]
+    {
+        let mut req = urlencoded_request("/contact", &contact_pairs(&token, "hi"));
+        req.headers_mut().insert("x-forwarded-for", format!("198.51.100.{i}").parse().unwrap());
+        req.headers_mut().insert("forwarded", format!("for=198.51.100.{i}").parse().unwrap());
+        assert_eq!(send_from(&app, "203.0.113.9:4000", req).await.0, status, "attempt {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_spool_answers_503_with_a_page_and_keeps_what_it_has() {
+    // Each submission reserves max_body (2 MiB) plus overhead (≈2.3 MiB) while in flight.
+    let fx = Fixture::with(Options { max_spool: "2400 KiB", ..Options::default() });
+    let app = fx.app();
+    assert_eq!(get(&app, "/healthz").await.0, StatusCode::OK);
+    let first = token(&app, "asylum-help").await;
+    let document = vec![1u8; 100 * 1024];
+    let mut parts = asylum_parts(&first, "first");
+    parts.push(Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: &document });
+    let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // What is stored plus one more reservation no longer fits.
+    let token = token(&app, "contact").await;
+    let (status, headers, page) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "second"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(headers.contains_key("retry-after"));
+    assert!(page.contains("We cannot accept messages right now"));
+    assert!(page.contains("Your message has not been sent."));
+    assert_eq!(fx.entries("asylum-help").len(), 1, "what was accepted is kept");
+    assert_eq!(fx.entries("contact").len(), 0);
+    assert_eq!(get(&app, "/healthz").await.0, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn healthz_is_200_while_the_spool_is_writable() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let (status, _, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "ok\n");
+}
+
+#[tokio::test]
+async fn a_request_slower_than_request_timeout_gets_the_408_page_and_writes_nothing() {
+    let fx = Fixture::with(Options { extra_limits: "request_timeout = \"1s\"", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let head = multipart(&asylum_parts(&token, "hello"));
+    let head = head[..head.len() - BOUNDARY.len() - 6].to_vec(); // drop the closing boundary
+    let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(head))])
+        .chain(futures_util::stream::pending());
+    let req = Request::post("/asylum-help")
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from_stream(stream))
+        .unwrap();
+    let (status, _, page) = send(&app, req).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert!(page.contains("Sending took too long"));
+    fx.assert_nothing_written();
+}
+
+use futures_util::StreamExt;
+
+#[tokio::test]
+async fn a_filled_honeypot_is_refused_and_writes_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let mut pairs = contact_pairs(&token, "buy now");
+    pairs[1] = ("_homepage", "http://spam.example");
+    let (status, _, page) = send(&app, urlencoded_request("/contact", &pairs)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Your message could not be sent."));
+    assert!(page.contains("buy now"), "a person who somehow filled it keeps their text");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_form_sent_faster_than_min_fill_time_is_shown_again() {
+    let fx = Fixture::with(Options { min_fill_time: "30m", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let (status, _, page) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "quick"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Please check your answers, then press “Send securely” again."));
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_missing_or_forged_token_is_refused_before_files_are_stored() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    for token in ["", "1700000000.AAAAAAAAAAAAAAAAAAAAAAAA", "garbage"] {
+        let mut parts = asylum_parts(token, "hello");
+        parts.push(Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: b"%PDF" });
+        let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "token {token:?}");
+        assert!(page.contains("Your message could not be sent."));
+    }
+    // A file part arriving before the token (browsers send hidden fields first) is a bot.
+    let token = token(&app, "asylum-help").await;
+    let mut parts =
+        vec![Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: b"%PDF" }];
+    parts.extend(asylum_parts(&token, "hello"));
+    let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_token_for_one_form_does_not_work_on_another() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let (status, _, _) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn duplicate_single_value_fields_and_invalid_utf8_are_bad_requests() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let mut pairs = contact_pairs(&token, "one");
+    pairs.push(("message", "two"));
+    assert_eq!(send(&app, urlencoded_request("/contact", &pairs)).await.0, StatusCode::BAD_REQUEST);
+    let body = format!("_token={}&message=%FF%FE", enc(&token));
+    let req = Request::post("/contact")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(send(&app, req).await.0, StatusCode::BAD_REQUEST);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn unsupported_content_types_get_415_and_truncated_multipart_400() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    for ct in ["application/json", "text/plain", "multipart/form-data"] {
+        let req = Request::post("/contact").header("content-type", ct).body(Body::from("{}")).unwrap();
+        assert_eq!(send(&app, req).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+    }
+    let token = token(&app, "asylum-help").await;
+    let body = multipart(&asylum_parts(&token, "hello"));
+    let truncated = body[..body.len() / 2].to_vec();
+    let (status, _, _) = send(&app, multipart_request("/asylum-help", truncated)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_no_cookie() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "contact").await;
+    let requests = vec![
+        Request::get("/").body(Body::empty()).unwrap(),
+        Request::get("/contact").body(Body::empty()).unwrap(),
+        Request::get("/contact/sent").body(Body::empty()).unwrap(),
+        Request::get("/static/sealpost.css").body(Body::empty()).unwrap(),
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+        Request::get("/no-such-form").body(Body::empty()).unwrap(),
+        Request::put("/contact").body(Body::empty()).unwrap(),
+        urlencoded_request("/contact", &contact_pairs(&token, "hi")),
+        urlencoded_request("/contact", &[("message", "no token")]),
+    ];
+    for req in requests {
+        let what = format!("{} {}", req.method(), req.uri());
+        let (_, headers, _) = send(&app, req).await;
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{what}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
+        assert_eq!(headers["cache-control"], "no-store", "{what}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert!(!headers.contains_key("set-cookie"), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn pages_load_nothing_from_elsewhere_and_need_no_javascript() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    for path in ["/", "/contact", "/asylum-help", "/contact/sent", "/nope"] {
+        let (_, _, page) = get(&app, path).await;
+        assert!(!page.contains("<script"), "{path}");
+        assert!(!page.contains("http://") && !page.contains("https://"), "{path} references another origin");
+        assert!(page.contains("<html lang=\"en\" dir=\"ltr\">"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_honeypot_is_hidden_from_people_and_screen_readers() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let (_, _, page) = get(&app, "/asylum-help").await;
+    let hp = page.find("name=\"_homepage\"").unwrap();
+    let wrapper = page[..hp].rfind("<div").unwrap();
+    assert!(page[wrapper..hp].contains("aria-hidden=\"true\""));
+    let input_end = hp + page[hp..].find('>').unwrap();
+    let input_start = page[..hp].rfind("<input").unwrap();
+    assert!(page[input_start..input_end].contains("tabindex=\"-1\""));
+    // Hidden fields precede every visible field, so they arrive before any file part.
+    assert!(hp < page.find("name=\"documents\"").unwrap());
+    assert!(page.find("name=\"_token\"").unwrap() < hp);
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+}
+
+#[tokio::test]
+async fn unknown_forms_and_methods_get_translated_error_pages() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let (status, _, page) = get(&app, "/no-such-form").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Page not found") && page.contains("href=\"/?lang=en\""));
+    let (status, _, page) = send(&app, Request::delete("/contact").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.contains("This action is not possible"));
+    let (status, _, _) = send(&app, urlencoded_request("/no-such-form", &[("a", "b")])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn the_front_page_lists_every_form() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let (status, _, page) = get(&app, "/?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("href=\"/asylum-help?lang=en\"")
+            && page.contains("Ask for free legal help with your asylum claim")
+    );
+    assert!(page.contains("href=\"/contact?lang=en\"") && page.contains("Contact us"));
+}
