@@ -448,7 +448,7 @@ impl Chrome {
 }
 
 #[derive(Template)]
-#[template(path = "index.html")]
+#[template(path = "index.html", config = "src/pages/askama.toml")]
 struct IndexPage {
     page: Chrome,
     intro: String,
@@ -462,7 +462,7 @@ struct FormLink {
 }
 
 #[derive(Template)]
-#[template(path = "message.html")]
+#[template(path = "message.html", config = "src/pages/askama.toml")]
 struct MessagePage {
     page: Chrome,
     paragraphs: Vec<String>,
@@ -471,7 +471,7 @@ struct MessagePage {
 }
 
 #[derive(Template)]
-#[template(path = "form.html")]
+#[template(path = "form.html", config = "src/pages/askama.toml")]
 struct FormPage {
     page: Chrome,
     intro: Option<String>,
@@ -572,7 +572,7 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/sealpost.css")).into_response()
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("pages/sealpost.css")).into_response()
 }
 
 async fn show_form(

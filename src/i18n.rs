@@ -22,9 +22,9 @@ struct Shipped {
     ftl: &'static str,
 }
 
-/// The languages compiled into the binary. To add one: drop `i18n/<code>.ftl` next to `en.ftl`
+/// The languages compiled into the binary. To add one: drop `src/i18n/<code>.ftl` next to `en.ftl`
 /// and add a line here; `tests` checks it has exactly English's message ids.
-const SHIPPED: &[Shipped] = &[Shipped { code: "en", name: "English", rtl: false, ftl: include_str!("../i18n/en.ftl") }];
+const SHIPPED: &[Shipped] = &[Shipped { code: "en", name: "English", rtl: false, ftl: include_str!("i18n/en.ftl") }];
 
 /// Why the catalogs are unusable.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ impl I18nError {
     pub fn hint(&self) -> Option<String> {
         match self {
             I18nError::Missing { .. } => Some(
-                "forms and fields need labels in i18n/en.ftl: form-<form>-title, field-<form>-<field> and option-<form>-<field>-<value>".into(),
+                "forms and fields need labels in src/i18n/en.ftl: form-<form>-title, field-<form>-<field> and option-<form>-<field>-<value>".into(),
             ),
             I18nError::UnknownLocale(_) => Some(format!("choose one of: {}", SHIPPED.iter().map(|s| s.code).collect::<Vec<_>>().join(", "))),
             I18nError::Syntax { .. } => None,
