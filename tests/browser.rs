@@ -1,0 +1,244 @@
+//! Headless Chromium (Debian `chromium` + `chromium-driver`) fills in and submits the real forms,
+//! with JavaScript off and on; what lands must decrypt to what was typed and attached.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::server::Server;
+use common::*;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session; both end on drop.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+    /// Where a screenshot is kept if a test fails.
+    artifacts: PathBuf,
+}
+
+impl Browser {
+    fn start(javascript: bool, profile: &Path) -> Option<Browser> {
+        let driver_bin = require_peer("chromedriver")?;
+        let chromium = require_peer("chromium")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut prefs = json!({});
+        if !javascript {
+            prefs = json!({"profile.managed_default_content_settings.javascript": 2});
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=390,1400",
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": prefs,
+        }}}});
+        let mut browser = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            artifacts: std::env::temp_dir().join("sealpost-browser-artifacts"),
+        };
+        let reply = browser.call("POST", "/session", Some(caps));
+        browser.session = reply["sessionId"].as_str().expect("a session").to_string();
+        Some(browser)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        // chromedriver may keep the connection open: read the head, then Content-Length bytes.
+        let mut out = Vec::new();
+        let mut buf = [0u8; 16 * 1024];
+        let (head_end, length) = loop {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "chromedriver closed the connection early");
+            out.extend_from_slice(&buf[..n]);
+            if let Some(at) = out.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&out[..at]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                    .unwrap_or(0);
+                break (at + 4, length);
+            }
+        };
+        while out.len() < head_end + length {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "chromedriver closed the connection early");
+            out.extend_from_slice(&buf[..n]);
+        }
+        let value: Value = serde_json::from_slice(&out[head_end..head_end + length]).unwrap_or(Value::Null);
+        if let Some(error) = value["value"]["error"].as_str() {
+            panic!("webdriver {method} {path}: {error}: {}", value["value"]["message"]);
+        }
+        value["value"].clone()
+    }
+
+    fn s(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    fn goto(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})));
+        found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({"text": text})));
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &self.s(&format!("/element/{id}/click")), Some(json!({})));
+    }
+
+    fn url(&self) -> String {
+        self.call("GET", &self.s("/url"), None).as_str().unwrap_or_default().to_string()
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", &self.s("/source"), None).as_str().unwrap_or_default().to_string()
+    }
+
+    fn wait_for_url(&self, suffix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.url().contains(suffix) {
+            if Instant::now() > deadline {
+                self.keep_screenshot("timeout");
+                panic!("browser never reached {suffix}; at {}", self.url());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Saves a screenshot as a test artifact.
+    fn keep_screenshot(&self, name: &str) {
+        let png = self.call("GET", &self.s("/screenshot"), None);
+        if let Some(b64) = png.as_str() {
+            let bytes = data_encoding::BASE64.decode(b64.as_bytes()).unwrap_or_default();
+            let _ = std::fs::create_dir_all(&self.artifacts);
+            let path = self.artifacts.join(format!("{name}.png"));
+            let _ = std::fs::write(&path, bytes);
+            eprintln!("screenshot kept at {}", path.display());
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.session.is_empty() {
+            self.keep_screenshot("failure");
+        }
+        if !self.session.is_empty() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.call("DELETE", &self.s(""), None)));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn submit_asylum_form_with_two_attachments(javascript: bool) {
+    let fx = Fixture::new();
+    let profile = fx.dir.path().join("profile");
+    let Some(browser) = Browser::start(javascript, &profile) else { return };
+    let srv = Server::start(&fx.config_path);
+    let first = fx.dir.path().join("decision.pdf");
+    let second = fx.dir.path().join("photo of notice.jpg");
+    let pdf: Vec<u8> = (0..150_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(&first, &pdf).unwrap();
+    std::fs::write(&second, b"\xff\xd8\xff\xe0 jpeg-ish bytes").unwrap();
+
+    browser.goto(&format!("http://{}/", srv.addr));
+    browser.click("a[href^='/asylum-help']");
+    browser.wait_for_url("/asylum-help");
+    let message = if javascript { "Typed with JavaScript on." } else { "Typed with JavaScript off." };
+    browser.type_into("#f-name", "Amira");
+    browser.click("#f-contact_method option[value='whatsapp']");
+    browser.type_into("#f-contact", "+33 6 12 34 56 78, after 6 pm only");
+    browser.type_into("#f-language", "Arabic");
+    browser.type_into("#f-location", "Lyon, France");
+    browser.type_into("#f-deadline", "Hearing on 12 January");
+    browser.type_into("#f-message", message);
+    browser.type_into("#f-documents", &format!("{}\n{}", first.display(), second.display()));
+    browser.click("#f-consent");
+    browser.click("button[type=submit]");
+    browser.wait_for_url("/asylum-help/sent");
+    assert!(browser.source().contains("Your message has been sent"));
+
+    let entries = fx.entries("asylum-help");
+    assert_eq!(entries.len(), 1);
+    let env = fx.envelope(&entries[0]);
+    let value =
+        |name: &str| env["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"].clone();
+    assert_eq!(value("message"), message);
+    assert_eq!(value("contact_method"), "WhatsApp");
+    assert_eq!(value("contact"), "+33 6 12 34 56 78, after 6 pm only");
+    assert_eq!(value("consent"), "Yes");
+    let attachments = env["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 2);
+    assert_eq!(attachments[0]["name"], "decision.pdf");
+    assert_eq!(attachments[1]["name"], "photo of notice.jpg");
+    let plain = fx.decrypt(&entries[0].join("1.age"));
+    assert_eq!(&plain[..pdf.len()], &pdf[..]);
+}
+
+#[test]
+fn a_person_submits_the_asylum_form_with_two_attachments_with_javascript_off() {
+    submit_asylum_form_with_two_attachments(false);
+}
+
+#[test]
+fn a_person_submits_the_asylum_form_with_two_attachments_with_javascript_on() {
+    submit_asylum_form_with_two_attachments(true);
+}
+
+#[test]
+fn a_mistake_is_shown_beside_the_field_and_the_typed_text_is_kept() {
+    let fx = Fixture::new();
+    let profile = fx.dir.path().join("profile");
+    let Some(browser) = Browser::start(false, &profile) else { return };
+    let srv = Server::start(&fx.config_path);
+    browser.goto(&format!("http://{}/contact", srv.addr));
+    browser.type_into("#f-message", "Please call me back.");
+    browser.type_into("#f-reply", &"7".repeat(501));
+    browser.click("button[type=submit]");
+    browser.wait_for_url("/contact?lang=en");
+    let page = browser.source();
+    assert!(page.contains("Please check the form"), "the error summary is shown");
+    assert!(page.contains("Please shorten this to 500 characters or fewer."));
+    assert!(page.contains("Please call me back."), "what the person typed is still there");
+    fx.assert_nothing_written();
+}
