@@ -22,9 +22,23 @@ struct Shipped {
     ftl: &'static str,
 }
 
-/// The languages compiled into the binary. To add one: drop `src/i18n/<code>.ftl` next to `en.ftl`
-/// and add a line here; `tests` checks it has exactly English's message ids.
-const SHIPPED: &[Shipped] = &[Shipped { code: "en", name: "English", rtl: false, ftl: include_str!("i18n/en.ftl") }];
+/// The languages compiled into the binary, in the order the language links show them. To add one:
+/// drop `src/i18n/<code>.ftl` next to `en.ftl` and add a line here; `tests` checks it has exactly
+/// English's message ids and its own text for each of them.
+const SHIPPED: &[Shipped] = &[
+    Shipped { code: "en", name: "English", rtl: false, ftl: include_str!("i18n/en.ftl") },
+    Shipped { code: "es", name: "Español", rtl: false, ftl: include_str!("i18n/es.ftl") },
+    Shipped { code: "fr", name: "Français", rtl: false, ftl: include_str!("i18n/fr.ftl") },
+    Shipped { code: "ht", name: "Kreyòl ayisyen", rtl: false, ftl: include_str!("i18n/ht.ftl") },
+    Shipped { code: "pt", name: "Português", rtl: false, ftl: include_str!("i18n/pt.ftl") },
+    Shipped { code: "ar", name: "العربية", rtl: true, ftl: include_str!("i18n/ar.ftl") },
+    Shipped { code: "fa", name: "فارسی", rtl: true, ftl: include_str!("i18n/fa.ftl") },
+    Shipped { code: "ps", name: "پښتو", rtl: true, ftl: include_str!("i18n/ps.ftl") },
+    Shipped { code: "ru", name: "Русский", rtl: false, ftl: include_str!("i18n/ru.ftl") },
+    Shipped { code: "uk", name: "Українська", rtl: false, ftl: include_str!("i18n/uk.ftl") },
+    Shipped { code: "zh-Hans", name: "简体中文", rtl: false, ftl: include_str!("i18n/zh-Hans.ftl") },
+    Shipped { code: "tr", name: "Türkçe", rtl: false, ftl: include_str!("i18n/tr.ftl") },
+];
 
 /// Why the catalogs are unusable.
 #[derive(Debug, thiserror::Error)]
@@ -179,9 +193,11 @@ impl Catalog {
         if tag.is_empty() || tag.len() > 35 {
             return None;
         }
+        // The exact code, else a shipped code of the same language: `pt-BR` → `pt`, and `zh`, `zh-CN`
+        // or `zh_SG` → `zh-Hans` (the only Chinese shipped, so `zh-TW` readers get it, not English).
         self.get(tag).or_else(|| {
-            let primary = tag.split(['-', '_']).next().unwrap_or_default();
-            self.get(primary)
+            let primary = primary_subtag(tag);
+            self.locales.iter().find(|l| primary_subtag(l.code).eq_ignore_ascii_case(primary))
         })
     }
 
@@ -216,6 +232,11 @@ impl Catalog {
         }
         Ok(())
     }
+}
+
+/// The language part of a tag: `zh` of `zh-Hans` or `zh_CN`.
+fn primary_subtag(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or_default()
 }
 
 /// Message id of a form's title (attribute `.intro` holds its introduction).
@@ -309,5 +330,194 @@ mod tests {
         let text = catalog.english().text_with("error-too-long", &[("max", FluentValue::from(500))]);
         assert!(text.contains("500"), "{text}");
         assert!(!text.contains('\u{2068}'));
+    }
+
+    /// Every message and attribute of the English catalog, as (id, attribute).
+    fn english_patterns() -> Vec<(String, Option<String>)> {
+        let resource = fluent_syntax::parser::parse(SHIPPED[0].ftl).unwrap_or_else(|(_, e)| panic!("syntax: {e:?}"));
+        let mut out = Vec::new();
+        for entry in resource.body {
+            if let Entry::Message(m) = entry {
+                if m.value.is_some() {
+                    out.push((m.id.name.to_string(), None));
+                }
+                for a in &m.attributes {
+                    out.push((m.id.name.to_string(), Some(a.id.name.to_string())));
+                }
+            }
+        }
+        out
+    }
+
+    /// Formats one pattern with every variable any message uses set (numbers to `n`), keeping errors.
+    fn render(locale: &Locale, id: &str, attr: Option<&str>, n: i64) -> (String, Vec<String>) {
+        let mut args = FluentArgs::new();
+        for number in ["max", "count", "minutes"] {
+            args.set(number, n);
+        }
+        args.set("size", "10 MB");
+        args.set("name", "scan.pdf");
+        let message = locale.bundle.get_message(id).unwrap_or_else(|| panic!("{}: no message {id}", locale.code));
+        let pattern = match attr {
+            Some(a) => message.get_attribute(a).unwrap_or_else(|| panic!("{}: no {id}.{a}", locale.code)).value(),
+            None => message.value().unwrap_or_else(|| panic!("{}: {id} has no value", locale.code)),
+        };
+        let mut errors = Vec::new();
+        let text = locale.bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned();
+        (text, errors.iter().map(|e| format!("{e:?}")).collect())
+    }
+
+    /// Numbers that reach every plural category of every shipped language.
+    const SAMPLE_NUMBERS: [i64; 12] = [0, 1, 2, 3, 4, 5, 11, 12, 21, 22, 100, 101];
+
+    #[test]
+    fn every_locale_renders_its_own_text_for_every_english_message() {
+        // Brand names read the same in every language; French "Documents" is the French word too.
+        let same_everywhere = [
+            "option-asylum-help-contact_method-whatsapp",
+            "option-asylum-help-contact_method-signal",
+            "option-asylum-help-contact_method-telegram",
+        ];
+        let same_in = [("fr", "field-asylum-help-documents")];
+        let catalog = Catalog::embedded().unwrap();
+        let english = catalog.english();
+        let patterns = english_patterns();
+        assert!(patterns.len() > 80, "only {} English patterns found", patterns.len());
+        for locale in catalog.locales() {
+            for (id, attr) in &patterns {
+                let name = attr.as_ref().map_or_else(|| id.clone(), |a| format!("{id}.{a}"));
+                for n in SAMPLE_NUMBERS {
+                    let (text, errors) = render(locale, id, attr.as_deref(), n);
+                    assert!(errors.is_empty(), "{} {name} (n = {n}): {errors:?}", locale.code);
+                    assert!(!text.trim().is_empty(), "{} {name} is empty", locale.code);
+                    assert!(!text.contains('{') && !text.contains('}'), "{} {name}: {text}", locale.code);
+                    if locale.code == "en"
+                        || same_everywhere.contains(&id.as_str())
+                        || same_in.contains(&(locale.code, id))
+                    {
+                        continue;
+                    }
+                    let (in_english, _) = render(english, id, attr.as_deref(), n);
+                    assert_ne!(text, in_english, "{} {name} shows English text", locale.code);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn allow_listed_identical_messages_are_still_in_every_catalog() {
+        for shipped in SHIPPED {
+            for id in ["whatsapp", "signal", "telegram"] {
+                let line = format!("option-asylum-help-contact_method-{id} = ");
+                assert!(shipped.ftl.contains(&line), "{} lacks its own {line}", shipped.code);
+            }
+        }
+    }
+
+    #[test]
+    fn shipped_languages_in_link_order_and_right_to_left_exactly_for_arabic_persian_pashto() {
+        let catalog = Catalog::embedded().unwrap();
+        let codes: Vec<_> = catalog.locales().iter().map(|l| l.code).collect();
+        assert_eq!(codes, ["en", "es", "fr", "ht", "pt", "ar", "fa", "ps", "ru", "uk", "zh-Hans", "tr"]);
+        let rtl: Vec<_> = catalog.locales().iter().filter(|l| l.rtl).map(|l| l.code).collect();
+        assert_eq!(rtl, ["ar", "fa", "ps"]);
+        for locale in catalog.locales() {
+            assert_eq!(locale.dir(), if rtl.contains(&locale.code) { "rtl" } else { "ltr" });
+            assert!(locale.code.parse::<LanguageIdentifier>().is_ok(), "{}", locale.code);
+            assert!(!locale.name.is_empty());
+        }
+        let mut names: Vec<_> = catalog.locales().iter().map(|l| l.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SHIPPED.len(), "language names must differ");
+    }
+
+    #[test]
+    fn catalogs_contain_no_bidi_control_characters() {
+        // Direction comes from `<html dir>`; marks in the text would fight it. ZWNJ (U+200C) is
+        // ordinary Persian spelling and allowed.
+        let controls = ['\u{200e}', '\u{200f}', '\u{061c}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}'];
+        let isolates = ['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'];
+        for shipped in SHIPPED {
+            for c in controls.iter().chain(&isolates) {
+                assert!(!shipped.ftl.contains(*c), "{} contains U+{:04X}", shipped.code, u32::from(*c));
+            }
+        }
+    }
+
+    #[test]
+    fn problem_messages_quote_the_send_button_exactly() {
+        let catalog = Catalog::embedded().unwrap();
+        for locale in catalog.locales() {
+            let send = locale.text("send");
+            for id in ["problem-too-fast", "problem-expired", "problem-invalid"] {
+                let text = locale.text(id);
+                assert!(text.contains(&send), "{} {id} does not quote {send:?}: {text}", locale.code);
+            }
+        }
+    }
+
+    #[test]
+    fn plural_forms_follow_each_language() {
+        let catalog = Catalog::embedded().unwrap();
+        let minutes = |code: &str, n: i64| {
+            let locale = catalog.get(code).unwrap();
+            locale.text_with("error-rate-body", &[("minutes", FluentValue::from(n))])
+        };
+        let cases: &[(&str, i64, &str)] = &[
+            ("en", 5, "5 minutes"),
+            ("es", 1, "1 minuto,"),
+            ("es", 2, "2 minutos"),
+            ("fr", 1, "1 minute,"),
+            ("pt", 1, "1 minuto,"),
+            ("ru", 1, "1 минуту"),
+            ("ru", 3, "3 минуты"),
+            ("ru", 5, "5 минут,"),
+            ("ru", 21, "21 минуту"),
+            ("uk", 1, "1 хвилину"),
+            ("uk", 2, "2 хвилини"),
+            ("uk", 11, "11 хвилин,"),
+            ("ar", 1, "دقيقة واحدة"),
+            ("ar", 2, "دقيقتين"),
+            ("ar", 3, "3 دقائق"),
+            ("ar", 11, "11 دقيقة"),
+            ("ps", 1, "یوه دقیقه"),
+            ("ps", 7, "7 دقیقې"),
+            ("fa", 7, "7 دقیقه"),
+            ("tr", 7, "7 dakika"),
+            ("zh-Hans", 7, "7 分钟"),
+            ("ht", 7, "7 minit"),
+        ];
+        for (code, n, expected) in cases {
+            let text = minutes(code, *n);
+            assert!(text.contains(expected), "{code} with {n} minutes: {text}");
+        }
+        let files =
+            catalog.get("ru").unwrap().text_with("files-limit", &[("count", 2.into()), ("size", "5 MB".into())]);
+        assert!(files.contains("до 2 файлов"), "{files}");
+        let files =
+            catalog.get("ar").unwrap().text_with("files-limit", &[("count", 5.into()), ("size", "5 MB".into())]);
+        assert!(files.contains("5 ملفات"), "{files}");
+    }
+
+    #[test]
+    fn chinese_and_regional_tags_reach_the_shipped_language() {
+        let catalog = Catalog::embedded().unwrap();
+        for accept in ["zh-CN", "zh", "zh_CN", "zh-SG", "zh-Hans-CN", "zh-CN,zh;q=0.9,en;q=0.8", "en;q=0.5, zh-CN"] {
+            assert_eq!(catalog.negotiate(None, Some(accept)).code, "zh-Hans", "{accept}");
+        }
+        for query in ["zh", "zh-hans", "zh-Hans", "ZH-CN"] {
+            assert_eq!(catalog.negotiate(Some(query), Some("en")).code, "zh-Hans", "?lang={query}");
+        }
+        assert_eq!(catalog.negotiate(None, Some("pt-BR")).code, "pt");
+        assert_eq!(catalog.negotiate(None, Some("fa-AF")).code, "fa");
+        assert_eq!(catalog.negotiate(None, Some("ps-AF,fa;q=0.8")).code, "ps");
+        assert_eq!(catalog.negotiate(None, Some("ar-SY")).code, "ar");
+        assert_eq!(catalog.negotiate(None, Some("uk-UA,ru;q=0.9")).code, "uk");
+        assert_eq!(catalog.negotiate(None, Some("ht-HT,fr;q=0.8")).code, "ht");
+        assert_eq!(catalog.negotiate(None, Some("en-GB;q=0.5, fr-CA;q=0.9")).code, "fr");
+        assert_eq!(catalog.negotiate(None, Some("de-DE,tr;q=0.7")).code, "tr");
+        // a bare separator or unknown language still falls back to English
+        assert_eq!(catalog.negotiate(Some("-"), Some("-Hans, xx-CN")).code, "en");
     }
 }

@@ -1,0 +1,137 @@
+# sealpost — Arabic catalog (العربية), simple Modern Standard Arabic. Exactly the message ids of en.ftl.
+# Forms: form-<form>-title (.intro), field-<form>-<field> (.help), option-<form>-<field>-<value>.
+# Instructions use "يُرجى" + verbal noun, which is polite and the same for women and men.
+# Counted nouns follow Arabic number agreement through the plural categories one, two, few, many, other.
+
+## Every page
+
+site-title = تواصل آمن
+language-label = اللغة
+skip-link = الانتقال إلى النموذج
+privacy-title = ماذا يحدث لرسالتك
+privacy-body = تُقفَل رسالتك ومستنداتك (تُشفَّر) فور وصولها. لا يستطيع فتحها إلا موظفونا، على أجهزة الكمبيوتر الخاصة بهم. هذا الموقع لا يسجّل عنوان الإنترنت الخاص بك، ولا يُحفَظ أي شيء في متصفحك.
+
+## Front page
+
+index-title = كيف يمكننا مساعدتك؟
+index-intro = يُرجى اختيار ما تريد القيام به. يمكنك الكتابة بأي لغة.
+
+## Forms
+
+required = مطلوب
+optional = اختياري
+send = إرسال بأمان
+honeypot-label = يُرجى ترك هذا الحقل فارغًا
+files-limit =
+    { $count ->
+        [one] يمكنك إرفاق ملف واحد كحد أقصى، بحجم يصل إلى { $size }.
+        [two] يمكنك إرفاق ملفين كحد أقصى، بحجم يصل إلى { $size } لكل منهما.
+        [few] يمكنك إرفاق ما يصل إلى { $count } ملفات، بحجم يصل إلى { $size } لكل ملف.
+        [many] يمكنك إرفاق ما يصل إلى { $count } ملفًا، بحجم يصل إلى { $size } لكل ملف.
+       *[other] يمكنك إرفاق ما يصل إلى { $count } ملف، بحجم يصل إلى { $size } لكل ملف.
+    }
+files-not-kept = حفاظًا على سلامتك، لا نحتفظ بالمستندات المرفقة عند عرض النموذج مرة أخرى. يُرجى إرفاقها من جديد.
+error-summary-title = يُرجى مراجعة النموذج
+problem-too-fast = يُرجى مراجعة إجاباتك، ثم الضغط على «إرسال بأمان» مرة أخرى.
+problem-expired = بقيت هذه الصفحة مفتوحة وقتًا طويلًا. يُرجى مراجعة إجاباتك، ثم الضغط على «إرسال بأمان» مرة أخرى.
+problem-invalid = تعذّر إرسال رسالتك. يُرجى مراجعة إجاباتك، ثم الضغط على «إرسال بأمان» مرة أخرى.
+error-required = يُرجى ملء هذا الحقل.
+error-checkbox-required = يُرجى وضع علامة في هذا المربع للمتابعة.
+error-too-long =
+    { $max ->
+        [one] يُرجى اختصار هذا النص إلى حرف واحد أو أقل.
+        [two] يُرجى اختصار هذا النص إلى حرفين أو أقل.
+        [few] يُرجى اختصار هذا النص إلى { $max } أحرف أو أقل.
+        [many] يُرجى اختصار هذا النص إلى { $max } حرفًا أو أقل.
+       *[other] يُرجى اختصار هذا النص إلى { $max } حرف أو أقل.
+    }
+error-email = يُرجى كتابة عنوان بريد إلكتروني مثل name@example.org، أو ترك هذا الحقل فارغًا.
+error-tel = يُرجى كتابة رقم الهاتف باستخدام الأرقام والمسافات و + ( ) - فقط.
+error-select = يُرجى اختيار أحد الخيارات.
+error-file-too-large = الملف «{ $name }» كبير جدًا. يمكن أن يصل حجم كل ملف إلى { $max }.
+error-too-many-files =
+    { $max ->
+        [one] يمكنك إرفاق ملف واحد فقط. يُرجى اختيار عدد أقل.
+        [two] يمكنك إرفاق ملفين كحد أقصى. يُرجى اختيار عدد أقل.
+        [few] يمكنك إرفاق { $max } ملفات كحد أقصى. يُرجى اختيار عدد أقل.
+        [many] يمكنك إرفاق { $max } ملفًا كحد أقصى. يُرجى اختيار عدد أقل.
+       *[other] يمكنك إرفاق { $max } ملف كحد أقصى. يُرجى اختيار عدد أقل.
+    }
+error-file-name = أحد الملفات له اسم لا يمكن استخدامه. يُرجى تغيير اسمه ثم إرفاقه من جديد.
+value-yes = نعم
+
+## After sending
+
+sent-title = تم إرسال رسالتك
+sent-body = شكرًا لك. رسالتك محفوظة بأمان ومُقفَلة، بحيث لا يستطيع قراءتها إلا موظفونا.
+sent-next = سيتواصل معك أحد أعضاء فريقنا باستخدام البيانات التي قدّمتها. قد يستغرق ذلك بضعة أيام. يمكنك الآن إغلاق هذه الصفحة.
+sent-again = إرسال رسالة أخرى
+
+## Error pages
+
+back-home = العودة إلى الصفحة الرئيسية
+error-not-found-title = الصفحة غير موجودة
+error-not-found-body = لا توجد صفحة على هذا العنوان. يُرجى التحقق من العنوان أو العودة إلى الصفحة الرئيسية.
+error-method-title = لا يمكن القيام بهذا الإجراء
+error-method-body = لا يمكن استخدام هذه الصفحة بهذه الطريقة. يُرجى العودة إلى الصفحة الرئيسية.
+error-too-large-title = رسالتك كبيرة جدًا
+error-too-large-body = يمكن أن يصل حجم رسالتك ومستنداتك معًا إلى { $max }. يُرجى الرجوع، وإرفاق مستندات أقل عددًا أو أصغر حجمًا، ثم الإرسال مرة أخرى.
+error-rate-title = يُرجى الانتظار قبل الإرسال مرة أخرى
+error-rate-body =
+    أُرسلت رسائل كثيرة من اتصالك أو إلى هذه الخدمة خلال وقت قصير. يُرجى الانتظار { $minutes ->
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+        [many] { $minutes } دقيقة
+       *[other] { $minutes } دقيقة
+    }، ثم الرجوع والإرسال مرة أخرى. لم تُرسَل رسالتك بعد.
+error-full-title = لا يمكننا استقبال الرسائل في الوقت الحالي
+error-full-body = الخدمة غير قادرة مؤقتًا على حفظ رسائل جديدة. لم تُرسَل رسالتك. يُرجى المحاولة مرة أخرى لاحقًا.
+error-timeout-title = استغرق الإرسال وقتًا طويلًا جدًا
+error-timeout-body = تعذّر استلام رسالتك في الوقت المحدد، ربما لأن الاتصال بطيء. لم تُرسَل الرسالة. يُرجى الرجوع والمحاولة مرة أخرى، وربما بعدد أقل من المستندات.
+error-bad-request-title = تعذّرت قراءة النموذج
+error-bad-request-body = حدث خطأ أثناء إرسال النموذج. لم تُرسَل رسالتك. يُرجى العودة إلى النموذج والمحاولة مرة أخرى.
+error-unsupported-title = تعذّرت قراءة النموذج
+error-unsupported-body = لا نقبل هذا النوع من الإرسال. يُرجى استخدام النموذج الموجود في هذا الموقع.
+error-internal-title = حدث خطأ من جهتنا
+error-internal-body = لم تُرسَل رسالتك. يُرجى المحاولة مرة أخرى بعد بضع دقائق.
+
+## The general contact form
+
+form-contact-title = تواصل معنا
+    .intro = يمكنك إرسال رسالة إلى فريقنا. إذا كنت ترغب في الحصول على رد، يُرجى إخبارنا كيف يمكننا التواصل معك بأمان.
+field-contact-name = اسمك
+    .help = يمكنك استخدام اسم مستعار.
+field-contact-email = عنوان البريد الإلكتروني
+    .help = فقط إذا كان من الآمن أن نراسلك على هذا العنوان.
+field-contact-reply = طرق أخرى للتواصل معك
+    .help = مثل رقم هاتف، أو الأوقات التي يكون فيها الاتصال بك آمنًا.
+field-contact-message = رسالتك
+
+## Help with an asylum or other protection claim
+
+form-asylum-help-title = اطلب مساعدة قانونية مجانية بخصوص طلب اللجوء
+    .intro = إذا كنت بحاجة إلى مساعدة في طلب لجوء أو طلب حماية آخر، ولا تستطيع دفع أتعاب محامٍ، يُرجى إخبارنا عن وضعك. سيقرأ أحد أعضاء فريقنا القانوني ما كتبته، ثم يتواصل معك.
+field-asylum-help-name = الاسم أو الاسم المستعار
+    .help = ما الاسم الذي تريد أن نناديك به؟
+field-asylum-help-contact_method = كيف تريد أن نتواصل معك؟
+option-asylum-help-contact_method-phone = مكالمة هاتفية
+option-asylum-help-contact_method-sms = رسالة نصية (SMS)
+option-asylum-help-contact_method-whatsapp = WhatsApp
+option-asylum-help-contact_method-signal = Signal
+option-asylum-help-contact_method-telegram = Telegram
+option-asylum-help-contact_method-email = البريد الإلكتروني
+option-asylum-help-contact_method-other = طريقة أخرى (يُرجى ذكرها في الأسفل)
+field-asylum-help-contact = بيانات التواصل معك
+    .help = رقم الهاتف أو عنوان البريد الإلكتروني أو اسم المستخدم. يُرجى إخبارنا إذا كانت هناك أوقات أو طرق لا يكون فيها التواصل معك آمنًا.
+field-asylum-help-language = لغتك المفضلة
+    .help = اللغة التي تريد أن نستخدمها معك. سنحاول إيجاد مترجم.
+field-asylum-help-location = أين أنت الآن؟
+    .help = المدينة والبلد. إذا كنت في مركز احتجاز أو مخيم أو مأوى، يُرجى إخبارنا.
+field-asylum-help-deadline = التواريخ والمواعيد النهائية
+    .help = مثل جلسة في المحكمة، أو مقابلة، أو آخر موعد للطعن في القرار، أو تاريخ يجب أن تغادر فيه. يُرجى كتابة التاريخ إذا كنت تعرفه.
+field-asylum-help-message = ماذا حدث، وما المساعدة التي تحتاجها؟
+    .help = يمكنك الكتابة بأي لغة. يُرجى إخبارنا بكل ما تشعر بالأمان في مشاركته.
+field-asylum-help-documents = المستندات
+    .help = مثل خطاب فيه قرار، أو إشعار من المحكمة، أو أوراق الهوية. يمكن إرسال صور المستندات.
+field-asylum-help-consent = أوافق على أن يتواصل معي الفريق القانوني باستخدام البيانات المذكورة أعلاه.

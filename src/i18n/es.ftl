@@ -1,0 +1,123 @@
+# sealpost — Spanish catalog (Español). Exactly the message ids of en.ftl; formal "usted".
+# Forms: form-<form>-title (.intro), field-<form>-<field> (.help), option-<form>-<field>-<value>.
+
+## Every page
+
+site-title = Contacto seguro
+language-label = Idioma
+skip-link = Ir al formulario
+privacy-title = Qué pasa con su mensaje
+privacy-body = Su mensaje y sus documentos se cierran con llave (se cifran) en cuanto llegan. Solo nuestro personal puede abrirlos, en sus propias computadoras. Este sitio web no registra su dirección de internet y no se guarda nada en su navegador.
+
+## Front page
+
+index-title = ¿Cómo podemos ayudarle?
+index-intro = Elija lo que desea hacer. Puede escribir en cualquier idioma.
+
+## Forms
+
+required = obligatorio
+optional = opcional
+send = Enviar de forma segura
+honeypot-label = Deje este campo vacío
+files-limit =
+    { $count ->
+        [one] Puede adjuntar como máximo { $count } archivo, de hasta { $size }.
+       *[other] Puede adjuntar hasta { $count } archivos, de hasta { $size } cada uno.
+    }
+files-not-kept = Por su seguridad, los documentos adjuntos no se conservan cuando el formulario se muestra de nuevo. Por favor, adjúntelos otra vez.
+error-summary-title = Por favor, revise el formulario
+problem-too-fast = Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
+problem-expired = Esta página estuvo abierta mucho tiempo. Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
+problem-invalid = No se pudo enviar su mensaje. Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
+error-required = Por favor, complete este campo.
+error-checkbox-required = Por favor, marque esta casilla para continuar.
+error-too-long =
+    { $max ->
+        [one] Por favor, acorte este texto a { $max } carácter o menos.
+       *[other] Por favor, acorte este texto a { $max } caracteres o menos.
+    }
+error-email = Por favor, escriba una dirección de correo electrónico como nombre@example.org, o deje este campo vacío.
+error-tel = Por favor, escriba un número de teléfono usando solo números, espacios y + ( ) - .
+error-select = Por favor, elija una de las opciones.
+error-file-too-large = “{ $name }” es demasiado grande. Cada archivo puede tener hasta { $max }.
+error-too-many-files =
+    { $max ->
+        [one] Puede adjuntar como máximo { $max } archivo. Por favor, elija menos.
+       *[other] Puede adjuntar hasta { $max } archivos. Por favor, elija menos.
+    }
+error-file-name = Uno de los archivos tiene un nombre que no se puede usar. Por favor, cámbiele el nombre y adjúntelo otra vez.
+value-yes = Sí
+
+## After sending
+
+sent-title = Su mensaje se ha enviado
+sent-body = Gracias. Su mensaje está guardado de forma segura y cerrado con llave para que solo nuestro personal pueda leerlo.
+sent-next = Una persona de nuestro equipo se comunicará con usted usando los datos que nos dio. Esto puede tardar unos días. Ya puede cerrar esta página.
+sent-again = Enviar otro mensaje
+
+## Error pages
+
+back-home = Volver a la página de inicio
+error-not-found-title = Página no encontrada
+error-not-found-body = No hay ninguna página en esta dirección. Por favor, revise la dirección o vuelva a la página de inicio.
+error-method-title = Esta acción no es posible
+error-method-body = Esta página no se puede usar de esta manera. Por favor, vuelva a la página de inicio.
+error-too-large-title = Su mensaje es demasiado grande
+error-too-large-body = Su mensaje y sus documentos juntos pueden ocupar hasta { $max }. Por favor, vuelva atrás, adjunte menos documentos o documentos más pequeños, y envíe otra vez.
+error-rate-title = Por favor, espere antes de enviar otra vez
+error-rate-body =
+    Se han enviado muchos mensajes desde su conexión o a este servicio en poco tiempo. Por favor, espere { $minutes ->
+        [one] { $minutes } minuto
+       *[other] { $minutes } minutos
+    }, luego vuelva atrás y envíe otra vez. Su mensaje todavía no se ha enviado.
+error-full-title = No podemos recibir mensajes en este momento
+error-full-body = Por ahora, el servicio no puede guardar mensajes nuevos. Su mensaje no se ha enviado. Por favor, inténtelo de nuevo más tarde.
+error-timeout-title = El envío tardó demasiado
+error-timeout-body = No pudimos recibir su mensaje a tiempo, quizás porque la conexión es lenta. Su mensaje no se ha enviado. Por favor, vuelva atrás e inténtelo de nuevo, quizás con menos documentos.
+error-bad-request-title = No se pudo leer el formulario
+error-bad-request-body = Algo salió mal al enviar el formulario. Su mensaje no se ha enviado. Por favor, vuelva al formulario e inténtelo de nuevo.
+error-unsupported-title = No se pudo leer el formulario
+error-unsupported-body = No se admite este tipo de envío. Por favor, use el formulario de este sitio web.
+error-internal-title = Algo salió mal de nuestro lado
+error-internal-body = Su mensaje no se ha enviado. Por favor, inténtelo de nuevo en unos minutos.
+
+## The general contact form
+
+form-contact-title = Contáctenos
+    .intro = Envíe un mensaje a nuestro equipo. Si desea una respuesta, díganos cómo podemos comunicarnos con usted de forma segura.
+field-contact-name = Su nombre
+    .help = Puede usar un apodo.
+field-contact-email = Correo electrónico
+    .help = Solo si es seguro que le escribamos a esa dirección.
+field-contact-reply = Otras formas de comunicarnos con usted
+    .help = Por ejemplo, un número de teléfono o las horas en que es seguro llamarle.
+field-contact-message = Su mensaje
+
+## Help with an asylum or other protection claim
+
+form-asylum-help-title = Pida ayuda legal gratuita con su solicitud de asilo
+    .intro = Si necesita ayuda con una solicitud de asilo u otra solicitud de protección y no puede pagar a un abogado, cuéntenos su situación. Una persona de nuestro equipo legal la leerá y se comunicará con usted.
+field-asylum-help-name = Nombre o apodo
+    .help = ¿Cómo quiere que le llamemos?
+field-asylum-help-contact_method = ¿Cómo quiere que nos comuniquemos con usted?
+option-asylum-help-contact_method-phone = Llamada telefónica
+option-asylum-help-contact_method-sms = Mensaje de texto (SMS)
+option-asylum-help-contact_method-whatsapp = WhatsApp
+option-asylum-help-contact_method-signal = Signal
+option-asylum-help-contact_method-telegram = Telegram
+option-asylum-help-contact_method-email = Correo electrónico
+option-asylum-help-contact_method-other = Otra forma (explíquela abajo)
+field-asylum-help-contact = Sus datos de contacto
+    .help = Número de teléfono, correo electrónico o nombre de usuario. Díganos si hay horas o formas en que no es seguro comunicarnos con usted.
+field-asylum-help-language = Idioma que prefiere
+    .help = El idioma que le gustaría que usemos. Intentaremos encontrar un intérprete.
+field-asylum-help-location = ¿Dónde está ahora?
+    .help = Ciudad y país. Si está en un centro de detención, en un campamento o en un albergue, por favor díganoslo.
+field-asylum-help-deadline = Fechas y plazos
+    .help = Por ejemplo, una audiencia en el tribunal, una entrevista, un plazo para apelar o una fecha en la que tiene que irse. Escriba la fecha si la sabe.
+field-asylum-help-message = ¿Qué pasó y qué ayuda necesita?
+    .help = Puede escribir en cualquier idioma. Cuéntenos todo lo que le parezca seguro compartir.
+field-asylum-help-documents = Documentos
+    .help = Por ejemplo, una carta con una decisión, un aviso del tribunal o documentos de identidad. Las fotos de los documentos también sirven.
+field-asylum-help-consent = Acepto que el equipo legal se comunique conmigo usando los datos de arriba.

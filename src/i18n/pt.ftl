@@ -1,0 +1,125 @@
+# sealpost — Portuguese catalog (Português). Exactly the message ids of en.ftl.
+# Forms: form-<form>-title (.intro), field-<form>-<field> (.help), option-<form>-<field>-<value>.
+# Neutral Portuguese for Brazil, Portugal, Angola and Mozambique: formal address without "você"/"tu",
+# and words used in all of them ("anexo" rather than "arquivo"/"ficheiro", "organização" rather than "equipe"/"equipa").
+
+## Every page
+
+site-title = Contacto seguro
+language-label = Idioma
+skip-link = Ir para o formulário
+privacy-title = O que acontece com a sua mensagem
+privacy-body = A sua mensagem e os seus documentos são trancados (criptografados) assim que chegam. Só as pessoas que trabalham na nossa organização podem abri-los, nos próprios computadores. Este site não grava o seu endereço de internet, e nada fica guardado no seu navegador.
+
+## Front page
+
+index-title = Como podemos ajudar?
+index-intro = Escolha o que deseja fazer. Pode escrever em qualquer idioma.
+
+## Forms
+
+required = obrigatório
+optional = opcional
+send = Enviar com segurança
+honeypot-label = Deixe este campo vazio
+files-limit =
+    { $count ->
+        [one] Pode enviar no máximo { $count } anexo, com até { $size }.
+       *[other] Pode enviar até { $count } anexos, cada um com até { $size }.
+    }
+files-not-kept = Para a sua segurança, os documentos anexados não são guardados quando o formulário é mostrado de novo. Por favor, anexe-os outra vez.
+error-summary-title = Por favor, verifique o formulário
+problem-too-fast = Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
+problem-expired = Esta página ficou aberta durante muito tempo. Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
+problem-invalid = Não foi possível enviar a sua mensagem. Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
+error-required = Por favor, preencha este campo.
+error-checkbox-required = Por favor, marque esta caixa para continuar.
+error-too-long =
+    { $max ->
+        [one] Por favor, encurte este texto para { $max } caractere ou menos.
+       *[other] Por favor, encurte este texto para { $max } caracteres ou menos.
+    }
+error-email = Por favor, escreva um endereço de e-mail como nome@example.org, ou deixe este campo vazio.
+error-tel = Por favor, escreva um número de telefone usando apenas números, espaços e + ( ) - .
+error-select = Por favor, escolha uma das opções.
+error-file-too-large = “{ $name }” é grande demais. Cada anexo pode ter até { $max }.
+error-too-many-files =
+    { $max ->
+        [one] Pode enviar no máximo { $max } anexo. Por favor, escolha menos.
+       *[other] Pode enviar até { $max } anexos. Por favor, escolha menos.
+    }
+error-file-name = Um dos anexos tem um nome que não pode ser usado. Por favor, dê-lhe outro nome e anexe-o de novo.
+value-yes = Sim
+
+## After sending
+
+sent-title = A sua mensagem foi enviada
+sent-body = Obrigado. A sua mensagem está guardada em segurança e trancada, para que só as pessoas que trabalham na nossa organização a possam ler.
+sent-next = Uma pessoa da nossa organização vai entrar em contacto usando os dados que nos deu. Isto pode levar alguns dias. Já pode fechar esta página.
+sent-again = Enviar outra mensagem
+
+## Error pages
+
+back-home = Voltar à página inicial
+error-not-found-title = Página não encontrada
+error-not-found-body = Não existe nenhuma página neste endereço. Por favor, verifique o endereço ou volte à página inicial.
+error-method-title = Esta ação não é possível
+error-method-body = Esta página não pode ser usada desta forma. Por favor, volte à página inicial.
+error-too-large-title = A sua mensagem é grande demais
+error-too-large-body = A sua mensagem e os seus documentos, juntos, podem ter até { $max }. Por favor, volte atrás, anexe menos documentos ou documentos menores, e envie de novo.
+error-rate-title = Por favor, espere antes de enviar de novo
+error-rate-body =
+    Foram enviadas muitas mensagens a partir da sua conexão, ou para este serviço, em pouco tempo. Por favor, espere { $minutes ->
+        [one] { $minutes } minuto
+       *[other] { $minutes } minutos
+    }, depois volte atrás e envie de novo. A sua mensagem ainda não foi enviada.
+error-full-title = Não podemos receber mensagens neste momento
+error-full-body = Temporariamente, o serviço não consegue guardar mensagens novas. A sua mensagem não foi enviada. Por favor, tente de novo mais tarde.
+error-timeout-title = O envio demorou tempo demais
+error-timeout-body = Não foi possível receber a sua mensagem a tempo, talvez porque a conexão está lenta. A mensagem não foi enviada. Por favor, volte atrás e tente de novo, talvez com menos documentos.
+error-bad-request-title = Não foi possível ler o formulário
+error-bad-request-body = Houve um problema ao enviar o formulário. A sua mensagem não foi enviada. Por favor, volte ao formulário e tente de novo.
+error-unsupported-title = Não foi possível ler o formulário
+error-unsupported-body = Não aceitamos este tipo de envio. Por favor, use o formulário deste site.
+error-internal-title = Houve um problema do nosso lado
+error-internal-body = A sua mensagem não foi enviada. Por favor, tente de novo daqui a alguns minutos.
+
+## The general contact form
+
+form-contact-title = Escreva-nos
+    .intro = Envie uma mensagem à nossa organização. Se quiser uma resposta, diga-nos uma forma segura de lhe responder.
+field-contact-name = O seu nome
+    .help = Pode usar outro nome, não é obrigatório usar o verdadeiro.
+field-contact-email = Endereço de e-mail
+    .help = Só se for seguro escrevermos para esse endereço.
+field-contact-reply = Outras formas de contacto
+    .help = Por exemplo, um número de telefone, ou os horários em que é seguro telefonar.
+field-contact-message = A sua mensagem
+
+## Help with an asylum or other protection claim
+
+form-asylum-help-title = Peça ajuda jurídica gratuita para o seu pedido de asilo ou refúgio
+    .intro = Se precisa de ajuda com um pedido de asilo ou refúgio, ou com outro pedido de proteção, e não pode pagar um advogado, conte-nos a sua situação. Uma pessoa do nosso serviço jurídico vai ler o que escreveu e entrar em contacto.
+field-asylum-help-name = Nome (ou outro nome que prefira)
+    .help = Que nome devemos usar?
+field-asylum-help-contact_method = Qual é a melhor forma de contacto?
+option-asylum-help-contact_method-phone = Chamada de telefone
+option-asylum-help-contact_method-sms = Mensagem de texto (SMS)
+option-asylum-help-contact_method-whatsapp = WhatsApp
+option-asylum-help-contact_method-signal = Signal
+option-asylum-help-contact_method-telegram = Telegram
+option-asylum-help-contact_method-email = E-mail
+option-asylum-help-contact_method-other = Outra forma (explique abaixo)
+field-asylum-help-contact = Os seus dados de contacto
+    .help = Número de telefone, endereço de e-mail ou nome de usuário. Diga-nos se há horários ou formas de contacto que não sejam seguros.
+field-asylum-help-language = O idioma que prefere
+    .help = O idioma que gostaria que usássemos. Vamos tentar encontrar um intérprete.
+field-asylum-help-location = Onde está agora?
+    .help = Cidade e país. Se estiver em detenção, num campo ou num abrigo, por favor diga-nos.
+field-asylum-help-deadline = Datas e prazos
+    .help = Por exemplo, uma audiência em tribunal, uma entrevista, um prazo para recorrer ou uma data em que deve sair. Escreva a data, se souber.
+field-asylum-help-message = O que aconteceu, e de que ajuda precisa?
+    .help = Pode escrever em qualquer idioma. Conte-nos tudo o que lhe parecer seguro contar.
+field-asylum-help-documents = Documentos
+    .help = Por exemplo, uma carta com uma decisão, uma notificação do tribunal ou documentos de identidade. Pode enviar fotos dos documentos.
+field-asylum-help-consent = Aceito que o serviço jurídico entre em contacto comigo usando os dados acima.

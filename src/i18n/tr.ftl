@@ -1,0 +1,108 @@
+# sealpost — Turkish catalog (Türkçe). Exactly the message ids of en.ftl; polite "siz".
+# Forms: form-<form>-title (.intro), field-<form>-<field> (.help), option-<form>-<field>-<value>.
+# Nouns stay singular after a number in Turkish, so no plural selectors are needed.
+
+## Every page
+
+site-title = Güvenli iletişim
+language-label = Dil
+skip-link = Forma geç
+privacy-title = Mesajınıza ne olur
+privacy-body = Mesajınız ve belgeleriniz bize ulaştığı anda kilitlenir (şifrelenir). Onları yalnızca çalışanlarımız, kendi bilgisayarlarında açabilir. Bu web sitesi internet adresinizi kaydetmez ve tarayıcınızda hiçbir şey saklanmaz.
+
+## Front page
+
+index-title = Size nasıl yardımcı olabiliriz?
+index-intro = Ne yapmak istediğinizi seçin. İstediğiniz dilde yazabilirsiniz.
+
+## Forms
+
+required = zorunlu
+optional = isteğe bağlı
+send = Güvenle gönder
+honeypot-label = Bu alanı boş bırakın
+files-limit = En fazla { $count } dosya ekleyebilirsiniz; her dosya en fazla { $size } olabilir.
+files-not-kept = Güvenliğiniz için, form yeniden gösterildiğinde eklediğiniz belgeler saklanmaz. Lütfen onları yeniden ekleyin.
+error-summary-title = Lütfen formu kontrol edin
+problem-too-fast = Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
+problem-expired = Bu sayfa uzun süre açık kaldı. Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
+problem-invalid = Mesajınız gönderilemedi. Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
+error-required = Lütfen bu alanı doldurun.
+error-checkbox-required = Devam etmek için lütfen bu kutuyu işaretleyin.
+error-too-long = Lütfen bunu en fazla { $max } karaktere kısaltın.
+error-email = Lütfen isim@example.org gibi bir e-posta adresi yazın ya da bu alanı boş bırakın.
+error-tel = Lütfen telefon numarasını yalnızca rakam, boşluk ve + ( ) - kullanarak yazın.
+error-select = Lütfen seçeneklerden birini seçin.
+error-file-too-large = “{ $name }” çok büyük. Her dosya en fazla { $max } olabilir.
+error-too-many-files = En fazla { $max } dosya ekleyebilirsiniz. Lütfen daha az dosya seçin.
+error-file-name = Dosyalardan birinin adı kullanılamıyor. Lütfen dosyanın adını değiştirip yeniden ekleyin.
+value-yes = Evet
+
+## After sending
+
+sent-title = Mesajınız gönderildi
+sent-body = Teşekkür ederiz. Mesajınız güvenle saklanıyor ve yalnızca çalışanlarımızın okuyabileceği şekilde kilitli.
+sent-next = Ekibimizden biri, verdiğiniz bilgileri kullanarak sizinle iletişime geçecek. Bu birkaç gün sürebilir. Artık bu sayfayı kapatabilirsiniz.
+sent-again = Başka bir mesaj gönder
+
+## Error pages
+
+back-home = Ana sayfaya dön
+error-not-found-title = Sayfa bulunamadı
+error-not-found-body = Bu adreste bir sayfa yok. Lütfen adresi kontrol edin ya da ana sayfaya dönün.
+error-method-title = Bu işlem yapılamıyor
+error-method-body = Bu sayfa bu şekilde kullanılamaz. Lütfen ana sayfaya dönün.
+error-too-large-title = Mesajınız çok büyük
+error-too-large-body = Mesajınız ve belgeleriniz birlikte en fazla { $max } olabilir. Lütfen geri dönün, daha az ya da daha küçük belgeler ekleyin ve yeniden gönderin.
+error-rate-title = Lütfen yeniden göndermeden önce bekleyin
+error-rate-body = Kısa sürede bağlantınızdan ya da bu hizmete çok sayıda mesaj gönderildi. Lütfen { $minutes } dakika bekleyin, sonra geri dönüp yeniden gönderin. Mesajınız henüz gönderilmedi.
+error-full-title = Şu anda mesaj kabul edemiyoruz
+error-full-body = Hizmet geçici olarak yeni mesajları saklayamıyor. Mesajınız gönderilmedi. Lütfen daha sonra yeniden deneyin.
+error-timeout-title = Gönderme çok uzun sürdü
+error-timeout-body = Mesajınız zamanında alınamadı; bağlantı yavaş olduğu için olabilir. Mesajınız gönderilmedi. Lütfen geri dönüp yeniden deneyin; belki daha az belgeyle.
+error-bad-request-title = Form okunamadı
+error-bad-request-body = Form gönderilirken bir sorun oluştu. Mesajınız gönderilmedi. Lütfen forma geri dönüp yeniden deneyin.
+error-unsupported-title = Form okunamadı
+error-unsupported-body = Bu tür gönderim desteklenmiyor. Lütfen bu web sitesindeki formu kullanın.
+error-internal-title = Bizim tarafımızda bir sorun oluştu
+error-internal-body = Mesajınız gönderilmedi. Lütfen birkaç dakika sonra yeniden deneyin.
+
+## The general contact form
+
+form-contact-title = Bize ulaşın
+    .intro = Ekibimize bir mesaj gönderin. Cevap almak isterseniz, size nasıl güvenle ulaşabileceğimizi yazın.
+field-contact-name = Adınız
+    .help = Takma ad kullanabilirsiniz.
+field-contact-email = E-posta adresi
+    .help = Yalnızca size bu adrese yazmamız güvenliyse.
+field-contact-reply = Size ulaşmanın diğer yolları
+    .help = Örneğin bir telefon numarası ya da sizi aramanın güvenli olduğu saatler.
+field-contact-message = Mesajınız
+
+## Help with an asylum or other protection claim
+
+form-asylum-help-title = Sığınma başvurunuz için ücretsiz hukuki yardım isteyin
+    .intro = Sığınma başvurusu ya da başka bir koruma başvurusu için yardıma ihtiyacınız varsa ve avukat ücreti ödeyemiyorsanız, bize durumunuzu anlatın. Hukuk ekibimizden biri yazdıklarınızı okuyacak ve sizinle iletişime geçecek.
+field-asylum-help-name = Adınız ya da takma adınız
+    .help = Size nasıl hitap edelim?
+field-asylum-help-contact_method = Sizinle nasıl iletişime geçelim?
+option-asylum-help-contact_method-phone = Telefon araması
+option-asylum-help-contact_method-sms = Kısa mesaj (SMS)
+option-asylum-help-contact_method-whatsapp = WhatsApp
+option-asylum-help-contact_method-signal = Signal
+option-asylum-help-contact_method-telegram = Telegram
+option-asylum-help-contact_method-email = E-posta
+option-asylum-help-contact_method-other = Başka bir yol (aşağıya yazın)
+field-asylum-help-contact = İletişim bilgileriniz
+    .help = Telefon numarası, e-posta adresi ya da kullanıcı adı. Sizinle iletişim kurmanın güvenli olmadığı saatler ya da yollar varsa bize bildirin.
+field-asylum-help-language = Tercih ettiğiniz dil
+    .help = Sizinle konuşmamızı istediğiniz dil. Bir tercüman bulmaya çalışacağız.
+field-asylum-help-location = Şu anda neredesiniz?
+    .help = Şehir ve ülke. Gözaltında, bir kampta ya da bir barınma merkezindeyseniz lütfen bize bildirin.
+field-asylum-help-deadline = Tarihler ve süreler
+    .help = Örneğin bir mahkeme duruşması, bir mülakat, itiraz için son gün ya da ayrılmanız gereken bir tarih. Biliyorsanız tarihi yazın.
+field-asylum-help-message = Ne oldu ve nasıl bir yardıma ihtiyacınız var?
+    .help = İstediğiniz dilde yazabilirsiniz. Paylaşırken kendinizi güvende hissettiğiniz kadarını anlatın.
+field-asylum-help-documents = Belgeler
+    .help = Örneğin bir karar yazısı, mahkemeden gelen bir bildirim ya da kimlik belgeleri. Belgelerin fotoğrafları da olur.
+field-asylum-help-consent = Hukuk ekibinin yukarıdaki bilgileri kullanarak benimle iletişime geçmesini kabul ediyorum.
