@@ -347,13 +347,26 @@ impl Config {
         }
 
         let staff = match raw.staff {
-            None => Staff { locale: "en".to_string(), listen: None },
-            Some(raw::Staff { locale, listen: None }) => Staff { locale, listen: None },
-            Some(raw::Staff { locale, listen: Some(spanned) }) => {
+            None => Staff {
+                locale: "en".to_string(),
+                listen: None,
+            },
+            Some(raw::Staff {
+                locale,
+                listen: None,
+            }) => Staff {
+                locale,
+                listen: None,
+            },
+            Some(raw::Staff {
+                locale,
+                listen: Some(spanned),
+            }) => {
                 let span = spanned.span();
                 let at = |message: String, hint: &str| invalid(span.clone(), message, Some(hint));
-                let staff_listen = parse_listen(spanned.get_ref())
-                    .map_err(|(message, hint)| at(message.replacen("server.listen", "staff.listen", 1), hint))?;
+                let staff_listen = parse_listen(spanned.get_ref()).map_err(|(message, hint)| {
+                    at(message.replacen("server.listen", "staff.listen", 1), hint)
+                })?;
                 if staff_listen == server.listen {
                     return Err(at(
                         format!("staff.listen: {staff_listen} is already server.listen"),
@@ -362,11 +375,16 @@ impl Config {
                 }
                 if !staff_listen.ip().is_loopback() && server.trusted_proxies.is_empty() {
                     return Err(at(
-                        format!("staff.listen: refusing plain HTTP on non-loopback address {staff_listen}"),
+                        format!(
+                            "staff.listen: refusing plain HTTP on non-loopback address {staff_listen}"
+                        ),
                         "listen on 127.0.0.1 behind a reverse proxy that terminates TLS (or reach it through an SSH tunnel), and list the proxy in server.trusted_proxies",
                     ));
                 }
-                Staff { locale, listen: Some(staff_listen) }
+                Staff {
+                    locale,
+                    listen: Some(staff_listen),
+                }
             }
         };
 
@@ -777,9 +795,13 @@ mod tests {
 
     #[test]
     fn rejects_a_staff_listener_that_is_malformed_public_or_the_main_one() {
-        let with = |listen: &str| format!("[staff]\nlocale = \"en\"\nlisten = \"{listen}\"\n{FORM}");
+        let with =
+            |listen: &str| format!("[staff]\nlocale = \"en\"\nlisten = \"{listen}\"\n{FORM}");
         let err = parse(&config(SERVER, &with("8081"))).unwrap_err();
-        assert_eq!(err.to_string(), "sealpost.toml:14: staff.listen: \"8081\" is not an address with a port");
+        assert_eq!(
+            err.to_string(),
+            "sealpost.toml:14: staff.listen: \"8081\" is not an address with a port"
+        );
         let err = parse(&config(SERVER, &with("0.0.0.0:8081"))).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -787,7 +809,10 @@ mod tests {
         );
         assert!(err.hint().unwrap().contains("SSH tunnel"));
         let err = parse(&config(SERVER, &with("127.0.0.1:8080"))).unwrap_err();
-        assert!(err.to_string().contains("is already server.listen"), "{err}");
+        assert!(
+            err.to_string().contains("is already server.listen"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -159,7 +159,11 @@ mod tests {
             config: PathBuf::from("sealpost-demo/sealpost.toml"),
             created: true,
         };
-        let text = instructions(&demo, "http://127.0.0.1:8080/", Path::new("sealpost-demo/data"));
+        let text = instructions(
+            &demo,
+            "http://127.0.0.1:8080/",
+            Path::new("sealpost-demo/data"),
+        );
         assert!(text.contains(
             "\n  sealpost-staff pull --server http://127.0.0.1:8080 --identity sealpost-demo/staff-identity.txt --out sealpost-demo/received\n"
         ), "{text}");

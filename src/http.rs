@@ -145,13 +145,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })
         .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed });
-    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
+    let routes = if app.staff.separate_listener() {
+        routes
+    } else {
+        routes.nest("/staff/v1", crate::pull::routes())
+    };
     layered(routes, app)
 }
 
 /// The router of the separate staff listener (`[staff] listen`): only `/staff/v1`.
 pub fn staff_router(app: Arc<App>) -> Router {
-    let routes = Router::new().nest("/staff/v1", crate::pull::routes()).fallback(crate::pull::no_route);
+    let routes = Router::new()
+        .nest("/staff/v1", crate::pull::routes())
+        .fallback(crate::pull::no_route);
     layered(routes, app)
 }
 
@@ -182,7 +188,11 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
 }
 
 /// Serves only the staff API (`staff_router(app)`) on `listener`, like [`serve`].
-pub async fn serve_staff(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn serve_staff(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     serve_router(listener, app.clone(), staff_router(app), shutdown).await
 }
 
@@ -232,6 +242,8 @@ async fn serve_router(
             },
             () = &mut shutdown => break,
         };
+        // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
+        let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));

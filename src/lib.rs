@@ -132,16 +132,23 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
 
 /// Binds the configured address, calls `ready` with the bound address, and serves until SIGTERM
 /// or SIGINT, then shuts down gracefully.
-pub async fn run(config: config::Config, ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), Failure> {
+pub async fn run(
+    config: config::Config,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), Failure> {
     let listen = config.server.listen;
     let staff_listen = config.staff.listen;
     let app = prepare(config)?;
     let listener = bind(listen, "server.listen").await?;
-    let local = listener.local_addr().map_err(|e| Failure::runtime(e.to_string()))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::runtime(e.to_string()))?;
     tracing::info!(address = %local, "listening");
     let Some(staff_listen) = staff_listen else {
         ready(local);
-        return http::serve(listener, app, http::shutdown_signal()).await.map_err(|e| Failure::runtime(e.to_string()));
+        return http::serve(listener, app, http::shutdown_signal())
+            .await
+            .map_err(|e| Failure::runtime(e.to_string()));
     };
     let staff_listener = bind(staff_listen, "staff.listen").await?;
     tracing::info!(address = %staff_listen, "staff api listening");
@@ -159,12 +166,22 @@ pub async fn run(config: config::Config, ready: impl FnOnce(std::net::SocketAddr
         http::serve(listener, app.clone(), until_stopped(stopped.clone())),
         http::serve_staff(staff_listener, app, until_stopped(stopped)),
     );
-    public.and(staff).map_err(|e| Failure::runtime(e.to_string()))
+    public
+        .and(staff)
+        .map_err(|e| Failure::runtime(e.to_string()))
 }
 
-async fn bind(address: std::net::SocketAddr, key: &str) -> Result<tokio::net::TcpListener, Failure> {
+async fn bind(
+    address: std::net::SocketAddr,
+    key: &str,
+) -> Result<tokio::net::TcpListener, Failure> {
     tokio::net::TcpListener::bind(address).await.map_err(|e| {
-        Failure::runtime(format!("cannot listen on {address}: {}", config::io_reason(&e)))
-            .hint(format!("another program may be using this port; choose another address in {key}"))
+        Failure::runtime(format!(
+            "cannot listen on {address}: {}",
+            config::io_reason(&e)
+        ))
+        .hint(format!(
+            "another program may be using this port; choose another address in {key}"
+        ))
     })
 }

@@ -52,6 +52,9 @@ pub const MAX_SESSIONS: usize = 256;
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 /// Most submissions in one listing; the client lists again after acknowledging them.
 pub const MAX_LISTED: usize = 500;
+/// Most ciphertext bytes one listing hashes (at least one submission is always listed), so a
+/// listing answers in seconds even when large attachments wait.
+pub const MAX_LISTED_BYTES: u64 = 1 << 30;
 /// Highest attachment number a file name may carry (`9999.age`).
 pub const MAX_ATTACHMENT_NUMBER: u32 = 9999;
 /// The challenge plaintext starts with this label; the 32 random bytes follow. The client answers
@@ -340,11 +343,14 @@ impl StaffApi {
         let value = headers
             .get(header::AUTHORIZATION)
             .ok_or(ApiError::Unauthorized)?;
-        let token = value
+        let (scheme, token) = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.split_once(' '))
             .ok_or(ApiError::Unauthorized)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::Unauthorized);
+        }
         self.session(token.trim(), now)
     }
 }
@@ -641,10 +647,12 @@ async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Respons
         return Err(ApiError::UnknownRecipient);
     }
     let ready = app.spool().ready_dir().to_owned();
-    let listed = tokio::task::spawn_blocking(move || list_ready(&ready, &forms, MAX_LISTED))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(internal("listing submissions"))?;
+    let listed = tokio::task::spawn_blocking(move || {
+        list_ready(&ready, &forms, MAX_LISTED, MAX_LISTED_BYTES)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?
+    .map_err(internal("listing submissions"))?;
     Ok(json(StatusCode::OK, &listed))
 }
 
@@ -783,8 +791,14 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 }
 
 /// Lists up to `max` entries of `forms` under `ready`, oldest first (by the envelope's time,
-/// which is written last), with every file's size and SHA-256.
-fn list_ready(ready: &Path, forms: &[String], max: usize) -> io::Result<Vec<Listed>> {
+/// which is written last), with every file's size and SHA-256; stops before hashing more than
+/// `max_bytes` (but always lists the oldest entry).
+fn list_ready(
+    ready: &Path,
+    forms: &[String],
+    max: usize,
+    max_bytes: u64,
+) -> io::Result<Vec<Listed>> {
     let mut found: Vec<(SystemTime, String, String, PathBuf)> = Vec::new();
     for form in forms {
         let form_dir = ready.join(form);
@@ -812,9 +826,16 @@ fn list_ready(ready: &Path, forms: &[String], max: usize) -> io::Result<Vec<List
     }
     found.sort();
     let mut listed = Vec::new();
+    let mut bytes = 0u64;
     for (_, id, form, path) in found.into_iter().take(max) {
+        if !listed.is_empty() && bytes.saturating_add(entry_bytes(&path)) > max_bytes {
+            break;
+        }
         match describe(&path) {
-            Ok(Some(files)) => listed.push(Listed { id, form, files }),
+            Ok(Some(files)) => {
+                bytes = bytes.saturating_add(files.iter().map(|f| f.size).sum());
+                listed.push(Listed { id, form, files });
+            }
             Ok(None) => {
                 tracing::warn!(form = %form, "spool: ignoring an entry holding unexpected files")
             }
@@ -824,6 +845,14 @@ fn list_ready(ready: &Path, forms: &[String], max: usize) -> io::Result<Vec<List
         }
     }
     Ok(listed)
+}
+
+/// Bytes in one entry (0 if unreadable; the listing then reports or skips it).
+fn entry_bytes(path: &Path) -> u64 {
+    entry_files(path)
+        .ok()
+        .flatten()
+        .map_or(0, |files| files.values().sum())
 }
 
 /// The listing of one entry's files, or `None` if it holds something the spool never writes.
@@ -1088,6 +1117,37 @@ mod tests {
             HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
         );
         assert_eq!(api.authenticate(&headers, now).unwrap(), "age1x");
+        let lower = HeaderValue::from_str(&format!("bearer {token}")).unwrap();
+        headers.insert(header::AUTHORIZATION, lower);
+        assert_eq!(
+            api.authenticate(&headers, now).unwrap(),
+            "age1x",
+            "the scheme is case-insensitive"
+        );
+    }
+
+    #[test]
+    fn a_listing_stops_at_its_byte_budget_but_always_lists_the_oldest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ready = tmp.path().join("ready");
+        let ids = ["aaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbb"];
+        for (age, id) in ids.iter().enumerate() {
+            let dir = ready.join("contact").join(id);
+            fs::create_dir_all(&dir).unwrap();
+            let f = fs::File::create(dir.join("envelope.age")).unwrap();
+            f.set_len(100).unwrap();
+            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64))
+                .unwrap();
+        }
+        let contact = ["contact".to_string()];
+        let listed = list_ready(&ready, &contact, 10, 50).unwrap();
+        assert_eq!(
+            listed.len(),
+            1,
+            "over budget from the start, yet the oldest is listed"
+        );
+        assert_eq!(listed[0].id, ids[0]);
+        assert_eq!(list_ready(&ready, &contact, 10, 200).unwrap().len(), 2);
     }
 
     #[test]
@@ -1170,7 +1230,8 @@ mod tests {
             Err(ApiError::Mismatch(_))
         ));
         assert!(dir.exists());
-        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], 10).unwrap();
+        let listed =
+            list_ready(&tmp.path().join("ready"), &["contact".into()], 10, u64::MAX).unwrap();
         assert!(listed.is_empty());
     }
 
@@ -1202,7 +1263,8 @@ mod tests {
             f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64))
                 .unwrap();
         }
-        let listed = list_ready(&ready, &["contact".into(), "missing".into()], 2).unwrap();
+        let listed =
+            list_ready(&ready, &["contact".into(), "missing".into()], 2, u64::MAX).unwrap();
         assert_eq!(
             listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
             ids[..2]

@@ -167,6 +167,10 @@ pub enum StaffError {
     /// `open` would overwrite an earlier result.
     #[error("submission {id}: {folder} already exists")]
     AlreadyOpened { id: String, folder: String },
+    /// The submission left the server between listing and download (another staff member
+    /// pulled it); not a failure.
+    #[error("submission {id} was pulled by someone else meanwhile")]
+    Gone { id: String },
     /// Some submissions failed (each reported before this).
     #[error("{count} submission(s) could not be saved; they stay on the server")]
     Failures { count: usize },
@@ -283,6 +287,7 @@ impl StaffError {
                     "it was opened before; remove {folder} to open it again"
                 )]
             }
+            StaffError::Gone { .. } => Vec::new(),
             StaffError::Failures { .. } => {
                 one("the messages above say why; run the pull again to retry")
             }
@@ -301,6 +306,8 @@ impl StaffError {
                 | StaffError::LocalDiffers { .. }
                 | StaffError::AlreadyOpened { .. }
                 | StaffError::Plugin { .. }
+                // The server refused to delete this one (its files changed); the rest go on.
+                | StaffError::Refused { what: "the acknowledgement", status: 409, .. }
         )
     }
 }
@@ -1474,6 +1481,10 @@ impl Server {
         let mut response = self
             .send(self.client.get(url).bearer_auth(session.token.as_str()))
             .await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            // Listed a moment ago, gone now: a colleague pulled and acknowledged it.
+            return Err(StaffError::Gone { id: id.to_string() });
+        }
         if !response.status().is_success() {
             return Err(self.refused("the download", response).await);
         }
@@ -1736,6 +1747,8 @@ pub struct Summary {
     pub already_saved: usize,
     /// Submissions that failed; they stay on the server.
     pub failed: usize,
+    /// Submissions another staff member pulled while this pull ran.
+    pub gone: usize,
     /// Details, in order.
     pub submissions: Vec<Outcome>,
 }
@@ -1802,7 +1815,7 @@ impl Summary {
                 )
             })
             .collect();
-        if self.saved + self.already_saved + self.failed == 0 {
+        if self.saved + self.already_saved + self.failed + self.gone == 0 {
             lines.push("nothing new".into());
         }
         lines
@@ -1886,6 +1899,7 @@ pub async fn pull(
                         hints: Vec::new(),
                     });
                 }
+                Err(StaffError::Gone { .. }) => summary.gone += 1,
                 Err(e) if e.is_per_submission() => summary.failed(&listed.id, &e),
                 Err(e) => {
                     progress.finish();

@@ -222,6 +222,25 @@ fn every_staff_response_is_uncacheable_json_and_asks_for_bearer_on_401() {
 fn the_listing_names_every_file_with_its_size_and_hash_oldest_first() {
     let (_keys, alice, server, first) = setup();
     let second = server.seal("contact", &[("Message", "later")], &[]);
+    // File times are as coarse as the kernel's clock tick: make "later" unambiguous.
+    let envelope = server
+        .ready()
+        .join("contact")
+        .join(&second)
+        .join("envelope.age");
+    let first_time = fs::metadata(
+        server
+            .ready()
+            .join("asylum-help")
+            .join(&first)
+            .join("envelope.age"),
+    )
+    .unwrap()
+    .modified()
+    .unwrap();
+    let file = fs::File::options().write(true).open(&envelope).unwrap();
+    file.set_modified(first_time + std::time::Duration::from_secs(1))
+        .unwrap();
     let token = server.login(&alice);
     let listed = listing(&server, &token);
     assert_eq!(

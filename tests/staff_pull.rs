@@ -454,3 +454,40 @@ fn a_thousand_submissions_are_pulled_and_reported_in_json() {
             .exists()
     );
 }
+
+#[test]
+fn two_staff_members_pulling_the_same_form_at_once_both_succeed_and_lose_nothing() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let bob = Staff::new(keys.path(), "bob");
+    let server = Server::start(Setup::new(&[&alice.public, &bob.public], &[]));
+    let mut ids: Vec<String> = (0..150)
+        .map(|i| server.seal("contact", &[("Message", &format!("m{i}"))], &[]))
+        .collect();
+    ids.sort();
+    let spawn = |staff: &Staff, out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+            .args(["pull", "--server", &server.url(), "--identity"])
+            .arg(&staff.identity)
+            .arg("--out")
+            .arg(out)
+            .arg("--json")
+            .output()
+    };
+    let (alice_out, bob_out) = (keys.path().join("alice"), keys.path().join("bob"));
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn(&alice, &alice_out).unwrap());
+        let b = s.spawn(|| spawn(&bob, &bob_out).unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert!(b.status.success(), "{}", stderr(&b));
+    let mut union: Vec<String> = saved_ids(&alice_out);
+    union.extend(saved_ids(&bob_out));
+    union.sort();
+    union.dedup();
+    assert_eq!(union, ids, "every submission reached at least one of them");
+    assert!(server.ready_ids().is_empty());
+    assert_eq!(json(&a)["failed"], 0);
+    assert_eq!(json(&b)["failed"], 0);
+}
