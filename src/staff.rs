@@ -207,7 +207,7 @@ impl StaffError {
                 one("write the server's address like https://forms.example.org")
             }
             StaffError::PlainHttp { .. } => one(
-                "use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost), e.g. through an SSH tunnel",
+                "use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost, e.g. through an SSH tunnel) and to .onion addresses",
             ),
             StaffError::CaCert { .. } => {
                 one("pass the PEM file of the CA that signed the server's certificate")
@@ -1191,8 +1191,8 @@ fn prepare_out(out: &Path) -> Result<(), StaffError> {
 
 // ───────────────────────────── the server ─────────────────────────────
 
-/// Checks `--server`: `https://`, or `http://` to this machine only. Returns the base URL
-/// (ending in `/`).
+/// Checks `--server`: `https://`, or `http://` to this machine or to an onion service (whose
+/// transport Tor encrypts and authenticates end to end). Returns the base URL (ending in `/`).
 pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
     let shown = for_terminal(text);
     let bad = |reason| StaffError::BadUrl {
@@ -1212,7 +1212,7 @@ pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
         .to_string();
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback_host(&host) => {}
+        "http" if is_loopback_host(&host) || is_onion_host(&host) => {}
         "http" => {
             return Err(StaffError::PlainHttp {
                 url: shown,
@@ -1226,6 +1226,11 @@ pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// `….onion`: Tor onion services (reach them with `torsocks sealpost-staff pull …`).
+fn is_onion_host(host: &str) -> bool {
+    host.len() > ".onion".len() && host.to_ascii_lowercase().ends_with(".onion")
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -1945,7 +1950,7 @@ async fn pull_one(
             id: id.to_string(),
             form: for_terminal(&listed.form),
             folder: target.display().to_string(),
-            attachments: files.len() - 1,
+            attachments: files.len().saturating_sub(1),
         };
         return Ok(Pulled::AlreadySaved(saved));
     }
@@ -2218,6 +2223,13 @@ mod tests {
         ] {
             assert_eq!(parse_server_url(bad).unwrap_err().code(), code, "{bad}");
         }
+        assert!(
+            parse_server_url(
+                "http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion"
+            )
+            .is_ok()
+        );
+        assert!(parse_server_url("http://evil.org/.onion").is_err());
         assert!(matches!(
             parse_server_url("http://localhost.evil.org").unwrap_err(),
             StaffError::PlainHttp { .. }

@@ -72,7 +72,7 @@ fn plain_http_to_another_machine_is_refused() {
         ),
         2,
         "sealpost-staff: --server http://forms.example.org: refusing plain http to forms.example.org, which is not this machine\n\
-         hint: use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost), e.g. through an SSH tunnel\n",
+         hint: use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost, e.g. through an SSH tunnel) and to .onion addresses\n",
     );
     assert!(
         !Path::new("out").exists(),
