@@ -99,6 +99,9 @@ pub struct Rate {
 pub struct Staff {
     /// The language field labels are written in inside sealed envelopes.
     pub locale: String,
+    /// A separate listener for the staff API (`/staff/v1`), e.g. on a VPN or loopback address;
+    /// when set, the public listener does not serve the staff API at all.
+    pub listen: Option<SocketAddr>,
 }
 
 /// One `[[form]]`.
@@ -342,7 +345,29 @@ impl Config {
             }
         }
 
-        let staff = Staff { locale: raw.staff.map_or_else(|| "en".to_string(), |s| s.locale) };
+        let staff = match raw.staff {
+            None => Staff { locale: "en".to_string(), listen: None },
+            Some(raw::Staff { locale, listen: None }) => Staff { locale, listen: None },
+            Some(raw::Staff { locale, listen: Some(spanned) }) => {
+                let span = spanned.span();
+                let at = |message: String, hint: &str| invalid(span.clone(), message, Some(hint));
+                let staff_listen = parse_listen(spanned.get_ref())
+                    .map_err(|(message, hint)| at(message.replacen("server.listen", "staff.listen", 1), hint))?;
+                if staff_listen == server.listen {
+                    return Err(at(
+                        format!("staff.listen: {staff_listen} is already server.listen"),
+                        "leave staff.listen out to serve the staff API on the main listener, or choose another port",
+                    ));
+                }
+                if !staff_listen.ip().is_loopback() && server.trusted_proxies.is_empty() {
+                    return Err(at(
+                        format!("staff.listen: refusing plain HTTP on non-loopback address {staff_listen}"),
+                        "listen on 127.0.0.1 behind a reverse proxy that terminates TLS (or reach it through an SSH tunnel), and list the proxy in server.trusted_proxies",
+                    ));
+                }
+                Staff { locale, listen: Some(staff_listen) }
+            }
+        };
 
         if raw.form.is_empty() {
             return Err(ConfigError::Invalid {
@@ -586,6 +611,7 @@ mod raw {
     #[serde(deny_unknown_fields)]
     pub struct Staff {
         pub locale: String,
+        pub listen: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -742,6 +768,29 @@ mod tests {
         let err = parse(&config(SERVER, &FORM.replace("required", "requierd"))).unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("sealpost.toml:16: unknown field `requierd`"), "{text}");
+    }
+
+    #[test]
+    fn reads_an_optional_separate_staff_listener() {
+        assert_eq!(parse(&config(SERVER, FORM)).unwrap().staff.listen, None);
+        let staff = format!("[staff]\nlocale = \"en\"\nlisten = \"127.0.0.1:8081\"\n{FORM}");
+        let c = parse(&config(SERVER, &staff)).unwrap();
+        assert_eq!(c.staff.listen, Some("127.0.0.1:8081".parse().unwrap()));
+    }
+
+    #[test]
+    fn rejects_a_staff_listener_that_is_malformed_public_or_the_main_one() {
+        let with = |listen: &str| format!("[staff]\nlocale = \"en\"\nlisten = \"{listen}\"\n{FORM}");
+        let err = parse(&config(SERVER, &with("8081"))).unwrap_err();
+        assert_eq!(err.to_string(), "sealpost.toml:14: staff.listen: \"8081\" is not an address with a port");
+        let err = parse(&config(SERVER, &with("0.0.0.0:8081"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sealpost.toml:14: staff.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8081"
+        );
+        assert!(err.hint().unwrap().contains("SSH tunnel"));
+        let err = parse(&config(SERVER, &with("127.0.0.1:8080"))).unwrap_err();
+        assert!(err.to_string().contains("is already server.listen"), "{err}");
     }
 
     #[test]

@@ -102,13 +102,26 @@ pub fn instructions(demo: &Demo, url: &str, data_dir: &Path) -> String {
          \n  demo folder:     {dir}{fresh}\
          \n  staff identity:  {id}  (secret: it opens every submission)\
          \n  submissions:     {ready}/<form>/<id>/\n\
-         \nRead what was sent with the reference age tool (https://age-encryption.org):\
+         \nFetch, verify and decrypt what was sent (the server then deletes its copy):\
+         \n  {pull}\n\
+         \nOr read it in place with the reference age tool (https://age-encryption.org):\
          \n  age -d -i {id} {ready}/contact/<id>/envelope.age\
          \n  age -d -i {id} {ready}/asylum-help/<id>/1.age | head -c <size> > document\
          \n  (the envelope lists each attachment's name and true size; the rest is zero padding)\n\
          \nPress Ctrl-C to stop.\n",
         dir = demo.dir.display(),
         fresh = if demo.created { "  (created now)" } else { "  (reused)" },
+        pull = pull_command(demo, url),
+    )
+}
+
+/// The exact `sealpost-staff pull` command for this demo.
+pub fn pull_command(demo: &Demo, url: &str) -> String {
+    format!(
+        "sealpost-staff pull --server {} --identity {} --out {}",
+        url.trim_end_matches('/'),
+        demo.identity.display(),
+        demo.dir.join("received").display()
     )
 }
 
@@ -138,6 +151,20 @@ mod tests {
         assert!(fs::read_to_string(&second.config).unwrap().contains("127.0.0.1:9999"));
         let loaded = crate::config::Config::load(&second.config).unwrap();
         assert_eq!(loaded.forms.len(), 2);
+    }
+
+    #[test]
+    fn instructions_name_the_exact_pull_command() {
+        let demo = Demo {
+            dir: PathBuf::from("sealpost-demo"),
+            identity: PathBuf::from("sealpost-demo/staff-identity.txt"),
+            config: PathBuf::from("sealpost-demo/sealpost.toml"),
+            created: true,
+        };
+        let text = instructions(&demo, "http://127.0.0.1:8080/", Path::new("sealpost-demo/data"));
+        assert!(text.contains(
+            "\n  sealpost-staff pull --server http://127.0.0.1:8080 --identity sealpost-demo/staff-identity.txt --out sealpost-demo/received\n"
+        ), "{text}");
     }
 
     #[test]

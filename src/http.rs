@@ -59,13 +59,17 @@ pub struct App {
     spool: Spool,
     limiter: Limiter,
     tokens: TimingTokens,
+    /// The staff API's sessions, challenges and login limit ([`crate::pull`]).
+    staff: crate::pull::StaffApi,
 }
 
 impl App {
     /// Builds the state. `token_key` signs timing tokens (see [`load_token_key`]).
     pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32]) -> App {
         let limits = config.limits;
+        let staff = crate::pull::StaffApi::new(&limits, config.staff.listen.is_some());
         App {
+            staff,
             limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
             forms: config.forms,
             trusted_proxies: config.server.trusted_proxies,
@@ -89,6 +93,22 @@ impl App {
     /// Prunes the rate-limit table (called periodically by [`serve`]).
     pub fn prune(&self) {
         self.limiter.prune();
+        self.staff.prune();
+    }
+
+    /// The forms, whose recipients files are the staff API's access lists.
+    pub(crate) fn forms(&self) -> &[FormSpec] {
+        &self.forms
+    }
+
+    /// Peers whose forwarded headers are believed.
+    pub(crate) fn trusted_proxies(&self) -> &[IpNet] {
+        &self.trusted_proxies
+    }
+
+    /// The staff API's state.
+    pub(crate) fn staff(&self) -> &crate::pull::StaffApi {
+        &self.staff
     }
 }
 
@@ -115,18 +135,32 @@ pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
     }
 }
 
-/// The router with every public route and layer. Tests drive it with `oneshot`; requests must
-/// carry a `ConnectInfo<SocketAddr>` extension (the listener adds it).
+/// The router with every public route and layer, and the staff API under `/staff/v1` unless it
+/// has its own listener. Tests drive it with `oneshot`; requests must carry a
+/// `ConnectInfo<SocketAddr>` extension (the listener adds it).
 pub fn router(app: Arc<App>) -> Router {
-    let timeout = app.limits.request_timeout;
-    Router::new()
+    let routes = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/static/sealpost.css", get(stylesheet))
         .route("/{form}", get(show_form).post(submit))
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })
-        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
+        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed });
+    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
+    layered(routes, app)
+}
+
+/// The router of the separate staff listener (`[staff] listen`): only `/staff/v1`.
+pub fn staff_router(app: Arc<App>) -> Router {
+    let routes = Router::new().nest("/staff/v1", crate::pull::routes()).fallback(crate::pull::no_route);
+    layered(routes, app)
+}
+
+/// Every route's layers: log, security headers, error pages, panic catching, request time limit.
+fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
+    let timeout = app.limits.request_timeout;
+    routes
         .layer(
             tower::ServiceBuilder::new()
                 .layer(middleware::from_fn(log))
@@ -146,8 +180,25 @@ pub fn router(app: Arc<App>) -> Router {
 /// Serves `router(app)` on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish for up to [`SHUTDOWN_GRACE`].
 pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    serve_router(listener, app.clone(), router(app), shutdown).await
+}
+
+/// Serves only the staff API (`staff_router(app)`) on `listener`, like [`serve`].
+pub async fn serve_staff(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_router(listener, app.clone(), staff_router(app), shutdown).await
+}
+
+async fn serve_router(
+    listener: TcpListener,
+    app: Arc<App>,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let limits = app.limits.clone();
-    let router = router(app.clone());
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -187,6 +238,8 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
             },
             () = &mut shutdown => break,
         };
+        // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
+        let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));

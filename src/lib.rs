@@ -7,6 +7,9 @@
 //!   form   parse urlencoded/multipart against the form's schema → Submission (plaintext, memory)
 //!   seal   Submission → age stream to the form's recipients → ciphertext only
 //!   spool  ciphertext → incoming/<id>/ → fsync → rename to ready/<form>/<id>/ → fsync dir → 303
+//!
+//! staff laptop ◀──HTTPS── pull (/staff/v1: age-challenge login, list, download, ack → delete)
+//!   staff  sealpost-staff pull: download → verify → decrypt locally → write safely → fsync → ack
 //! ```
 //!
 //! Modules, one per stage:
@@ -17,17 +20,20 @@
 //! - [`seal`]: age encryption, padding and the sealed envelope format;
 //! - [`spool`]: the crash-safe on-disk queue of sealed submissions;
 //! - [`http`]: routes, pages, security headers, the listener and graceful shutdown;
+//! - [`pull`]: the server side of the staff API (login, list, download, ack-by-hash);
+//! - [`staff`]: the staff client behind `sealpost-staff` (pull, open, keygen);
 //! - [`demo`]: the newcomer's first run.
 //!
 //! Invariants (DESIGN.md §2; SECURITY.md refers to them by number):
 //! 1. The server never holds a private key ([`config::recipients`] refuses them).
 //! 2. No plaintext submission byte is written to disk ([`spool`] accepts only [`seal`] output).
 //! 3. A submission is acknowledged only once durable ([`spool::Draft::commit`]).
-//! 4. A submission is deleted only when staff acknowledged every file's SHA-256.
+//! 4. A submission is deleted only when staff acknowledged every file's SHA-256 ([`pull`]).
 //! 5. Logs never contain content, client addresses, user agents or locales ([`http::log`]).
 //! 6. Forwarded headers are believed only from `trusted_proxies` ([`limit::client_addr`]).
 //! 7. Everything an attacker can grow has a named bound ([`config::Limits`]).
-//! 8. A malicious submission cannot harm staff (attachment names never become server paths).
+//! 8. A malicious submission cannot harm staff (attachment names never become server paths;
+//!    [`staff`] sanitises names and neutralises control characters before anything is shown).
 //! 9. Public pages load nothing from third parties and carry strict headers ([`http::headers`]).
 
 pub mod config;
@@ -36,8 +42,10 @@ pub mod form;
 pub mod http;
 pub mod i18n;
 pub mod limit;
+pub mod pull;
 pub mod seal;
 pub mod spool;
+pub mod staff;
 
 /// Fills `buf` from the operating system's random source.
 ///
@@ -126,13 +134,37 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
 /// or SIGINT, then shuts down gracefully.
 pub async fn run(config: config::Config, ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), Failure> {
     let listen = config.server.listen;
+    let staff_listen = config.staff.listen;
     let app = prepare(config)?;
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        Failure::runtime(format!("cannot listen on {listen}: {}", config::io_reason(&e)))
-            .hint("another program may be using this port; choose another address in server.listen")
-    })?;
+    let listener = bind(listen, "server.listen").await?;
     let local = listener.local_addr().map_err(|e| Failure::runtime(e.to_string()))?;
     tracing::info!(address = %local, "listening");
+    let Some(staff_listen) = staff_listen else {
+        ready(local);
+        return http::serve(listener, app, http::shutdown_signal()).await.map_err(|e| Failure::runtime(e.to_string()));
+    };
+    let staff_listener = bind(staff_listen, "staff.listen").await?;
+    tracing::info!(address = %staff_listen, "staff api listening");
     ready(local);
-    http::serve(listener, app, http::shutdown_signal()).await.map_err(|e| Failure::runtime(e.to_string()))
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        http::shutdown_signal().await;
+        let _ = stop.send(());
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<()>| async move {
+        let _ = rx.changed().await;
+    };
+    let (public, staff) = tokio::join!(
+        http::serve(listener, app.clone(), until_stopped(stopped.clone())),
+        http::serve_staff(staff_listener, app, until_stopped(stopped)),
+    );
+    public.and(staff).map_err(|e| Failure::runtime(e.to_string()))
+}
+
+async fn bind(address: std::net::SocketAddr, key: &str) -> Result<tokio::net::TcpListener, Failure> {
+    tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        Failure::runtime(format!("cannot listen on {address}: {}", config::io_reason(&e)))
+            .hint(format!("another program may be using this port; choose another address in {key}"))
+    })
 }

@@ -176,6 +176,12 @@ impl Spool {
         self.inner.used.load(Ordering::Acquire)
     }
 
+    /// Forgets `bytes` of ciphertext that left `ready/` (an acknowledged submission).
+    pub fn release(&self, bytes: u64) {
+        let _ =
+            self.inner.used.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used.saturating_sub(bytes)));
+    }
+
     /// The `ready/` root (for the staff API and tests).
     pub fn ready_dir(&self) -> &Path {
         &self.inner.ready

@@ -25,12 +25,12 @@ struct Browser {
     artifacts: PathBuf,
 }
 
-impl Browser {
-    fn start(javascript: bool, profile: &Path) -> Option<Browser> {
-        let driver_bin = require_peer("chromedriver")?;
-        let chromium = require_peer("chromium")?;
+/// Starts chromedriver on a free port and proves the port answers as chromedriver: another test
+/// may take a port between our probe and chromedriver's bind, so a mismatch retries.
+fn start_driver(driver_bin: &Path) -> (Child, SocketAddr) {
+    for _ in 0..5 {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(driver_bin)
+        let mut driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -38,10 +38,33 @@ impl Browser {
             .unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
+        while Instant::now() < deadline {
+            if driver.try_wait().unwrap().is_some() {
+                break; // the port was taken: try another
+            }
+            let status = TcpStream::connect(addr).ok().and_then(|mut s| {
+                s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+                s.write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+                let mut buf = [0u8; 4096];
+                let n = s.read(&mut buf).ok()?;
+                Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+            });
+            if status.is_some_and(|s| s.contains("\"ready\"")) {
+                return (driver, addr);
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = driver.kill();
+        let _ = driver.wait();
+    }
+    panic!("chromedriver did not start on any of 5 ports");
+}
+
+impl Browser {
+    fn start(javascript: bool, profile: &Path) -> Option<Browser> {
+        let driver_bin = require_peer("chromedriver")?;
+        let chromium = require_peer("chromium")?;
+        let (driver, addr) = start_driver(&driver_bin);
         let mut prefs = json!({});
         if !javascript {
             prefs = json!({"profile.managed_default_content_settings.javascript": 2});
@@ -78,8 +101,8 @@ impl Browser {
         let mut out = Vec::new();
         let mut buf = [0u8; 16 * 1024];
         let (head_end, length) = loop {
-            let n = stream.read(&mut buf).unwrap();
-            assert!(n > 0, "chromedriver closed the connection early");
+            let n = stream.read(&mut buf).unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
+            assert!(n > 0, "webdriver {method} {path}: connection closed early");
             out.extend_from_slice(&buf[..n]);
             if let Some(at) = out.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&out[..at]).to_ascii_lowercase();
@@ -91,8 +114,8 @@ impl Browser {
             }
         };
         while out.len() < head_end + length {
-            let n = stream.read(&mut buf).unwrap();
-            assert!(n > 0, "chromedriver closed the connection early");
+            let n = stream.read(&mut buf).unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
+            assert!(n > 0, "webdriver {method} {path}: connection closed early");
             out.extend_from_slice(&buf[..n]);
         }
         let value: Value = serde_json::from_slice(&out[head_end..head_end + length]).unwrap_or(Value::Null);

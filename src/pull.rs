@@ -1,0 +1,1078 @@
+//! The server side of the staff API (`/staff/v1`, DESIGN §6): login, list, download, ack.
+//!
+//! Job: let whoever can decrypt a form's submissions prove it with an age challenge, list and
+//! download the ciphertext, and acknowledge receipt so the spool can forget it.
+//! Invariant: the access list *is* the form's recipients file, read from the current
+//! [`crate::config::FormSpec`] at every request; a submission leaves `ready/` only after an ack
+//! naming the SHA-256 of every file in its entry, by a rename into `trash/` (invariant 4);
+//! challenges and sessions live only in memory, in tables with a fixed number of slots
+//! (invariant 7); session tokens are held as SHA-256 hashes and compared in constant time.
+//! Never: builds a path from request text (ids go through [`SubmissionId::parse`], file names
+//! through [`FileName::parse`]); logs an address, a token, a recipient or a submission id;
+//! deletes anything on bad input.
+//!
+//! The wire types ([`Listed`], [`FileName`], …) are public: the staff client ([`crate::staff`])
+//! speaks the same format.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, Path as UrlPath, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::config::Limits;
+use crate::http::App;
+use crate::limit::{self, Limiter};
+use crate::spool::{SubmissionId, sync_dir};
+
+/// How long a login challenge can be answered.
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
+/// How long a session token is valid.
+pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
+/// Most login challenges outstanding at once (each ≈ 150 bytes); beyond it logins get a 503.
+pub const MAX_CHALLENGES: usize = 1024;
+/// Most sessions open at once (each ≈ 150 bytes); only holders of a listed identity can open one.
+pub const MAX_SESSIONS: usize = 256;
+/// Largest JSON request body (an ack names at most every file of one submission).
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+/// Most submissions in one listing; the client lists again after acknowledging them.
+pub const MAX_LISTED: usize = 500;
+/// Most ciphertext bytes one listing hashes (at least one submission is always listed), so a
+/// listing answers in seconds even when large attachments wait.
+pub const MAX_LISTED_BYTES: u64 = 1 << 30;
+/// Highest attachment number a file name may carry (`9999.age`).
+pub const MAX_ATTACHMENT_NUMBER: u32 = 9999;
+/// The challenge plaintext starts with this label; the 32 random bytes follow. The client answers
+/// only challenges of exactly this shape, so a compromised server cannot use the login as a
+/// decryption oracle for submissions (which are encrypted to the same keys).
+pub const CHALLENGE_LABEL: &[u8] = b"sealpost-staff-login-v1\n";
+/// Bytes the client must prove it decrypted.
+pub const CHALLENGE_SECRET_LEN: usize = 32;
+/// Read buffer for hashing and streaming ciphertext files.
+const READ_BUFFER: usize = 64 * 1024;
+
+// ───────────────────────────── wire format ─────────────────────────────
+
+/// `POST /staff/v1/challenge` request.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// The `age1…` recipient the caller claims to hold the identity of.
+    pub recipient: String,
+}
+
+/// `POST /staff/v1/challenge` response.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChallengeResponse {
+    /// Names the challenge in the session request.
+    pub challenge_id: String,
+    /// An armored age file encrypting [`CHALLENGE_LABEL`] and 32 random bytes to the recipient.
+    pub challenge: String,
+}
+
+/// `POST /staff/v1/session` request.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// From the challenge response.
+    pub challenge_id: String,
+    /// Base64 (standard, padded) of the 32 random bytes.
+    pub response: String,
+}
+
+/// `POST /staff/v1/session` response.
+#[derive(Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// The bearer token (base64url of 256 random bits).
+    pub token: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// One submission in `GET /staff/v1/submissions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    /// The submission id.
+    pub id: String,
+    /// The form it was sent to.
+    pub form: String,
+    /// Its ciphertext files, `envelope.age` first.
+    pub files: Vec<ListedFile>,
+}
+
+/// One ciphertext file of a listed submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedFile {
+    /// `envelope.age`, `1.age`, …
+    pub name: String,
+    /// Bytes of ciphertext.
+    pub size: u64,
+    /// Hex SHA-256 of the ciphertext as stored.
+    pub sha256: String,
+}
+
+/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    /// File name → hex SHA-256 of its ciphertext.
+    pub sha256: BTreeMap<String, String>,
+}
+
+/// A JSON error body: `{"error": "…"}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// One lower-case sentence.
+    pub error: String,
+}
+
+/// The name of a file inside a spool entry: `envelope.age` or `N.age` (1 ≤ N ≤ 9999, no leading
+/// zero). The only file names the staff API ever turns into paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileName {
+    /// `envelope.age`
+    Envelope,
+    /// `N.age`
+    Attachment(u32),
+}
+
+impl FileName {
+    /// Parses a name that came from outside; `None` unless it is exactly one of the two shapes.
+    pub fn parse(s: &str) -> Option<FileName> {
+        if s == "envelope.age" {
+            return Some(FileName::Envelope);
+        }
+        let digits = s.strip_suffix(".age")?;
+        let canonical = !digits.is_empty()
+            && digits.len() <= 4
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        let n: u32 = if canonical {
+            digits.parse().ok()?
+        } else {
+            return None;
+        };
+        (1..=MAX_ATTACHMENT_NUMBER).contains(&n).then_some(FileName::Attachment(n))
+    }
+}
+
+impl std::fmt::Display for FileName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileName::Envelope => f.write_str("envelope.age"),
+            FileName::Attachment(n) => write!(f, "{n}.age"),
+        }
+    }
+}
+
+/// Parses a hex SHA-256 (either case) into lower case; `None` unless it is 64 hex digits.
+pub fn parse_sha256(s: &str) -> Option<String> {
+    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
+}
+
+// ───────────────────────────── state ─────────────────────────────
+
+/// The staff API's in-memory state: challenges, sessions, the login rate limit.
+pub struct StaffApi {
+    /// Outstanding challenges by id; at most [`MAX_CHALLENGES`].
+    challenges: Mutex<HashMap<String, Challenge>>,
+    /// Open sessions; at most [`MAX_SESSIONS`]. A list, scanned in full on every lookup, so the
+    /// token comparison takes the same time wherever (and whether) the token is found.
+    sessions: Mutex<Vec<Session>>,
+    /// Login budget per client and overall, with the same rates as submissions but its own
+    /// buckets, so the public cannot spend the staff's budget or the reverse.
+    limiter: Limiter,
+    /// Serialises acknowledgements, so two staff members acking one submission cannot race.
+    ack_lock: Mutex<()>,
+    /// Whether the staff routes are served on their own listener (`[staff] listen`).
+    separate_listener: bool,
+}
+
+/// A login challenge waiting for its answer.
+struct Challenge {
+    /// Canonical `age1…` recipient it was encrypted to.
+    recipient: String,
+    /// SHA-256 of the 32 secret bytes (the bytes themselves are not kept).
+    answer: [u8; 32],
+    /// When it stops being accepted.
+    expires: Instant,
+}
+
+/// An open session.
+struct Session {
+    /// SHA-256 of the bearer token (the token itself is not kept).
+    token: [u8; 32],
+    /// Canonical `age1…` recipient that logged in; access is re-derived from it at every request.
+    recipient: String,
+    /// When it stops being accepted.
+    expires: Instant,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it (the tables hold no
+/// invariant that a panic mid-update could break: every update is a single insert or remove).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl StaffApi {
+    /// Empty tables; logins limited at the submission rates in `limits`.
+    pub fn new(limits: &Limits, separate_listener: bool) -> StaffApi {
+        StaffApi {
+            challenges: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(Vec::new()),
+            limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
+            ack_lock: Mutex::new(()),
+            separate_listener,
+        }
+    }
+
+    /// Whether the staff routes have their own listener (then the public one does not serve them).
+    pub fn separate_listener(&self) -> bool {
+        self.separate_listener
+    }
+
+    /// Drops expired challenges and sessions and idle rate-limit entries.
+    pub fn prune(&self) {
+        let now = Instant::now();
+        lock(&self.challenges).retain(|_, c| c.expires > now);
+        lock(&self.sessions).retain(|s| s.expires > now);
+        self.limiter.prune();
+    }
+
+    /// Records a challenge for `recipient` whose answer hashes to `answer`; returns its id.
+    fn add_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
+        let mut table = lock(&self.challenges);
+        if table.len() >= MAX_CHALLENGES {
+            table.retain(|_, c| c.expires > now);
+        }
+        if table.len() >= MAX_CHALLENGES {
+            tracing::warn!("staff login refused: too many challenges outstanding");
+            return Err(ApiError::Busy);
+        }
+        let id = data_encoding::BASE32_NOPAD.encode(&crate::random_bytes::<16>()).to_ascii_lowercase();
+        table.insert(id.clone(), Challenge { recipient, answer, expires: now + CHALLENGE_TTL });
+        Ok(id)
+    }
+
+    /// Consumes challenge `id` (whatever the outcome: one attempt per challenge) and returns its
+    /// recipient if `response` is its answer.
+    fn redeem(&self, id: &str, response: &[u8], now: Instant) -> Result<String, ApiError> {
+        let challenge = lock(&self.challenges).remove(id).ok_or(ApiError::UnknownChallenge)?;
+        if challenge.expires <= now {
+            return Err(ApiError::ExpiredChallenge);
+        }
+        let given: [u8; 32] = Sha256::digest(response).into();
+        if !bool::from(given.ct_eq(&challenge.answer)) {
+            return Err(ApiError::WrongResponse);
+        }
+        Ok(challenge.recipient)
+    }
+
+    /// Opens a session for `recipient`; returns the token (shown once, then only its hash is kept).
+    fn open_session(&self, recipient: String, now: Instant) -> Result<String, ApiError> {
+        let mut table = lock(&self.sessions);
+        if table.len() >= MAX_SESSIONS {
+            table.retain(|s| s.expires > now);
+        }
+        if table.len() >= MAX_SESSIONS {
+            tracing::warn!("staff login refused: too many sessions open");
+            return Err(ApiError::Busy);
+        }
+        let secret = Zeroizing::new(crate::random_bytes::<32>());
+        let token = data_encoding::BASE64URL_NOPAD.encode(secret.as_ref());
+        table.push(Session { token: Sha256::digest(token.as_bytes()).into(), recipient, expires: now + SESSION_TTL });
+        Ok(token)
+    }
+
+    /// The recipient whose session `token` is, compared in constant time against every session.
+    fn session(&self, token: &str, now: Instant) -> Result<String, ApiError> {
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let table = lock(&self.sessions);
+        let mut found: Option<&Session> = None;
+        for session in table.iter() {
+            if bool::from(session.token.ct_eq(&hash)) {
+                found = Some(session);
+            }
+        }
+        match found {
+            Some(s) if s.expires > now => Ok(s.recipient.clone()),
+            Some(_) => Err(ApiError::SessionExpired),
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+
+    /// The recipient behind the request's `Authorization: Bearer` header.
+    fn authenticate(&self, headers: &HeaderMap, now: Instant) -> Result<String, ApiError> {
+        let value = headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+        let (scheme, token) = value.to_str().ok().and_then(|v| v.split_once(' ')).ok_or(ApiError::Unauthorized)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::Unauthorized);
+        }
+        self.session(token.trim(), now)
+    }
+}
+
+// ───────────────────────────── errors → responses (the one place) ─────────────────────────────
+
+/// Every failure of the staff API. Each has one status and one fixed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request is malformed; says what is wrong.
+    BadRequest(&'static str),
+    /// The JSON body is over [`MAX_JSON_BODY`].
+    TooLarge,
+    /// No bearer token, or not one we issued.
+    Unauthorized,
+    /// The session is over; log in again.
+    SessionExpired,
+    /// The recipient is on no form's recipients list.
+    UnknownRecipient,
+    /// The response does not match the challenge.
+    WrongResponse,
+    /// No such challenge: never issued, or already used.
+    UnknownChallenge,
+    /// The challenge is older than [`CHALLENGE_TTL`].
+    ExpiredChallenge,
+    /// No such submission (for this caller) or no such file in it.
+    NotFound(&'static str),
+    /// The ack does not name exactly the stored files, or a hash differs; nothing was deleted.
+    Mismatch(String),
+    /// No route.
+    NoRoute,
+    /// The route exists, the method does not.
+    MethodNotAllowed,
+    /// Login rate limit; retry after this many seconds.
+    RateLimited(u64),
+    /// A table is full; try again shortly.
+    Busy,
+    /// A storage failure; logged once, without details that could identify anything.
+    Internal,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized | ApiError::SessionExpired => StatusCode::UNAUTHORIZED,
+            ApiError::UnknownRecipient | ApiError::WrongResponse => StatusCode::FORBIDDEN,
+            ApiError::UnknownChallenge | ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::ExpiredChallenge => StatusCode::GONE,
+            ApiError::Mismatch(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::BadRequest(m) | ApiError::NotFound(m) => (*m).to_string(),
+            ApiError::TooLarge => "request body too large".into(),
+            ApiError::Unauthorized => "missing or invalid session token".into(),
+            ApiError::SessionExpired => "session expired; log in again".into(),
+            ApiError::UnknownRecipient => "this recipient is on no form's recipients list".into(),
+            ApiError::WrongResponse => "the response does not match the challenge".into(),
+            ApiError::UnknownChallenge => "unknown or already used challenge".into(),
+            ApiError::ExpiredChallenge => "the challenge expired; ask for a new one".into(),
+            ApiError::Mismatch(m) => format!("{m}; nothing was deleted"),
+            ApiError::NoRoute => "no such staff API route".into(),
+            ApiError::MethodNotAllowed => "method not allowed".into(),
+            ApiError::RateLimited(_) => "too many login attempts; try again later".into(),
+            ApiError::Busy => "too many logins in progress; try again shortly".into(),
+            ApiError::Internal => "internal error".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&ErrorBody { error: self.message() }).unwrap_or_default();
+        let mut response = (self.status(), body).into_response();
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        match self {
+            ApiError::Unauthorized | ApiError::SessionExpired => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RateLimited(secs) => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            ApiError::Busy => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// Logs a storage failure once (kind only: no paths, which hold form names and ids) and hides it.
+fn internal(what: &'static str) -> impl Fn(io::Error) -> ApiError {
+    move |e| {
+        tracing::error!(error_kind = ?e.kind(), "staff api: {what} failed");
+        ApiError::Internal
+    }
+}
+
+/// A JSON response with `Cache-Control: no-store`.
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = (status, body).into_response();
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(_) => ApiError::Internal.into_response(),
+    }
+}
+
+// ───────────────────────────── routes ─────────────────────────────
+
+/// The `/staff/v1` routes, to be nested under that prefix.
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/challenge", post(challenge))
+        .route("/session", post(session))
+        .route("/submissions", get(list))
+        .route("/submissions/{id}/ack", post(ack))
+        .route("/submissions/{id}/{file}", get(download))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .fallback(|| async { ApiError::NoRoute })
+}
+
+/// The JSON fallback for a listener that serves only the staff API.
+pub async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// Reads a small JSON body of type `T`.
+async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_JSON_BODY).await.map_err(|_| ApiError::TooLarge)?;
+    serde_json::from_slice(&bytes).map_err(|_| ApiError::BadRequest("the body is not the expected JSON"))
+}
+
+/// Spends one unit of the login budget of the request's client.
+fn charge_login(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    let client = limit::client_addr(peer.ip(), headers, app.trusted_proxies());
+    app.staff().limiter.check(client).map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
+}
+
+/// Whether `recipient` is on any form's list right now.
+fn is_listed(app: &App, recipient: &str) -> bool {
+    app.forms().iter().any(|f| f.recipients.contains(recipient))
+}
+
+/// The ids of the forms `recipient` can read right now.
+fn readable_forms(app: &App, recipient: &str) -> Vec<String> {
+    app.forms().iter().filter(|f| f.recipients.contains(recipient)).map(|f| f.id.clone()).collect()
+}
+
+async fn challenge(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    charge_login(&app, peer, &headers)?;
+    let request: ChallengeRequest = read_json(body).await?;
+    let recipient: age::x25519::Recipient = request
+        .recipient
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::BadRequest("\"recipient\" is not an age X25519 public key (age1…)"))?;
+    let canonical = recipient.to_string();
+    if !is_listed(&app, &canonical) {
+        tracing::warn!(reason = "recipient on no list", "staff login refused");
+        return Err(ApiError::UnknownRecipient);
+    }
+    let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
+    let armored = encrypt_challenge(&recipient, &secret[..]).map_err(internal("encrypting a challenge"))?;
+    let id = app.staff().add_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
+    Ok(json(StatusCode::OK, &ChallengeResponse { challenge_id: id, challenge: armored }))
+}
+
+/// An armored age file encrypting [`CHALLENGE_LABEL`] followed by `secret` to `recipient`.
+fn encrypt_challenge(recipient: &age::x25519::Recipient, secret: &[u8]) -> io::Result<String> {
+    use age::armor::{ArmoredWriter, Format};
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+        .map_err(|_| io::Error::other("recipient refused"))?;
+    let mut writer = encryptor.wrap_output(ArmoredWriter::wrap_output(Vec::new(), Format::AsciiArmor)?)?;
+    writer.write_all(CHALLENGE_LABEL)?;
+    writer.write_all(secret)?;
+    let bytes = writer.finish()?.finish()?;
+    String::from_utf8(bytes).map_err(|_| io::Error::other("armor is not text"))
+}
+
+async fn session(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    // Only failures spend login budget here: a success needed a fresh challenge, which did.
+    let refused = |app: &App, e: ApiError, reason: &'static str| {
+        tracing::warn!(reason, "staff login refused");
+        match charge_login(app, peer, &headers) {
+            Err(limited) => limited,
+            Ok(()) => e,
+        }
+    };
+    let request: SessionRequest = match read_json(body).await {
+        Ok(r) => r,
+        Err(e) => return Err(refused(&app, e, "malformed session request")),
+    };
+    let answer = match data_encoding::BASE64.decode(request.response.trim().as_bytes()) {
+        Ok(bytes) if bytes.len() == CHALLENGE_SECRET_LEN => Zeroizing::new(bytes),
+        _ => {
+            let e = ApiError::BadRequest("\"response\" is not base64 of 32 bytes");
+            return Err(refused(&app, e, "malformed response"));
+        }
+    };
+    let recipient = match app.staff().redeem(&request.challenge_id, &answer, Instant::now()) {
+        Ok(r) => r,
+        Err(e) => {
+            let reason = match e {
+                ApiError::ExpiredChallenge => "expired challenge",
+                ApiError::WrongResponse => "wrong response",
+                _ => "unknown challenge",
+            };
+            return Err(refused(&app, e, reason));
+        }
+    };
+    if !is_listed(&app, &recipient) {
+        return Err(refused(&app, ApiError::UnknownRecipient, "recipient removed from its list"));
+    }
+    let token = app.staff().open_session(recipient, Instant::now())?;
+    tracing::info!("staff session opened");
+    Ok(json(StatusCode::OK, &SessionResponse { token, expires_in: SESSION_TTL.as_secs() }))
+}
+
+async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let recipient = app.staff().authenticate(&headers, Instant::now())?;
+    let forms = readable_forms(&app, &recipient);
+    if forms.is_empty() {
+        return Err(ApiError::UnknownRecipient);
+    }
+    let ready = app.spool().ready_dir().to_owned();
+    let listed = tokio::task::spawn_blocking(move || list_ready(&ready, &forms, MAX_LISTED, MAX_LISTED_BYTES))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(internal("listing submissions"))?;
+    Ok(json(StatusCode::OK, &listed))
+}
+
+/// Parses `{id}` and `{file}` from the URL; anything but the exact shapes is a 400.
+fn parse_target(path: Result<UrlPath<(String, String)>, PathRejection>) -> Result<(SubmissionId, FileName), ApiError> {
+    let UrlPath((id, file)) = path.map_err(|_| ApiError::BadRequest("malformed path"))?;
+    let id = SubmissionId::parse(&id).ok_or(ApiError::BadRequest("not a submission id"))?;
+    let file = FileName::parse(&file).ok_or(ApiError::BadRequest("not a submission file name"))?;
+    Ok((id, file))
+}
+
+async fn download(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    path: Result<UrlPath<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let (id, file) = parse_target(path)?;
+    let recipient = app.staff().authenticate(&headers, Instant::now())?;
+    let dir = find_entry(&app, &recipient, &id).await?;
+    let file = match tokio::fs::File::open(dir.join(file.to_string())).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(ApiError::NotFound("no such file in this submission"));
+        }
+        Err(e) => return Err(internal("opening a submission file")(e)),
+    };
+    let len = file.metadata().await.map_err(internal("reading a submission file"))?.len();
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, READ_BUFFER);
+    let mut response = Body::from_stream(stream).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn ack(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    path: Result<UrlPath<String>, PathRejection>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let UrlPath(id) = path.map_err(|_| ApiError::BadRequest("malformed path"))?;
+    let id = SubmissionId::parse(&id).ok_or(ApiError::BadRequest("not a submission id"))?;
+    let recipient = app.staff().authenticate(&headers, Instant::now())?;
+    let request: AckRequest = read_json(body).await?;
+    let mut named = BTreeMap::new();
+    for (name, hash) in &request.sha256 {
+        let file =
+            FileName::parse(name).ok_or(ApiError::BadRequest("the ack names a file that no submission can hold"))?;
+        let hash = parse_sha256(hash).ok_or(ApiError::BadRequest("a sha256 is not 64 hex digits"))?;
+        named.insert(file, hash);
+    }
+    let dir = find_entry(&app, &recipient, &id).await?;
+    let form = dir.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let app2 = app.clone();
+    let freed = tokio::task::spawn_blocking(move || {
+        let _serial = lock(&app2.staff().ack_lock);
+        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+    app.spool().release(freed);
+    tracing::info!(form = %form, "submission acknowledged and deleted");
+    Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]).into_response())
+}
+
+/// The entry `ready/<form>/<id>/` among the forms `recipient` can read. A submission of a form the
+/// caller cannot read is reported exactly like a missing one.
+async fn find_entry(app: &App, recipient: &str, id: &SubmissionId) -> Result<PathBuf, ApiError> {
+    let forms = readable_forms(app, recipient);
+    if forms.is_empty() {
+        return Err(ApiError::UnknownRecipient);
+    }
+    for form in forms {
+        let dir = app.spool().ready_dir().join(form).join(id.as_str());
+        if tokio::fs::metadata(&dir).await.is_ok_and(|m| m.is_dir()) {
+            return Ok(dir);
+        }
+    }
+    Err(ApiError::NotFound("no such submission"))
+}
+
+// ───────────────────────────── spool reading and deleting (blocking) ─────────────────────────────
+
+/// The files of one entry, by name, with their sizes; `None` if the entry holds anything else
+/// (which the spool never writes) or no envelope.
+fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u64>>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let name = entry.file_name();
+        match name.to_str().and_then(FileName::parse) {
+            Some(file) if meta.is_file() => {
+                files.insert(file, meta.len());
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(files.contains_key(&FileName::Envelope).then_some(files))
+}
+
+/// Hex SHA-256 of a file's contents.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; READ_BUFFER];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(data_encoding::HEXLOWER.encode(&hasher.finalize()))
+}
+
+/// Lists up to `max` entries of `forms` under `ready`, oldest first (by the envelope's time,
+/// which is written last), with every file's size and SHA-256; stops before hashing more than
+/// `max_bytes` (but always lists the oldest entry).
+fn list_ready(ready: &Path, forms: &[String], max: usize, max_bytes: u64) -> io::Result<Vec<Listed>> {
+    let mut found: Vec<(SystemTime, String, String, PathBuf)> = Vec::new();
+    for form in forms {
+        let form_dir = ready.join(form);
+        let entries = match fs::read_dir(&form_dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let Some(id) = entry.file_name().to_str().and_then(SubmissionId::parse) else {
+                tracing::warn!(form = %form, "spool: ignoring an entry that is not a submission id");
+                continue;
+            };
+            let path = entry.path();
+            let time = match fs::metadata(path.join("envelope.age")) {
+                Ok(m) => m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                Err(_) => {
+                    tracing::warn!(form = %form, "spool: ignoring an entry without an envelope");
+                    continue;
+                }
+            };
+            found.push((time, id.as_str().to_string(), form.clone(), path));
+        }
+    }
+    found.sort();
+    let mut listed = Vec::new();
+    let mut bytes = 0u64;
+    for (_, id, form, path) in found.into_iter().take(max) {
+        if !listed.is_empty() && bytes.saturating_add(entry_bytes(&path)) > max_bytes {
+            break;
+        }
+        match describe(&path) {
+            Ok(Some(files)) => {
+                bytes = bytes.saturating_add(files.iter().map(|f| f.size).sum());
+                listed.push(Listed { id, form, files });
+            }
+            Ok(None) => {
+                tracing::warn!(form = %form, "spool: ignoring an entry holding unexpected files")
+            }
+            // Acknowledged by someone else while we were listing.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(listed)
+}
+
+/// Bytes in one entry (0 if unreadable; the listing then reports or skips it).
+fn entry_bytes(path: &Path) -> u64 {
+    entry_files(path).ok().flatten().map_or(0, |files| files.values().sum())
+}
+
+/// The listing of one entry's files, or `None` if it holds something the spool never writes.
+fn describe(path: &Path) -> io::Result<Option<Vec<ListedFile>>> {
+    let Some(files) = entry_files(path)? else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for (name, size) in files {
+        out.push(ListedFile { name: name.to_string(), size, sha256: sha256_file(&path.join(name.to_string()))? });
+    }
+    Ok(Some(out))
+}
+
+/// Deletes entry `dir` if `named` lists exactly its files with matching hashes: rename into
+/// `trash/<id>`, fsync both parents, then unlink. Returns the bytes freed.
+fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileName, String>) -> Result<u64, ApiError> {
+    let files = match entry_files(dir) {
+        Ok(Some(files)) => files,
+        Ok(None) => {
+            return Err(ApiError::Mismatch("the submission holds files it should not".into()));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(ApiError::NotFound("no such submission"));
+        }
+        Err(e) => return Err(internal("reading a submission")(e)),
+    };
+    for file in files.keys() {
+        if !named.contains_key(file) {
+            return Err(ApiError::Mismatch(format!("the ack does not name {file}")));
+        }
+    }
+    for file in named.keys() {
+        if !files.contains_key(file) {
+            return Err(ApiError::Mismatch(format!("the submission has no {file}")));
+        }
+    }
+    for (file, expected) in named {
+        let actual = sha256_file(&dir.join(file.to_string())).map_err(internal("hashing a submission file"))?;
+        if &actual != expected {
+            return Err(ApiError::Mismatch(format!("the sha256 of {file} does not match")));
+        }
+    }
+    let freed: u64 = files.values().sum();
+    let parent = dir.parent().ok_or(ApiError::Internal)?;
+    let target = trash.join(id);
+    fs::rename(dir, &target).map_err(internal("moving a submission to trash"))?;
+    sync_dir(parent).map_err(internal("syncing the form folder"))?;
+    sync_dir(trash).map_err(internal("syncing trash"))?;
+    // From here the submission is gone from ready/; a failure below leaves it in trash/, which
+    // the next start empties.
+    if let Err(e) = fs::remove_dir_all(&target).and_then(|()| sync_dir(trash)) {
+        tracing::warn!(error_kind = ?e.kind(), "staff api: emptying trash failed; the next start retries");
+    }
+    Ok(freed)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use crate::config::Rate;
+    use std::num::NonZeroU32;
+
+    fn limits() -> Limits {
+        let rate = Rate { burst: NonZeroU32::new(5).unwrap(), period: Duration::from_secs(1) };
+        Limits {
+            max_body: 1 << 20,
+            per_client: rate,
+            global: rate,
+            max_spool: 1 << 30,
+            min_fill_time: Duration::ZERO,
+            max_fill_time: Duration::from_secs(3600),
+            max_fields: 10,
+            header_read_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            max_connections: 1,
+            rate_limit_table: 10,
+        }
+    }
+
+    fn answer(bytes: &[u8]) -> [u8; 32] {
+        Sha256::digest(bytes).into()
+    }
+
+    #[test]
+    fn file_names_accept_only_the_envelope_and_numbered_attachments() {
+        assert_eq!(FileName::parse("envelope.age"), Some(FileName::Envelope));
+        assert_eq!(FileName::parse("1.age"), Some(FileName::Attachment(1)));
+        assert_eq!(FileName::parse("9999.age"), Some(FileName::Attachment(9999)));
+        for bad in [
+            "",
+            ".age",
+            "0.age",
+            "01.age",
+            "10000.age",
+            "-1.age",
+            "+1.age",
+            "1.AGE",
+            "1.age/",
+            "../1.age",
+            "1.age\0",
+            "envelope",
+            "ENVELOPE.age",
+            " 1.age",
+            "1 .age",
+            "١.age",
+            "4294967297.age",
+        ] {
+            assert_eq!(FileName::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(FileName::Attachment(12).to_string(), "12.age");
+    }
+
+    #[test]
+    fn sha256_parsing_refuses_anything_but_64_hex_digits() {
+        let good = "A".repeat(64);
+        assert_eq!(parse_sha256(&good), Some("a".repeat(64)));
+        assert_eq!(parse_sha256(&"a".repeat(63)), None);
+        assert_eq!(parse_sha256(&"g".repeat(64)), None);
+        assert_eq!(parse_sha256(&format!("{} ", "a".repeat(63))), None);
+    }
+
+    #[test]
+    fn a_challenge_is_single_use() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
+        assert_eq!(api.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge));
+    }
+
+    #[test]
+    fn a_wrong_response_consumes_the_challenge() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"guess", now), Err(ApiError::WrongResponse));
+        assert_eq!(api.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge));
+    }
+
+    #[test]
+    fn a_challenge_expires_after_its_ttl() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL), Err(ApiError::ExpiredChallenge));
+    }
+
+    #[test]
+    fn the_challenge_table_is_bounded_and_reclaims_expired_slots() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        for _ in 0..MAX_CHALLENGES {
+            api.add_challenge("age1x".into(), answer(b"s"), now).unwrap();
+        }
+        assert_eq!(api.add_challenge("age1x".into(), answer(b"s"), now), Err(ApiError::Busy));
+        assert!(api.add_challenge("age1x".into(), answer(b"s"), now + CHALLENGE_TTL).is_ok());
+        assert_eq!(lock(&api.challenges).len(), 1);
+    }
+
+    #[test]
+    fn sessions_expire_and_forged_tokens_are_refused() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let token = api.open_session("age1x".into(), now).unwrap();
+        assert_eq!(token.len(), 43, "256 bits in base64url");
+        assert_eq!(api.session(&token, now).unwrap(), "age1x");
+        assert_eq!(api.session(&format!("{token}x"), now), Err(ApiError::Unauthorized));
+        assert_eq!(api.session("", now), Err(ApiError::Unauthorized));
+        assert_eq!(api.session(&token, now + SESSION_TTL), Err(ApiError::SessionExpired));
+    }
+
+    #[test]
+    fn the_session_table_is_bounded() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        for _ in 0..MAX_SESSIONS {
+            api.open_session("age1x".into(), now).unwrap();
+        }
+        assert_eq!(api.open_session("age1x".into(), now), Err(ApiError::Busy));
+        assert!(api.open_session("age1x".into(), now + SESSION_TTL).is_ok());
+    }
+
+    #[test]
+    fn only_tokens_are_kept_hashed_never_in_clear() {
+        let api = StaffApi::new(&limits(), false);
+        let token = api.open_session("age1x".into(), Instant::now()).unwrap();
+        let table = lock(&api.sessions);
+        let stored = table[0].token;
+        assert_ne!(&stored[..], token.as_bytes().get(..32).unwrap());
+        assert_eq!(stored, <[u8; 32]>::from(Sha256::digest(token.as_bytes())));
+    }
+
+    #[test]
+    fn authentication_needs_a_bearer_header() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let token = api.open_session("age1x".into(), now).unwrap();
+        let mut headers = HeaderMap::new();
+        assert_eq!(api.authenticate(&headers, now), Err(ApiError::Unauthorized));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {token}")).unwrap());
+        assert_eq!(api.authenticate(&headers, now), Err(ApiError::Unauthorized));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        assert_eq!(api.authenticate(&headers, now).unwrap(), "age1x");
+        let lower = HeaderValue::from_str(&format!("bearer {token}")).unwrap();
+        headers.insert(header::AUTHORIZATION, lower);
+        assert_eq!(api.authenticate(&headers, now).unwrap(), "age1x", "the scheme is case-insensitive");
+    }
+
+    #[test]
+    fn a_listing_stops_at_its_byte_budget_but_always_lists_the_oldest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ready = tmp.path().join("ready");
+        let ids = ["aaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbb"];
+        for (age, id) in ids.iter().enumerate() {
+            let dir = ready.join("contact").join(id);
+            fs::create_dir_all(&dir).unwrap();
+            let f = fs::File::create(dir.join("envelope.age")).unwrap();
+            f.set_len(100).unwrap();
+            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64)).unwrap();
+        }
+        let contact = ["contact".to_string()];
+        let listed = list_ready(&ready, &contact, 10, 50).unwrap();
+        assert_eq!(listed.len(), 1, "over budget from the start, yet the oldest is listed");
+        assert_eq!(listed[0].id, ids[0]);
+        assert_eq!(list_ready(&ready, &contact, 10, 200).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_challenge_decrypts_to_the_label_and_the_secret() {
+        let identity = age::x25519::Identity::generate();
+        let armored = encrypt_challenge(&identity.to_public(), &[7u8; 32]).unwrap();
+        assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        let reader = age::armor::ArmoredReader::new(armored.as_bytes());
+        let decryptor = age::Decryptor::new(reader).unwrap();
+        let mut plain = Vec::new();
+        decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
+        assert_eq!(&plain[..CHALLENGE_LABEL.len()], CHALLENGE_LABEL);
+        assert_eq!(&plain[CHALLENGE_LABEL.len()..], &[7u8; 32]);
+    }
+
+    fn entry(root: &Path, files: &[(&str, &[u8])]) -> PathBuf {
+        let dir = root.join("ready/contact/aaaaaaaaaaaaaaaaaaaaaaaaaa");
+        fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(root.join("trash")).unwrap();
+        for (name, bytes) in files {
+            fs::write(dir.join(name), bytes).unwrap();
+        }
+        dir
+    }
+
+    fn hashes(pairs: &[(&str, &[u8])]) -> BTreeMap<FileName, String> {
+        pairs
+            .iter()
+            .map(|(n, b)| (FileName::parse(n).unwrap(), data_encoding::HEXLOWER.encode(&Sha256::digest(b))))
+            .collect()
+    }
+
+    #[test]
+    fn an_ack_with_one_wrong_hash_deletes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
+        let named = hashes(&[("envelope.age", b"e"), ("1.age", b"two")]);
+        let err = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named).unwrap_err();
+        assert_eq!(err, ApiError::Mismatch("the sha256 of 1.age does not match".into()));
+        assert!(dir.join("1.age").exists() && dir.join("envelope.age").exists());
+    }
+
+    #[test]
+    fn an_ack_that_omits_a_file_or_names_an_extra_one_deletes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
+        let trash = tmp.path().join("trash");
+        let short = hashes(&[("envelope.age", b"e")]);
+        assert_eq!(
+            delete_if_matching(&dir, &trash, "x", &short),
+            Err(ApiError::Mismatch("the ack does not name 1.age".into()))
+        );
+        let long = hashes(&[("envelope.age", b"e"), ("1.age", b"one"), ("2.age", b"")]);
+        assert_eq!(
+            delete_if_matching(&dir, &trash, "x", &long),
+            Err(ApiError::Mismatch("the submission has no 2.age".into()))
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn an_entry_holding_a_stray_file_is_never_deleted_or_listed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("notes.txt", b"?")]);
+        let named = hashes(&[("envelope.age", b"e")]);
+        assert!(matches!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named), Err(ApiError::Mismatch(_))));
+        assert!(dir.exists());
+        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], 10, u64::MAX).unwrap();
+        assert!(listed.is_empty());
+    }
+
+    #[test]
+    fn a_matching_ack_moves_the_entry_through_trash_and_frees_its_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope"), ("1.age", b"one")];
+        let dir = entry(tmp.path(), files);
+        let freed = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files)).unwrap();
+        assert_eq!(freed, 11);
+        assert!(!dir.exists());
+        assert_eq!(fs::read_dir(tmp.path().join("trash")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn listing_is_oldest_first_and_hashes_every_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ready = tmp.path().join("ready");
+        let ids = ["bbbbbbbbbbbbbbbbbbbbbbbbbb", "aaaaaaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccccccc"];
+        for (age, id) in ids.iter().enumerate() {
+            let dir = ready.join("contact").join(id);
+            fs::create_dir_all(&dir).unwrap();
+            let f = fs::File::create(dir.join("envelope.age")).unwrap();
+            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64)).unwrap();
+        }
+        let listed = list_ready(&ready, &["contact".into(), "missing".into()], 2, u64::MAX).unwrap();
+        assert_eq!(listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(listed[0].files[0].sha256, data_encoding::HEXLOWER.encode(&Sha256::digest(b"")));
+    }
+}

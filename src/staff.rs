@@ -1,0 +1,1944 @@
+//! The staff client behind `sealpost-staff`: log in, list, download, verify, decrypt, file
+//! safely, and only then acknowledge (DESIGN §3 and §6).
+//!
+//! Job: turn the ciphertext on the server (or a copy of a spool folder) into readable folders
+//! `OUT/<id>/` on the staff machine: `submission.txt`, `envelope.json`, `ciphertext.sha256` and
+//! each attachment under a sanitised name.
+//! Invariant: a submission is acknowledged only after its folder is complete on disk — every file
+//! fsynced, `OUT/.<id>.partial/` renamed to `OUT/<id>/`, `OUT` fsynced (invariant 4). Every name
+//! that came from a submission or the server passes [`safe_file_name`] or
+//! [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every text
+//! from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
+//! (invariant 8).
+//! Never: overwrites or writes outside `OUT`; prints an age error string as it is (they carry
+//! bidi isolation marks); answers a login challenge that is not exactly a sealpost challenge (so a
+//! compromised server cannot use the login to decrypt a submission).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use age::secrecy::ExposeSecret;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::pull::{
+    AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, FileName,
+    Listed, SessionRequest, SessionResponse, parse_sha256,
+};
+use crate::seal::Envelope;
+use crate::spool::SubmissionId;
+
+/// Largest identity file read (age's own limit is 16 MiB; real ones are a few hundred bytes).
+const MAX_IDENTITY_FILE: u64 = 1 << 20;
+/// Largest envelope plaintext accepted (fields are bounded far below this by the server).
+const MAX_ENVELOPE: u64 = 16 << 20;
+/// Largest JSON response read from the server (a listing of 500 submissions is ≈ 1 MiB).
+const MAX_JSON_RESPONSE: usize = 16 << 20;
+/// Largest armored login challenge accepted.
+const MAX_CHALLENGE: usize = 4096;
+/// Longest error message from the server that is shown, in characters.
+const MAX_SERVER_MESSAGE: usize = 200;
+/// Attachment names are cut to this many bytes (file systems allow 255; room is left for ` (n)`).
+pub const MAX_NAME_BYTES: usize = 200;
+/// A name's extension is kept when cutting if it is at most this many bytes (dot included).
+const MAX_EXTENSION_BYTES: usize = 16;
+/// Most ` (n)` variants tried to make a name unique.
+const MAX_UNIQUE: usize = 10_000;
+/// Time allowed to open a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time allowed between two reads on a connection.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// A session is renewed when less than this remains of it.
+const SESSION_MARGIN: Duration = Duration::from_secs(3 * 60);
+/// Buffer for decrypting and copying.
+const BUFFER: usize = 64 * 1024;
+/// The files every submission folder gets besides the attachments.
+const SUBMISSION_TXT: &str = "submission.txt";
+const ENVELOPE_JSON: &str = "envelope.json";
+const CIPHERTEXT_SHA256: &str = "ciphertext.sha256";
+
+// ───────────────────────────── errors ─────────────────────────────
+
+/// Why a staff command failed. One lower-case line each; [`StaffError::hints`] gives fixes and
+/// [`StaffError::code`] the exit code (1 runtime failure, 2 usage or configuration error).
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    /// `--server` is not a usable URL.
+    #[error("--server {url}: {reason}")]
+    BadUrl { url: String, reason: &'static str },
+    /// Plain `http://` to a host that is not this machine.
+    #[error("--server {url}: refusing plain http to {host}, which is not this machine")]
+    PlainHttp { url: String, host: String },
+    /// `--ca-cert` cannot be used.
+    #[error("--ca-cert {path}: {reason}")]
+    CaCert { path: String, reason: String },
+    /// The identity file does not exist.
+    #[error("identity file {path}: no such file")]
+    IdentityMissing { path: String },
+    /// The identity file cannot be read.
+    #[error("identity file {path}: {reason}")]
+    IdentityUnreadable { path: String, reason: String },
+    /// A line of the identity file is not an identity (its content is never shown).
+    #[error("identity file {path}: line {line} is not an age identity")]
+    IdentityLine { path: String, line: usize },
+    /// The identity file holds no identity.
+    #[error("identity file {path} holds no identities")]
+    NoIdentities { path: String },
+    /// The identity file is encrypted, but not with a passphrase.
+    #[error("identity file {path} is encrypted, but not with a passphrase")]
+    IdentityNotPassphrase { path: String },
+    /// No passphrase could be asked for (no terminal, no pinentry).
+    #[error("identity file {path} is passphrase-protected and no passphrase was entered")]
+    PassphraseUnavailable { path: String },
+    /// The passphrase does not open the identity file.
+    #[error("identity file {path}: wrong passphrase")]
+    WrongPassphrase { path: String },
+    /// A plugin identity's plugin is not installed.
+    #[error("identity file {path} needs the age plugin \"{plugin}\", which is not installed")]
+    PluginMissing { path: String, plugin: String },
+    /// `keygen -o` would overwrite a file.
+    #[error("{path} already exists; refusing to overwrite it")]
+    KeygenExists { path: String },
+    /// The output folder cannot be used.
+    #[error("--out {path}: {reason}")]
+    OutDir { path: String, reason: String },
+    /// `open PATH` holds no submission folder.
+    #[error("{path} holds no submission folder (envelope.age)")]
+    NoSubmissionFolder { path: String },
+    /// The server cannot be reached.
+    #[error("cannot reach {server}: {reason}")]
+    Connect { server: String, reason: String },
+    /// The server's certificate is not trusted.
+    #[error("{server}: the server's TLS certificate is not trusted")]
+    Tls { server: String },
+    /// None of the identity's recipients is on any form's recipients list.
+    #[error("the server refused this identity: its public key is on no form's recipients list")]
+    NotListed { recipients: Vec<String> },
+    /// The login challenge could not be decrypted with the identity.
+    #[error("cannot decrypt the server's login challenge with this identity")]
+    ChallengeNotForUs,
+    /// Too many logins from this address.
+    #[error("the server refused the login: too many attempts")]
+    RateLimited { retry_after: Option<u64> },
+    /// The server answered with an error.
+    #[error("the server refused {what}: {status} {message}")]
+    Refused { what: &'static str, status: u16, message: String },
+    /// The server sent something that is not the staff API.
+    #[error("the server sent {what}")]
+    Protocol { what: &'static str },
+    /// An age plugin failed.
+    #[error("the age plugin failed: {message}")]
+    Plugin { message: String },
+    /// A local file operation failed.
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+    /// A downloaded file does not match the server's listing.
+    #[error("submission {id}: {file} does not match the size and sha256 the server listed")]
+    DownloadMismatch { id: String, file: String },
+    /// A ciphertext file failed authentication or is malformed.
+    #[error("submission {id}: {file} is damaged or was tampered with ({what})")]
+    Damaged { id: String, file: String, what: &'static str },
+    /// The submission was not encrypted to any key of this identity.
+    #[error("submission {id}: {file} is not encrypted to this identity")]
+    NotForUs { id: String, file: String },
+    /// The envelope is not what the format says.
+    #[error("submission {id}: {what}")]
+    BadEnvelope { id: String, what: String },
+    /// `OUT/<id>/` exists but holds a different copy than the server's.
+    #[error("submission {id}: {folder} already exists but holds a different copy; not acknowledged")]
+    LocalDiffers { id: String, folder: String },
+    /// `open` would overwrite an earlier result.
+    #[error("submission {id}: {folder} already exists")]
+    AlreadyOpened { id: String, folder: String },
+    /// The submission left the server between listing and download (another staff member
+    /// pulled it); not a failure.
+    #[error("submission {id} was pulled by someone else meanwhile")]
+    Gone { id: String },
+    /// Some submissions failed (each reported before this).
+    #[error("{count} submission(s) could not be saved; they stay on the server")]
+    Failures { count: usize },
+    /// `open`: some folders failed (each reported before this).
+    #[error("{count} submission folder(s) could not be opened")]
+    OpenFailures { count: usize },
+}
+
+impl StaffError {
+    /// The exit code: 2 for usage or configuration errors, 1 otherwise.
+    pub fn code(&self) -> u8 {
+        match self {
+            StaffError::BadUrl { .. }
+            | StaffError::PlainHttp { .. }
+            | StaffError::CaCert { .. }
+            | StaffError::IdentityMissing { .. }
+            | StaffError::IdentityUnreadable { .. }
+            | StaffError::IdentityLine { .. }
+            | StaffError::NoIdentities { .. }
+            | StaffError::IdentityNotPassphrase { .. }
+            | StaffError::PluginMissing { .. }
+            | StaffError::KeygenExists { .. }
+            | StaffError::OutDir { .. }
+            | StaffError::NoSubmissionFolder { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// Fixes, each printed as `hint: …`.
+    pub fn hints(&self) -> Vec<String> {
+        let one = |s: &str| vec![s.to_string()];
+        match self {
+            StaffError::BadUrl { .. } => one("write the server's address like https://forms.example.org"),
+            StaffError::PlainHttp { .. } => one(
+                "use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost, e.g. through an SSH tunnel) and to .onion addresses",
+            ),
+            StaffError::CaCert { .. } => one("pass the PEM file of the CA that signed the server's certificate"),
+            StaffError::IdentityMissing { .. } => one(
+                "pass the identity file your organisation gave you, or make one with `sealpost-staff keygen -o FILE`",
+            ),
+            StaffError::IdentityUnreadable { .. } => one("check the path and the file's permissions"),
+            StaffError::IdentityLine { .. } | StaffError::NoIdentities { .. } => one(
+                "an identity file holds lines starting with AGE-SECRET-KEY-1 or AGE-PLUGIN-, and # comments; public keys (age1…) belong in recipients files",
+            ),
+            StaffError::IdentityNotPassphrase { .. } => {
+                one("decrypt it first with `age -d`, or pass the identity that opens it")
+            }
+            StaffError::PassphraseUnavailable { .. } => {
+                one("run the command in a terminal, or set PINENTRY_PROGRAM to a pinentry program")
+            }
+            StaffError::WrongPassphrase { .. } => one("type the passphrase again, carefully"),
+            StaffError::PluginMissing { plugin, .. } => {
+                vec![format!("install age-plugin-{plugin} and make sure it is on PATH")]
+            }
+            StaffError::KeygenExists { .. } => {
+                one("choose another file name; an overwritten identity cannot be recovered")
+            }
+            StaffError::OutDir { .. } => one("choose a folder you can write to"),
+            StaffError::NoSubmissionFolder { .. } => one(
+                "pass a submission folder (holding envelope.age, 1.age, …) or a folder of them, as copied from the server's spool/ready/<form>/",
+            ),
+            StaffError::Connect { .. } => {
+                one("check the address and your network connection; is sealpost running there?")
+            }
+            StaffError::Tls { .. } => {
+                one("if the server uses its own certificate authority, pass its certificate with --ca-cert FILE")
+            }
+            StaffError::NotListed { recipients } => {
+                let mut hints: Vec<String> = recipients.iter().map(|r| format!("your public key: {r}")).collect();
+                hints.push(
+                    "ask the server's admin to add it to the recipients file of the forms you should read".into(),
+                );
+                hints
+            }
+            StaffError::ChallengeNotForUs => {
+                one("check that --identity is the identity whose public key the admin listed")
+            }
+            StaffError::RateLimited { retry_after } => match retry_after {
+                Some(secs) => vec![format!("wait {secs} seconds, then try again")],
+                None => one("wait a few minutes, then try again"),
+            },
+            StaffError::Refused { status: 401, .. } => one("run the pull again to log in afresh"),
+            StaffError::Refused { .. } => Vec::new(),
+            StaffError::Protocol { .. } => one("check that --server is the address of a sealpost server"),
+            StaffError::Plugin { .. } => one("check that the hardware key is plugged in, and try again"),
+            StaffError::Io { .. } => Vec::new(),
+            StaffError::DownloadMismatch { .. } => one("run the pull again; if it persists, tell the server's admin"),
+            StaffError::Damaged { .. } | StaffError::BadEnvelope { .. } => {
+                one("the submission stays on the server; tell the server's admin")
+            }
+            StaffError::NotForUs { .. } => {
+                one("it was sealed to other keys; someone else on the form's recipients list can read it")
+            }
+            StaffError::LocalDiffers { .. } => one("compare the folder with the server's copy before removing either"),
+            StaffError::AlreadyOpened { folder, .. } => {
+                vec![format!("it was opened before; remove {folder} to open it again")]
+            }
+            StaffError::Gone { .. } => Vec::new(),
+            StaffError::Failures { .. } => one("the messages above say why; run the pull again to retry"),
+            StaffError::OpenFailures { .. } => one("the messages above say why"),
+        }
+    }
+
+    /// Whether this failure concerns one submission only (the pull goes on with the others).
+    fn is_per_submission(&self) -> bool {
+        matches!(
+            self,
+            StaffError::DownloadMismatch { .. }
+                | StaffError::Damaged { .. }
+                | StaffError::NotForUs { .. }
+                | StaffError::BadEnvelope { .. }
+                | StaffError::LocalDiffers { .. }
+                | StaffError::AlreadyOpened { .. }
+                | StaffError::Plugin { .. }
+                // The server refused to delete this one (its files changed); the rest go on.
+                | StaffError::Refused { what: "the acknowledgement", status: 409, .. }
+        )
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> StaffError + '_ {
+    move |e| StaffError::Io { path: path.display().to_string(), reason: crate::config::io_reason(&e) }
+}
+
+// ───────────────────────────── neutralising text ─────────────────────────────
+
+/// Bidi embeddings, overrides and isolates: they reorder the text around them.
+fn is_bidi_reordering(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Every bidi formatting character, marks included.
+fn is_bidi_control(c: char) -> bool {
+    is_bidi_reordering(c) || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text for a file staff will read (`submission.txt`): newlines and tabs stay (CR and Unicode line
+/// separators become newlines); every other control character (ESC, C0, DEL, C1) and every bidi
+/// embedding, override or isolate becomes U+FFFD, so nothing can drive a terminal or reorder
+/// text. Bidi *marks* (LRM, RLM, ALM) stay: they are ordinary in Arabic, Hebrew and Persian text.
+pub fn neutralize_text(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => '\n',
+            c if c.is_control() || is_bidi_reordering(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Text for one line of terminal output: like [`neutralize_text`], and line breaks and tabs
+/// become spaces.
+pub fn for_terminal(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => ' ',
+            c if c.is_control() || is_bidi_reordering(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// JSON text with every character that could drive a terminal or reorder text written as a
+/// `\uXXXX` escape (serde_json already escapes C0; this adds C1, bidi controls and line
+/// separators). Such characters occur only inside strings, where the escape means the same.
+fn escape_json(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters Windows refuses in file names (staff may copy folders to Windows or a USB stick).
+const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*'];
+
+/// Device names Windows reserves, with or without an extension.
+fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default().trim_end().to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$")
+        || ["COM", "LPT"].iter().any(|prefix| {
+            stem.strip_prefix(prefix).is_some_and(|n| {
+                n.len() == 1 && n.chars().all(|c| c.is_ascii_digit() || "¹²³".contains(c))
+                    || matches!(n, "¹" | "²" | "³")
+            })
+        })
+}
+
+/// The longest prefix of `s` of at most `max` bytes ending on a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
+
+/// `(stem, ".ext")`, the extension only if short and not the whole name.
+fn split_extension(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(dot)
+            if dot > 0
+                && name.len() - dot <= MAX_EXTENSION_BYTES
+                && name.get(dot..).is_some_and(|e| !e.contains(' ')) =>
+        {
+            (name.get(..dot).unwrap_or(name), name.get(dot..).unwrap_or_default())
+        }
+        _ => (name, ""),
+    }
+}
+
+/// A file name for attachment number `number` from the name the submitter's browser sent: only
+/// the last path component, without control or bidi characters, Windows-safe, not hidden, cut to
+/// [`MAX_NAME_BYTES`] (keeping a short extension), never empty, `.` or `..`.
+pub fn safe_file_name(raw: &str, number: usize) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !matches!(c, '\u{2028}' | '\u{2029}'))
+        .map(|c| if WINDOWS_FORBIDDEN.contains(&c) { '_' } else { c })
+        .collect();
+    let not_dot_or_space = |c: char| c == '.' || c.is_whitespace();
+    let trimmed = cleaned.trim_matches(not_dot_or_space);
+    // One byte is kept in reserve for the `_` that disarms a reserved device name.
+    let max = MAX_NAME_BYTES - 1;
+    let name = if trimmed.len() <= max {
+        trimmed.to_string()
+    } else {
+        let (stem, ext) = split_extension(trimmed);
+        let stem = cut(stem, max - ext.len()).trim_end_matches(not_dot_or_space);
+        format!("{stem}{ext}")
+    };
+    let name = name.trim_matches(not_dot_or_space);
+    if name.is_empty() {
+        format!("attachment-{number}")
+    } else if is_windows_reserved(name) {
+        format!("_{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+// ───────────────────────────── identities ─────────────────────────────
+
+/// The keys of an identity file, and the recipients to log in as.
+pub struct Identities {
+    /// Native keys first, so plugins (hardware tokens) are asked only when no native key matches.
+    keys: Vec<Box<dyn age::Identity + Send + Sync>>,
+    /// One `age1…` per native key, then any recipient named in comments next to plugin keys.
+    recipients: Vec<String>,
+}
+
+impl Identities {
+    /// Reads an age identity file: `AGE-SECRET-KEY-1…` and `AGE-PLUGIN-…` lines and `#` comments,
+    /// or such a file encrypted with a passphrase (which is then asked for).
+    pub fn load(path: &Path) -> Result<Identities, StaffError> {
+        let shown = path.display().to_string();
+        let unreadable = |e: io::Error| match e.kind() {
+            io::ErrorKind::NotFound => StaffError::IdentityMissing { path: shown.clone() },
+            _ => StaffError::IdentityUnreadable { path: shown.clone(), reason: crate::config::io_reason(&e) },
+        };
+        let file = File::open(path).map_err(unreadable)?;
+        let meta = file.metadata().map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(StaffError::IdentityUnreadable { path: shown, reason: "not a file".into() });
+        }
+        let mut bytes = Zeroizing::new(Vec::new());
+        file.take(MAX_IDENTITY_FILE + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_IDENTITY_FILE {
+            return Err(StaffError::IdentityUnreadable {
+                path: shown,
+                reason: "too large for an identity file".into(),
+            });
+        }
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        let head = bytes.get(start..).unwrap_or_default();
+        let text =
+            if head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
+                decrypt_identity_file(&shown, &bytes)?
+            } else {
+                let text = std::str::from_utf8(&bytes).map_err(|_| StaffError::IdentityUnreadable {
+                    path: shown.clone(),
+                    reason: "not a text file".into(),
+                })?;
+                Zeroizing::new(text.to_string())
+            };
+        Identities::parse(&shown, &text)
+    }
+
+    fn parse(path: &str, text: &str) -> Result<Identities, StaffError> {
+        let mut natives = Vec::new();
+        let mut plugins: Vec<age::plugin::Identity> = Vec::new();
+        let mut mentioned = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(comment) = line.strip_prefix('#') {
+                // age-plugin-yubikey and others write `#    Recipient: age1…` beside the identity.
+                mentioned.extend(
+                    comment
+                        .split_whitespace()
+                        .filter(|w| {
+                            w.starts_with("age1") && w.len() > 10 && w.bytes().all(|b| b.is_ascii_alphanumeric())
+                        })
+                        .map(str::to_string),
+                );
+                continue;
+            }
+            if let Ok(key) = line.parse::<age::x25519::Identity>() {
+                natives.push(key);
+            } else if let Some(plugin) =
+                line.starts_with("AGE-PLUGIN-").then(|| line.parse::<age::plugin::Identity>().ok()).flatten()
+            {
+                plugins.push(plugin);
+            } else {
+                return Err(StaffError::IdentityLine { path: path.to_string(), line: index + 1 });
+            }
+        }
+        if natives.is_empty() && plugins.is_empty() {
+            return Err(StaffError::NoIdentities { path: path.to_string() });
+        }
+        let mut recipients: Vec<String> = Vec::new();
+        for key in &natives {
+            let r = key.to_public().to_string();
+            if !recipients.contains(&r) {
+                recipients.push(r);
+            }
+        }
+        if !plugins.is_empty() {
+            for r in mentioned {
+                if !recipients.contains(&r) {
+                    recipients.push(r);
+                }
+            }
+        }
+        let mut keys: Vec<Box<dyn age::Identity + Send + Sync>> = Vec::new();
+        for key in natives {
+            keys.push(Box::new(key));
+        }
+        let mut names: Vec<String> = plugins.iter().map(|p| p.plugin().to_string()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let plugin = age::plugin::IdentityPluginV1::new(&name, &plugins, age::cli_common::UiCallbacks)
+                .map_err(|_| StaffError::PluginMissing { path: path.to_string(), plugin: name.clone() })?;
+            keys.push(Box::new(plugin));
+        }
+        Ok(Identities { keys, recipients })
+    }
+
+    /// The recipients this identity logs in as.
+    pub fn recipients(&self) -> &[String] {
+        &self.recipients
+    }
+
+    /// Starts decrypting an age file; refuses passphrase-encrypted files (sealpost never writes
+    /// them, and answering one would make us a passphrase oracle).
+    fn decrypt<R: BufRead>(&self, input: R) -> Result<age::stream::StreamReader<R>, AgeProblem> {
+        let decryptor = age::Decryptor::new_buffered(input).map_err(AgeProblem::from)?;
+        if decryptor.is_scrypt() {
+            return Err(AgeProblem::Damaged("encrypted with a passphrase, which sealpost never does"));
+        }
+        decryptor.decrypt(self.keys.iter().map(|k| k.as_ref() as &dyn age::Identity)).map_err(AgeProblem::from)
+    }
+}
+
+/// Opens a passphrase-encrypted identity file, asking for the passphrase (pinentry or terminal).
+fn decrypt_identity_file(path: &str, bytes: &[u8]) -> Result<Zeroizing<String>, StaffError> {
+    let damaged = || StaffError::IdentityUnreadable { path: path.to_string(), reason: "not a valid age file".into() };
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes)).map_err(|_| damaged())?;
+    if !decryptor.is_scrypt() {
+        return Err(StaffError::IdentityNotPassphrase { path: path.to_string() });
+    }
+    let passphrase = age::cli_common::read_secret(&format!("Passphrase for identity file {path}"), "Passphrase", None)
+        .map_err(|_| StaffError::PassphraseUnavailable { path: path.to_string() })?;
+    if passphrase.expose_secret().is_empty() {
+        return Err(StaffError::PassphraseUnavailable { path: path.to_string() });
+    }
+    let key = age::scrypt::Identity::new(passphrase);
+    let mut stream = decryptor.decrypt(std::iter::once(&key as &dyn age::Identity)).map_err(|e| match e {
+        age::DecryptError::DecryptionFailed
+        | age::DecryptError::NoMatchingKeys
+        | age::DecryptError::KeyDecryptionFailed => StaffError::WrongPassphrase { path: path.to_string() },
+        age::DecryptError::ExcessiveWork { .. } => StaffError::IdentityUnreadable {
+            path: path.to_string(),
+            reason: "its passphrase protection would take too long to open on this machine".into(),
+        },
+        _ => damaged(),
+    })?;
+    let mut plain = Zeroizing::new(Vec::new());
+    (&mut stream).take(MAX_IDENTITY_FILE).read_to_end(&mut plain).map_err(|_| damaged())?;
+    let text = std::str::from_utf8(&plain).map_err(|_| damaged())?;
+    Ok(Zeroizing::new(text.to_string()))
+}
+
+/// What went wrong decrypting an age file, in our words (age's strings carry bidi marks).
+#[derive(Debug)]
+enum AgeProblem {
+    /// None of our keys opens it.
+    NotForUs,
+    /// Header, MAC or payload authentication failed, or the format is wrong.
+    Damaged(&'static str),
+    /// A plugin failed; the message is neutralised.
+    Plugin(String),
+    /// Reading the ciphertext failed.
+    Io(io::Error),
+}
+
+impl From<age::DecryptError> for AgeProblem {
+    fn from(e: age::DecryptError) -> Self {
+        match e {
+            age::DecryptError::NoMatchingKeys => AgeProblem::NotForUs,
+            age::DecryptError::InvalidHeader => AgeProblem::Damaged("invalid header"),
+            age::DecryptError::InvalidMac => AgeProblem::Damaged("header authentication failed"),
+            age::DecryptError::UnknownFormat => AgeProblem::Damaged("not an age v1 file"),
+            age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed => {
+                AgeProblem::Damaged("key unwrapping failed")
+            }
+            age::DecryptError::ExcessiveWork { .. } => AgeProblem::Damaged("excessive work factor"),
+            age::DecryptError::Io(e) if e.kind() == io::ErrorKind::InvalidData => AgeProblem::Damaged("invalid header"),
+            age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => AgeProblem::Damaged("truncated"),
+            age::DecryptError::Io(e) => AgeProblem::Io(e),
+            age::DecryptError::Plugin(errors) => AgeProblem::Plugin(for_terminal(
+                &errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ").replace(is_bidi_control, ""),
+            )),
+            age::DecryptError::PluginResolve(_) => AgeProblem::Plugin("the plugin could not be started".into()),
+            _ => AgeProblem::Damaged("not decryptable"),
+        }
+    }
+}
+
+impl AgeProblem {
+    /// An error about `file` of submission `id`.
+    fn about(self, id: &str, file: &str, path: &Path) -> StaffError {
+        let (id, file) = (id.to_string(), file.to_string());
+        match self {
+            AgeProblem::NotForUs => StaffError::NotForUs { id, file },
+            AgeProblem::Damaged(what) => StaffError::Damaged { id, file, what },
+            AgeProblem::Plugin(message) => StaffError::Plugin { message },
+            AgeProblem::Io(e) => io_error(path)(e),
+        }
+    }
+}
+
+/// A read error from an age stream: authentication failures come back as `InvalidData`.
+fn stream_problem(e: io::Error) -> AgeProblem {
+    match e.kind() {
+        io::ErrorKind::InvalidData => AgeProblem::Damaged("payload authentication failed"),
+        io::ErrorKind::UnexpectedEof => AgeProblem::Damaged("truncated"),
+        _ => AgeProblem::Io(e),
+    }
+}
+
+/// Decrypts a whole age file from `input` into memory, at most `max` bytes.
+fn decrypt_all<R: BufRead>(identities: &Identities, input: R, max: u64) -> Result<Zeroizing<Vec<u8>>, AgeProblem> {
+    let mut stream = identities.decrypt(input)?;
+    let mut plain = Zeroizing::new(Vec::new());
+    (&mut stream).take(max + 1).read_to_end(&mut plain).map_err(stream_problem)?;
+    if plain.len() as u64 > max {
+        return Err(AgeProblem::Damaged("larger than any sealpost file of its kind"));
+    }
+    Ok(plain)
+}
+
+// ───────────────────────────── keygen ─────────────────────────────
+
+/// A new identity: the file's text (secret) and its public recipient.
+pub struct NewIdentity {
+    /// `# created: …`, `# public key: age1…`, `AGE-SECRET-KEY-1…`, as age-keygen writes it.
+    pub text: Zeroizing<String>,
+    /// The `age1…` recipient to put in a recipients file.
+    pub public: String,
+}
+
+/// Makes a new X25519 identity.
+pub fn generate_identity() -> NewIdentity {
+    let key = age::x25519::Identity::generate();
+    let public = key.to_public().to_string();
+    let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+    let secret = key.to_string();
+    let text = Zeroizing::new(format!("# created: {created}\n# public key: {public}\n{}\n", secret.expose_secret()));
+    NewIdentity { text, public }
+}
+
+/// Makes a new identity and writes it to `path` (0600, never overwriting, fsynced); returns the
+/// public recipient.
+pub fn keygen_to_file(path: &Path) -> Result<String, StaffError> {
+    let identity = generate_identity();
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            StaffError::KeygenExists { path: path.display().to_string() }
+        } else {
+            io_error(path)(e)
+        }
+    })?;
+    file.write_all(identity.text.as_bytes()).and_then(|()| file.sync_all()).map_err(io_error(path))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    crate::spool::sync_dir(parent).map_err(io_error(parent))?;
+    Ok(identity.public)
+}
+
+// ───────────────────────────── writing a submission folder ─────────────────────────────
+
+/// A ciphertext file on local disk, with the SHA-256 it was verified (or measured) to have.
+struct CipherFile {
+    /// Its name in the spool entry.
+    name: FileName,
+    /// Where it is now.
+    path: PathBuf,
+    /// Hex SHA-256 of its bytes.
+    sha256: String,
+}
+
+/// What was written for one submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saved {
+    /// The submission id.
+    pub id: String,
+    /// The form, neutralised for display.
+    pub form: String,
+    /// `OUT/<id>`.
+    pub folder: String,
+    /// Attachments written.
+    pub attachments: usize,
+}
+
+/// `OUT/.<id>.partial/` while a submission is being written; renamed to `OUT/<id>/` by
+/// [`Staging::commit`], removed if dropped before.
+struct Staging {
+    out: PathBuf,
+    partial: PathBuf,
+    target: PathBuf,
+    id: SubmissionId,
+    committed: bool,
+}
+
+impl Staging {
+    /// Creates a fresh `OUT/.<id>.partial/` (0700), removing what an interrupted run left there.
+    fn begin(out: &Path, id: &SubmissionId) -> Result<Staging, StaffError> {
+        let partial = out.join(format!(".{id}.partial"));
+        match fs::symlink_metadata(&partial) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&partial).map_err(io_error(&partial))?,
+            Ok(_) => fs::remove_file(&partial).map_err(io_error(&partial))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&partial)(e)),
+        }
+        fs::DirBuilder::new().mode(0o700).create(&partial).map_err(io_error(&partial))?;
+        Ok(Staging { out: out.to_owned(), partial, target: out.join(id.as_str()), id: id.clone(), committed: false })
+    }
+
+    /// Where downloads wait (inside the partial folder, removed before the rename).
+    fn cipher_dir(&self) -> Result<PathBuf, StaffError> {
+        let dir = self.partial.join(".ciphertext");
+        fs::DirBuilder::new().mode(0o700).create(&dir).map_err(io_error(&dir))?;
+        Ok(dir)
+    }
+
+    /// Decrypts and verifies `cipher` and writes the readable files. `form` is what the listing
+    /// said, checked against the envelope.
+    fn fill(&self, cipher: &[CipherFile], identities: &Identities, form: Option<&str>) -> Result<Saved, StaffError> {
+        let id = self.id.as_str();
+        let bad = |what: String| StaffError::BadEnvelope { id: id.to_string(), what };
+        let envelope_file =
+            cipher.iter().find(|c| c.name == FileName::Envelope).ok_or_else(|| bad("no envelope.age".into()))?;
+        let (envelope, json) = read_envelope(identities, id, &envelope_file.path)?;
+        if envelope.sealpost != 1 {
+            return Err(bad(format!(
+                "envelope format {} is newer than this program; update sealpost-staff",
+                envelope.sealpost
+            )));
+        }
+        if envelope.id != id {
+            return Err(bad("the envelope belongs to another submission".into()));
+        }
+        if form.is_some_and(|f| f != envelope.form) {
+            return Err(bad("the envelope belongs to another form".into()));
+        }
+        let sent: BTreeSet<FileName> = cipher.iter().map(|c| c.name).filter(|n| *n != FileName::Envelope).collect();
+        let mut listed = BTreeSet::new();
+        for meta in &envelope.attachments {
+            match FileName::parse(&meta.file) {
+                Some(name @ FileName::Attachment(_)) if listed.insert(name) => {}
+                _ => return Err(bad("the envelope's attachment list is malformed".into())),
+            }
+            if parse_sha256(&meta.sha256).is_none() {
+                return Err(bad("the envelope records a malformed sha256".into()));
+            }
+        }
+        if listed != sent {
+            return Err(bad(format!(
+                "the envelope lists {} attachment(s) but {} came with it",
+                listed.len(),
+                sent.len()
+            )));
+        }
+
+        // Our own files first, so no attachment can take their names.
+        let mut text_file = self.create(SUBMISSION_TXT)?;
+        let mut json_file = self.create(ENVELOPE_JSON)?;
+        json_file.write_all(escape_json(&json).as_bytes()).map_err(io_error(&self.partial))?;
+        json_file.sync_all().map_err(io_error(&self.partial))?;
+        let mut sums = self.create(CIPHERTEXT_SHA256)?;
+        sums.write_all(sha256sums(cipher).as_bytes())
+            .and_then(|()| sums.sync_all())
+            .map_err(io_error(&self.partial))?;
+
+        let mut saved_names = Vec::new();
+        for (index, meta) in envelope.attachments.iter().enumerate() {
+            let source = cipher
+                .iter()
+                .find(|c| c.name.to_string() == meta.file)
+                .ok_or_else(|| bad("missing attachment".into()))?;
+            let (file, name) = create_unique(&self.partial, &safe_file_name(&meta.name, index + 1))?;
+            decrypt_attachment(identities, id, source, meta.size, &meta.sha256, file, &self.partial.join(&name))?;
+            saved_names.push(name);
+        }
+        let text = render_submission(&envelope, &saved_names);
+        text_file.write_all(text.as_bytes()).and_then(|()| text_file.sync_all()).map_err(io_error(&self.partial))?;
+        Ok(Saved {
+            id: id.to_string(),
+            form: for_terminal(&envelope.form),
+            folder: self.target.display().to_string(),
+            attachments: saved_names.len(),
+        })
+    }
+
+    fn create(&self, name: &str) -> Result<File, StaffError> {
+        let path = self.partial.join(name);
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(io_error(&path))
+    }
+
+    /// Removes the downloads, fsyncs, renames to `OUT/<id>/` (never over an existing one) and
+    /// fsyncs `OUT`. After this returns, the submission is durable on this machine.
+    fn commit(mut self) -> Result<PathBuf, StaffError> {
+        let cipher = self.partial.join(".ciphertext");
+        if cipher.exists() {
+            fs::remove_dir_all(&cipher).map_err(io_error(&cipher))?;
+        }
+        crate::spool::sync_dir(&self.partial).map_err(io_error(&self.partial))?;
+        if fs::symlink_metadata(&self.target).is_ok() {
+            return Err(StaffError::AlreadyOpened {
+                id: self.id.to_string(),
+                folder: self.target.display().to_string(),
+            });
+        }
+        fs::rename(&self.partial, &self.target).map_err(io_error(&self.target))?;
+        self.committed = true;
+        crate::spool::sync_dir(&self.out).map_err(io_error(&self.out))?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.partial);
+        }
+    }
+}
+
+/// `sha256sum`-style lines for the ciphertext files, so a re-run can tell it saved this copy.
+fn sha256sums(cipher: &[CipherFile]) -> String {
+    let mut sorted: Vec<&CipherFile> = cipher.iter().collect();
+    sorted.sort_by_key(|c| c.name);
+    sorted.iter().map(|c| format!("{}  {}\n", c.sha256, c.name)).collect()
+}
+
+/// Reads `ciphertext.sha256` back; `None` if absent or malformed.
+fn recorded_sums(folder: &Path) -> Option<BTreeMap<FileName, String>> {
+    let text = fs::read_to_string(folder.join(CIPHERTEXT_SHA256)).ok()?;
+    let mut sums = BTreeMap::new();
+    for line in text.lines() {
+        let (hash, name) = line.split_once("  ")?;
+        sums.insert(FileName::parse(name)?, parse_sha256(hash)?);
+    }
+    Some(sums)
+}
+
+/// Decrypts and parses `envelope.age`: the envelope, and its JSON re-serialised for
+/// `envelope.json` (every field kept, padding dropped).
+fn read_envelope(identities: &Identities, id: &str, path: &Path) -> Result<(Envelope, String), StaffError> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let plain =
+        decrypt_all(identities, BufReader::new(file), MAX_ENVELOPE).map_err(|p| p.about(id, "envelope.age", path))?;
+    let bad = || StaffError::BadEnvelope {
+        id: id.to_string(),
+        what: "envelope.age does not hold a sealpost envelope".into(),
+    };
+    // serde_json's messages can quote the text they choke on, so they are never shown.
+    let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| bad())?;
+    let envelope: Envelope = serde_json::from_slice(&plain).map_err(|_| bad())?;
+    let json = serde_json::to_string_pretty(&value).map_err(|_| bad())? + "\n";
+    Ok((envelope, json))
+}
+
+/// Decrypts one attachment into `out`: its first `size` bytes (the rest is padding, still read
+/// to the end so the whole stream is authenticated), checked against `sha256`; fsynced.
+fn decrypt_attachment(
+    identities: &Identities,
+    id: &str,
+    source: &CipherFile,
+    size: u64,
+    sha256: &str,
+    out: File,
+    out_path: &Path,
+) -> Result<(), StaffError> {
+    let file_name = source.name.to_string();
+    let problem = |p: AgeProblem| p.about(id, &file_name, &source.path);
+    let input = File::open(&source.path).map_err(io_error(&source.path))?;
+    let mut stream = identities.decrypt(BufReader::with_capacity(BUFFER, input)).map_err(problem)?;
+    let mut writer = BufWriter::with_capacity(BUFFER, out);
+    let mut hasher = Sha256::new();
+    let mut buf = Zeroizing::new(vec![0u8; BUFFER]);
+    let mut remaining = size;
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(problem(stream_problem(e))),
+        };
+        let keep = usize::try_from(remaining.min(n as u64)).unwrap_or(n);
+        let piece = buf.get(..keep).unwrap_or_default();
+        writer.write_all(piece).map_err(io_error(out_path))?;
+        hasher.update(piece);
+        remaining -= keep as u64;
+    }
+    if remaining > 0 {
+        return Err(StaffError::Damaged {
+            id: id.to_string(),
+            file: file_name,
+            what: "shorter than its recorded size",
+        });
+    }
+    if data_encoding::HEXLOWER.encode(&hasher.finalize()) != sha256.to_ascii_lowercase() {
+        return Err(StaffError::Damaged {
+            id: id.to_string(),
+            file: file_name,
+            what: "its content does not match its recorded sha256",
+        });
+    }
+    let file = writer.into_inner().map_err(|e| io_error(out_path)(e.into_error()))?;
+    file.sync_all().map_err(io_error(out_path))
+}
+
+/// Creates `name` in `dir` (0600, never overwriting), or `stem (2).ext`, `stem (3).ext`, …
+fn create_unique(dir: &Path, name: &str) -> Result<(File, String), StaffError> {
+    let (stem, ext) = split_extension(name);
+    for n in 1..=MAX_UNIQUE {
+        let candidate = if n == 1 { name.to_string() } else { format!("{stem} ({n}){ext}") };
+        let path = dir.join(&candidate);
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+            Ok(file) => return Ok((file, candidate)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&path)(e)),
+        }
+    }
+    Err(StaffError::Io { path: dir.display().to_string(), reason: "too many attachments with the same name".into() })
+}
+
+/// The human-readable `submission.txt`.
+fn render_submission(envelope: &Envelope, saved_names: &[String]) -> String {
+    let mut text = String::new();
+    let clean = neutralize_text;
+    text.push_str(&format!("Submission  {}\n", clean(&envelope.id)));
+    text.push_str(&format!("Form        {}\n", clean(&envelope.form)));
+    text.push_str(&format!("Received    {}\n", clean(&envelope.received)));
+    text.push_str(&format!("Language    {}\n", clean(&envelope.locale)));
+    for field in &envelope.fields {
+        text.push_str(&format!("\n== {} ==\n{}\n", for_terminal(&field.label), clean(&field.value)));
+    }
+    if !envelope.attachments.is_empty() {
+        text.push_str("\n== Attachments ==\n");
+        for (index, (meta, saved)) in envelope.attachments.iter().zip(saved_names).enumerate() {
+            text.push_str(&format!(
+                "{}. {}  ({} bytes, {})\n   name as sent: {}\n",
+                index + 1,
+                saved,
+                meta.size,
+                for_terminal(&meta.media_type),
+                for_terminal(&meta.name),
+            ));
+        }
+    }
+    text
+}
+
+/// Creates `OUT` (0700) if missing and checks it is a folder.
+fn prepare_out(out: &Path) -> Result<(), StaffError> {
+    let shown = || out.display().to_string();
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(out)
+        .map_err(|e| StaffError::OutDir { path: shown(), reason: crate::config::io_reason(&e) })?;
+    if !out.is_dir() {
+        return Err(StaffError::OutDir { path: shown(), reason: "not a folder".into() });
+    }
+    Ok(())
+}
+
+// ───────────────────────────── the server ─────────────────────────────
+
+/// Checks `--server`: `https://`, or `http://` to this machine or to an onion service (whose
+/// transport Tor encrypts and authenticates end to end). Returns the base URL (ending in `/`).
+pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
+    let shown = for_terminal(text);
+    let bad = |reason| StaffError::BadUrl { url: shown.clone(), reason };
+    let mut url = reqwest::Url::parse(text.trim()).map_err(|_| bad("not a URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not contain ? or #"));
+    }
+    let host = url.host_str().ok_or_else(|| bad("has no host"))?.to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&host) || is_onion_host(&host) => {}
+        "http" => {
+            return Err(StaffError::PlainHttp { url: shown, host: for_terminal(&host) });
+        }
+        _ => return Err(bad("must start with https://")),
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// `….onion`: Tor onion services (reach them with `torsocks sealpost-staff pull …`).
+fn is_onion_host(host: &str) -> bool {
+    host.len() > ".onion".len() && host.to_ascii_lowercase().ends_with(".onion")
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A logged-in session for one recipient.
+struct Session {
+    recipient: String,
+    token: Zeroizing<String>,
+    /// When to log in again.
+    renew_at: Instant,
+}
+
+/// The staff API of one server.
+struct Server {
+    base: reqwest::Url,
+    shown: String,
+    client: reqwest::Client,
+}
+
+impl Server {
+    fn new(url: &str, ca_cert: Option<&Path>) -> Result<Server, StaffError> {
+        let base = parse_server_url(url)?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("sealpost-staff/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .https_only(base.scheme() == "https");
+        if let Some(path) = ca_cert {
+            let shown = path.display().to_string();
+            let pem = fs::read(path)
+                .map_err(|e| StaffError::CaCert { path: shown.clone(), reason: crate::config::io_reason(&e) })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|_| StaffError::CaCert { path: shown.clone(), reason: "not a PEM certificate file".into() })?;
+            if certs.is_empty() {
+                return Err(StaffError::CaCert { path: shown, reason: "holds no certificate".into() });
+            }
+            builder = builder.tls_certs_only(certs);
+        }
+        if base.host_str().is_some_and(|h| h.eq_ignore_ascii_case("localhost")) {
+            // `localhost` must mean this machine, whatever the resolver says.
+            let port = base.port_or_known_default().unwrap_or(443);
+            builder = builder.resolve("localhost", SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+        }
+        let client =
+            builder.build().map_err(|_| StaffError::BadUrl { url: for_terminal(url), reason: "cannot be used" })?;
+        Ok(Server { shown: base.as_str().trim_end_matches('/').to_string(), base, client })
+    }
+
+    fn url(&self, path: &str) -> Result<reqwest::Url, StaffError> {
+        self.base.join(path).map_err(|_| StaffError::BadUrl { url: self.shown.clone(), reason: "cannot be used" })
+    }
+
+    /// A transport failure in our words.
+    fn transport(&self, e: reqwest::Error) -> StaffError {
+        if is_certificate_error(&e) {
+            return StaffError::Tls { server: self.shown.clone() };
+        }
+        let reason = if e.is_timeout() {
+            "timed out".to_string()
+        } else if e.is_connect() {
+            "connection failed".to_string()
+        } else {
+            "the connection broke off".to_string()
+        };
+        StaffError::Connect { server: self.shown.clone(), reason }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, StaffError> {
+        request.send().await.map_err(|e| self.transport(e))
+    }
+
+    /// Reads a whole (small) response body.
+    async fn body(&self, mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, StaffError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() + chunk.len() > max {
+                return Err(StaffError::Protocol { what: "an oversized response" });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// The error a non-success response stands for.
+    async fn refused(&self, what: &'static str, response: reqwest::Response) -> StaffError {
+        let status = response.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok());
+            return StaffError::RateLimited { retry_after };
+        }
+        let message = match self.body(response, 4096).await {
+            Ok(body) => serde_json::from_slice::<ErrorBody>(&body).map(|b| b.error).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let message: String = for_terminal(&message).chars().take(MAX_SERVER_MESSAGE).collect();
+        let message =
+            if message.is_empty() { status.canonical_reason().unwrap_or_default().to_lowercase() } else { message };
+        StaffError::Refused { what, status: status.as_u16(), message }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &'static str,
+        bad: &'static str,
+        response: reqwest::Response,
+    ) -> Result<T, StaffError> {
+        if !response.status().is_success() {
+            return Err(self.refused(what, response).await);
+        }
+        let body = self.body(response, MAX_JSON_RESPONSE).await?;
+        serde_json::from_slice(&body).map_err(|_| StaffError::Protocol { what: bad })
+    }
+
+    /// Logs in as `recipient`; `None` if the server does not know it.
+    async fn login(&self, identities: &Identities, recipient: &str) -> Result<Option<Session>, StaffError> {
+        let request = self
+            .client
+            .post(self.url("staff/v1/challenge")?)
+            .json_body(&ChallengeRequest { recipient: recipient.to_string() });
+        let response = self.send(request).await?;
+        // 403: not on any list; 400: a recipient type this server cannot encrypt to.
+        if matches!(response.status().as_u16(), 400 | 403) {
+            return Ok(None);
+        }
+        let challenge: ChallengeResponse = self.json("the login", "a malformed login challenge", response).await?;
+        let secret = answer_challenge(identities, &challenge.challenge)?;
+        let answer = SessionRequest {
+            challenge_id: challenge.challenge_id,
+            response: data_encoding::BASE64.encode(secret.as_ref()),
+        };
+        let response = self.send(self.client.post(self.url("staff/v1/session")?).json_body(&answer)).await?;
+        let session: SessionResponse = self.json("the login", "a malformed session", response).await?;
+        let lifetime = Duration::from_secs(session.expires_in).saturating_sub(SESSION_MARGIN);
+        Ok(Some(Session {
+            recipient: recipient.to_string(),
+            token: Zeroizing::new(session.token),
+            renew_at: Instant::now() + lifetime,
+        }))
+    }
+
+    /// Logs in again if the session is about to expire.
+    async fn fresh(&self, identities: &Identities, session: &mut Session) -> Result<(), StaffError> {
+        if Instant::now() >= session.renew_at {
+            match self.login(identities, &session.recipient).await? {
+                Some(new) => *session = new,
+                None => {
+                    return Err(StaffError::NotListed { recipients: vec![session.recipient.clone()] });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn list(&self, session: &Session) -> Result<Vec<Listed>, StaffError> {
+        let request = self.client.get(self.url("staff/v1/submissions")?).bearer_auth(session.token.as_str());
+        let response = self.send(request).await?;
+        self.json("the listing", "a malformed listing", response).await
+    }
+
+    /// Downloads `file` of submission `id` into `path`, checking the listed size and SHA-256.
+    async fn download(&self, session: &Session, id: &str, file: &ListedPlan, path: &Path) -> Result<(), StaffError> {
+        let url = self.url(&format!("staff/v1/submissions/{id}/{}", file.name))?;
+        let mut response = self.send(self.client.get(url).bearer_auth(session.token.as_str())).await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            // Listed a moment ago, gone now: a colleague pulled and acknowledged it.
+            return Err(StaffError::Gone { id: id.to_string() });
+        }
+        if !response.status().is_success() {
+            return Err(self.refused("the download", response).await);
+        }
+        let mismatch = || StaffError::DownloadMismatch { id: id.to_string(), file: file.name.to_string() };
+        if response.content_length().is_some_and(|len| len != file.size) {
+            return Err(mismatch());
+        }
+        let out = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_error(path))?;
+        let mut writer = BufWriter::with_capacity(BUFFER, out);
+        let mut hasher = Sha256::new();
+        let mut received = 0u64;
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            received += chunk.len() as u64;
+            if received > file.size {
+                return Err(mismatch());
+            }
+            hasher.update(&chunk);
+            writer.write_all(&chunk).map_err(io_error(path))?;
+        }
+        writer.flush().map_err(io_error(path))?;
+        if received != file.size || data_encoding::HEXLOWER.encode(&hasher.finalize()) != file.sha256 {
+            return Err(mismatch());
+        }
+        Ok(())
+    }
+
+    /// Acknowledges receipt; the server deletes its copy. "Already gone" counts as done.
+    async fn ack(&self, session: &Session, id: &str, files: &[ListedPlan]) -> Result<(), StaffError> {
+        let body = AckRequest { sha256: files.iter().map(|f| (f.name.to_string(), f.sha256.clone())).collect() };
+        let url = self.url(&format!("staff/v1/submissions/{id}/ack"))?;
+        let response = self.send(self.client.post(url).bearer_auth(session.token.as_str()).json_body(&body)).await?;
+        match response.status().as_u16() {
+            200..=299 | 404 => Ok(()),
+            _ => Err(self.refused("the acknowledgement", response).await),
+        }
+    }
+}
+
+/// JSON request bodies without reqwest's `json` feature.
+trait JsonBody {
+    fn json_body<T: Serialize>(self, value: &T) -> Self;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body<T: Serialize>(self, value: &T) -> Self {
+        self.header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(value).unwrap_or_default())
+    }
+}
+
+/// Whether a transport error is a rejected server certificate.
+fn is_certificate_error(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return matches!(tls, rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented);
+        }
+        if let Some(tls) =
+            err.downcast_ref::<io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            return matches!(tls, rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented);
+        }
+        if err.to_string().contains("certificate") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// Reads an armored age file; whitespace before it is allowed (the pinned age crate refuses it).
+fn armored_reader(text: &[u8]) -> BufReader<age::armor::ArmoredReader<BufReader<&[u8]>>> {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    BufReader::new(age::armor::ArmoredReader::new(text.get(start..).unwrap_or_default()))
+}
+
+/// Decrypts a login challenge and returns the secret, refusing anything but exactly
+/// [`CHALLENGE_LABEL`] followed by 32 bytes.
+fn answer_challenge(identities: &Identities, armored: &str) -> Result<Zeroizing<Vec<u8>>, StaffError> {
+    let not_a_challenge =
+        StaffError::Protocol { what: "a login challenge that is not a sealpost challenge; it was not answered" };
+    if armored.len() > MAX_CHALLENGE {
+        return Err(not_a_challenge);
+    }
+    let max = (CHALLENGE_LABEL.len() + CHALLENGE_SECRET_LEN) as u64;
+    let plain = match decrypt_all(identities, armored_reader(armored.as_bytes()), max) {
+        Ok(plain) => plain,
+        Err(AgeProblem::NotForUs) => return Err(StaffError::ChallengeNotForUs),
+        Err(AgeProblem::Plugin(message)) => return Err(StaffError::Plugin { message }),
+        Err(_) => return Err(not_a_challenge),
+    };
+    match plain.strip_prefix(CHALLENGE_LABEL) {
+        Some(secret) if secret.len() == CHALLENGE_SECRET_LEN => Ok(Zeroizing::new(secret.to_vec())),
+        _ => Err(not_a_challenge),
+    }
+}
+
+/// One file of a listed submission, checked.
+struct ListedPlan {
+    name: FileName,
+    size: u64,
+    sha256: String,
+}
+
+/// A listed submission, checked: a real id, real file names, an envelope, no duplicates.
+fn plan(listed: &Listed) -> Result<(SubmissionId, Vec<ListedPlan>), StaffError> {
+    let id = SubmissionId::parse(&listed.id)
+        .ok_or(StaffError::Protocol { what: "a listing with a malformed submission id" })?;
+    let bad = || StaffError::BadEnvelope {
+        id: id.to_string(),
+        what: "the server's listing of its files is malformed".into(),
+    };
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    for file in &listed.files {
+        let name = FileName::parse(&file.name).ok_or_else(bad)?;
+        let sha256 = parse_sha256(&file.sha256).ok_or_else(bad)?;
+        if !seen.insert(name) {
+            return Err(bad());
+        }
+        files.push(ListedPlan { name, size: file.size, sha256 });
+    }
+    if !seen.contains(&FileName::Envelope) {
+        return Err(bad());
+    }
+    Ok((id, files))
+}
+
+// ───────────────────────────── pull and open ─────────────────────────────
+
+/// What `pull` needs.
+pub struct PullOptions {
+    /// `--server`.
+    pub server: String,
+    /// `--identity`.
+    pub identity: PathBuf,
+    /// `--out`.
+    pub out: PathBuf,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+    /// Acknowledge once saved. The command always does; tests turn it off to play an
+    /// interruption between saving and acknowledging.
+    pub ack: bool,
+}
+
+/// Where progress goes: a bar on a terminal, nothing otherwise.
+pub trait Progress {
+    /// `total` submissions are known so far.
+    fn total(&mut self, total: u64);
+    /// One more is done (saved, or failed).
+    fn advance(&mut self);
+    /// All done.
+    fn finish(&mut self);
+}
+
+/// No progress output.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn total(&mut self, _: u64) {}
+    fn advance(&mut self) {}
+    fn finish(&mut self) {}
+}
+
+/// An indicatif bar on stdout.
+pub struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    /// A bar drawn on stdout (use only when stdout is a terminal).
+    pub fn new() -> Bar {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stdout());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{pos}/{len} submissions [{wide_bar}] {elapsed}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Bar(bar)
+    }
+}
+
+impl Default for Bar {
+    fn default() -> Self {
+        Bar::new()
+    }
+}
+
+impl Progress for Bar {
+    fn total(&mut self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&mut self) {
+        self.0.inc(1);
+    }
+    fn finish(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// The outcome of a pull or open.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    /// Submissions written now (and acknowledged, for a pull).
+    pub saved: usize,
+    /// Submissions found already saved by an earlier, interrupted run, and acknowledged now.
+    pub already_saved: usize,
+    /// Submissions that failed; they stay on the server.
+    pub failed: usize,
+    /// Submissions another staff member pulled while this pull ran.
+    pub gone: usize,
+    /// Details, in order.
+    pub submissions: Vec<Outcome>,
+}
+
+/// One submission's outcome.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    /// The id (or, for a folder that is not one, its name, neutralised).
+    pub id: String,
+    /// `saved`, `already saved` or `failed`.
+    pub status: &'static str,
+    /// Where it is, when saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// The form, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+
+impl Summary {
+    fn failed(&mut self, id: &str, error: &StaffError) {
+        self.failed += 1;
+        self.submissions.push(Outcome {
+            id: for_terminal(id),
+            status: "failed",
+            folder: None,
+            form: None,
+            error: Some(for_terminal(&error.to_string())),
+            hints: error.hints().iter().map(|h| for_terminal(h)).collect(),
+        });
+    }
+
+    fn saved(&mut self, saved: Saved) {
+        self.saved += 1;
+        self.submissions.push(Outcome {
+            id: saved.id,
+            status: "saved",
+            folder: Some(for_terminal(&saved.folder)),
+            form: Some(saved.form),
+            error: None,
+            hints: Vec::new(),
+        });
+    }
+
+    /// Lines for a terminal, one per submission saved.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .submissions
+            .iter()
+            .filter(|o| o.status != "failed")
+            .map(|o| {
+                format!(
+                    "{} {} ({}) → {}",
+                    o.status,
+                    o.id,
+                    o.form.as_deref().unwrap_or("?"),
+                    o.folder.as_deref().unwrap_or("?")
+                )
+            })
+            .collect();
+        if self.saved + self.already_saved + self.failed + self.gone == 0 {
+            lines.push("nothing new".into());
+        }
+        lines
+    }
+
+    /// `(message, hints)` for each failure, for stderr.
+    pub fn failures(&self) -> Vec<(String, Vec<String>)> {
+        self.submissions.iter().filter_map(|o| o.error.as_ref().map(|e| (e.clone(), o.hints.clone()))).collect()
+    }
+}
+
+/// `sealpost-staff pull`: logs in with every recipient of the identity, then lists, downloads,
+/// verifies, decrypts and saves each submission, and acknowledges it once it is durable here.
+/// Submission-level failures are counted in the summary (the pull goes on); anything else stops
+/// the pull with an error.
+pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<Summary, StaffError> {
+    let server = Server::new(&options.server, options.ca_cert.as_deref())?;
+    let identities = Arc::new(Identities::load(&options.identity)?);
+    prepare_out(&options.out)?;
+
+    let mut sessions = Vec::new();
+    for recipient in identities.recipients() {
+        if let Some(session) = server.login(&identities, recipient).await? {
+            sessions.push(session);
+        }
+    }
+    if sessions.is_empty() {
+        return Err(StaffError::NotListed { recipients: identities.recipients().to_vec() });
+    }
+
+    let mut summary = Summary::default();
+    let mut attempted = HashSet::new();
+    let mut total = 0u64;
+    loop {
+        let mut batch = Vec::new();
+        for (index, session) in sessions.iter_mut().enumerate() {
+            server.fresh(&identities, session).await?;
+            for listed in server.list(session).await? {
+                if attempted.insert(listed.id.clone()) {
+                    batch.push((index, listed));
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        total += batch.len() as u64;
+        progress.total(total);
+        for (index, listed) in batch {
+            let session = sessions.get_mut(index).ok_or(StaffError::Protocol { what: "an inconsistent listing" })?;
+            server.fresh(&identities, session).await?;
+            match pull_one(&server, session, &listed, &options.out, &identities, options.ack).await {
+                Ok(Pulled::Saved(saved)) => summary.saved(saved),
+                Ok(Pulled::AlreadySaved(saved)) => {
+                    summary.already_saved += 1;
+                    summary.submissions.push(Outcome {
+                        id: saved.id,
+                        status: "already saved",
+                        folder: Some(for_terminal(&saved.folder)),
+                        form: Some(saved.form),
+                        error: None,
+                        hints: Vec::new(),
+                    });
+                }
+                Err(StaffError::Gone { .. }) => summary.gone += 1,
+                Err(e) if e.is_per_submission() => summary.failed(&listed.id, &e),
+                Err(e) => {
+                    progress.finish();
+                    return Err(e);
+                }
+            }
+            progress.advance();
+        }
+    }
+    progress.finish();
+    Ok(summary)
+}
+
+enum Pulled {
+    Saved(Saved),
+    AlreadySaved(Saved),
+}
+
+async fn pull_one(
+    server: &Server,
+    session: &Session,
+    listed: &Listed,
+    out: &Path,
+    identities: &Arc<Identities>,
+    ack: bool,
+) -> Result<Pulled, StaffError> {
+    let (id, files) = plan(listed)?;
+    let target = out.join(id.as_str());
+    if fs::symlink_metadata(&target).is_ok() {
+        // Saved by a run that was interrupted before its ack: acknowledge, don't write again.
+        let listed_sums: BTreeMap<FileName, String> = files.iter().map(|f| (f.name, f.sha256.clone())).collect();
+        if recorded_sums(&target).as_ref() != Some(&listed_sums) {
+            return Err(StaffError::LocalDiffers { id: id.to_string(), folder: target.display().to_string() });
+        }
+        if ack {
+            server.ack(session, id.as_str(), &files).await?;
+        }
+        let saved = Saved {
+            id: id.to_string(),
+            form: for_terminal(&listed.form),
+            folder: target.display().to_string(),
+            attachments: files.len().saturating_sub(1),
+        };
+        return Ok(Pulled::AlreadySaved(saved));
+    }
+
+    let staging = Staging::begin(out, &id)?;
+    let cipher_dir = staging.cipher_dir()?;
+    let mut cipher = Vec::new();
+    for file in &files {
+        let path = cipher_dir.join(file.name.to_string());
+        server.download(session, id.as_str(), file, &path).await?;
+        cipher.push(CipherFile { name: file.name, path, sha256: file.sha256.clone() });
+    }
+    let form = listed.form.clone();
+    let ids = identities.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        let saved = staging.fill(&cipher, &ids, Some(&form))?;
+        staging.commit()?;
+        Ok::<Saved, StaffError>(saved)
+    })
+    .await
+    .map_err(|_| StaffError::Io { path: out.display().to_string(), reason: "the decryption task failed".into() })??;
+    if ack {
+        server.ack(session, id.as_str(), &files).await?;
+    }
+    Ok(Pulled::Saved(saved))
+}
+
+/// `sealpost-staff open`: decrypts submission folders copied by other means (rsync, backup) —
+/// `path` itself, or the submission folders up to two levels below it — into `out`, verified and
+/// written exactly as `pull` does.
+pub fn open(path: &Path, identity: &Path, out: &Path) -> Result<Summary, StaffError> {
+    let folders = submission_folders(path)?;
+    let identities = Identities::load(identity)?;
+    prepare_out(out)?;
+    let mut summary = Summary::default();
+    for folder in folders {
+        let label = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match open_one(&folder, &identities, out) {
+            Ok(saved) => summary.saved(saved),
+            Err(e) if e.is_per_submission() || matches!(e, StaffError::Io { .. }) => summary.failed(&label, &e),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(summary)
+}
+
+/// `path` if it is a submission folder, else the submission folders one or two levels below.
+fn submission_folders(path: &Path) -> Result<Vec<PathBuf>, StaffError> {
+    let is_submission = |p: &Path| p.join("envelope.age").is_file();
+    let subdirs = |p: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = fs::read_dir(p)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    };
+    if !path.is_dir() {
+        return Err(StaffError::NoSubmissionFolder { path: path.display().to_string() });
+    }
+    if is_submission(path) {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut found: Vec<PathBuf> = subdirs(path).into_iter().filter(|p| is_submission(p)).collect();
+    if found.is_empty() {
+        found = subdirs(path).iter().flat_map(|p| subdirs(p)).filter(|p| is_submission(p)).collect();
+    }
+    if found.is_empty() {
+        return Err(StaffError::NoSubmissionFolder { path: path.display().to_string() });
+    }
+    Ok(found)
+}
+
+fn open_one(folder: &Path, identities: &Identities, out: &Path) -> Result<Saved, StaffError> {
+    let mut cipher = Vec::new();
+    for entry in fs::read_dir(folder).map_err(io_error(folder))? {
+        let entry = entry.map_err(io_error(folder))?;
+        let Some(name) = entry.file_name().to_str().and_then(FileName::parse) else {
+            continue;
+        };
+        let path = entry.path();
+        if path.is_file() {
+            let sha256 = crate::pull::sha256_file(&path).map_err(io_error(&path))?;
+            cipher.push(CipherFile { name, path, sha256 });
+        }
+    }
+    let id = match folder.file_name().and_then(|n| n.to_str()).and_then(SubmissionId::parse) {
+        Some(id) => id,
+        None => {
+            // Renamed by whoever copied it: the envelope knows its id.
+            let envelope =
+                cipher.iter().find(|c| c.name == FileName::Envelope).map(|c| c.path.clone()).unwrap_or_default();
+            let (env, _) = read_envelope(identities, "?", &envelope)?;
+            SubmissionId::parse(&env.id).ok_or_else(|| StaffError::BadEnvelope {
+                id: "?".into(),
+                what: "the envelope holds a malformed submission id".into(),
+            })?
+        }
+    };
+    let target = out.join(id.as_str());
+    if fs::symlink_metadata(&target).is_ok() {
+        return Err(StaffError::AlreadyOpened { id: id.to_string(), folder: target.display().to_string() });
+    }
+    let staging = Staging::begin(out, &id)?;
+    let saved = staging.fill(&cipher, identities, None)?;
+    staging.commit()?;
+    Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn file_names_lose_their_folders_and_dangerous_characters() {
+        assert_eq!(safe_file_name("../../x", 1), "x");
+        assert_eq!(safe_file_name("/etc/passwd", 1), "passwd");
+        assert_eq!(safe_file_name("C:\\Users\\a\\evil.exe", 1), "evil.exe");
+        assert_eq!(safe_file_name("a\0b.txt", 1), "ab.txt");
+        assert_eq!(safe_file_name("report\u{1b}[31m.pdf", 1), "report[31m.pdf");
+        assert_eq!(safe_file_name("invoice\u{202E}fdp.exe", 1), "invoicefdp.exe");
+        assert_eq!(safe_file_name("a<b>c:d\"e|f?g*h", 1), "a_b_c_d_e_f_g_h");
+        assert_eq!(safe_file_name(".bashrc", 1), "bashrc");
+        assert_eq!(safe_file_name("name. . .", 1), "name");
+    }
+
+    #[test]
+    fn file_names_that_would_be_empty_or_special_get_a_numbered_name() {
+        for raw in ["", ".", "..", "../..", "/", "\\", " ", "\u{202E}", "\0\0", "..."] {
+            assert_eq!(safe_file_name(raw, 3), "attachment-3", "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn windows_device_names_are_disarmed() {
+        for raw in ["CON", "con.txt", "NUL", "nul.tar.gz", "COM1", "lpt9.doc", "AUX ", "COM¹", "CONOUT$"] {
+            let safe = safe_file_name(raw, 1);
+            assert!(safe.starts_with('_'), "{raw:?} → {safe:?}");
+        }
+        for fine in ["CONTACT.txt", "COM10", "console.log", "nullable.rs"] {
+            assert_eq!(safe_file_name(fine, 1), fine);
+        }
+    }
+
+    #[test]
+    fn long_names_are_cut_on_a_character_boundary_keeping_the_extension() {
+        let long = format!("{}.pdf", "é".repeat(10_000));
+        let safe = safe_file_name(&long, 1);
+        assert!(safe.len() <= MAX_NAME_BYTES);
+        assert!(safe.ends_with("é.pdf"), "{safe}");
+        let no_ext = "x".repeat(10_000);
+        assert_eq!(safe_file_name(&no_ext, 1).len(), MAX_NAME_BYTES - 1);
+    }
+
+    #[test]
+    fn text_keeps_newlines_and_tabs_but_not_escapes_or_overrides() {
+        let text = neutralize_text("line 1\r\nline 2\rline\t3 \u{1b}[2J\u{9b}31m \u{202E}abc\u{2066} مرحبا\u{200F}");
+        assert_eq!(text, "line 1\nline 2\nline\t3 \u{FFFD}[2J\u{FFFD}31m \u{FFFD}abc\u{FFFD} مرحبا\u{200F}");
+        assert!(!for_terminal("a\nb\tc\u{7}").contains(['\n', '\t', '\u{7}']));
+    }
+
+    #[test]
+    fn json_for_envelope_json_escapes_what_could_drive_a_terminal() {
+        let value = serde_json::json!({ "v": "a\u{1b}b\u{9b}c\u{202E}d\u{2028}e" });
+        let escaped = escape_json(&serde_json::to_string(&value).unwrap());
+        assert!(escaped.chars().all(|c| !c.is_control() && !is_bidi_control(c)), "{escaped}");
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn server_urls_must_be_https_unless_they_point_at_this_machine() {
+        assert_eq!(parse_server_url("https://forms.example.org").unwrap().as_str(), "https://forms.example.org/");
+        assert_eq!(parse_server_url("https://example.org/sealpost").unwrap().as_str(), "https://example.org/sealpost/");
+        for ok in ["http://127.0.0.1:8080", "http://[::1]:8080/", "http://localhost:8080", "http://127.1.2.3"] {
+            assert!(parse_server_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, code) in [
+            ("http://example.org", 2),
+            ("http://10.0.0.1:8080", 2),
+            ("ftp://example.org", 2),
+            ("example.org", 2),
+            ("https://user:pw@example.org", 2),
+            ("https://example.org/?x=1", 2),
+        ] {
+            assert_eq!(parse_server_url(bad).unwrap_err().code(), code, "{bad}");
+        }
+        assert!(parse_server_url("http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion").is_ok());
+        assert!(parse_server_url("http://evil.org/.onion").is_err());
+        assert!(matches!(parse_server_url("http://localhost.evil.org").unwrap_err(), StaffError::PlainHttp { .. }));
+    }
+
+    fn identity_text() -> (String, String) {
+        let new = generate_identity();
+        (new.text.to_string(), new.public)
+    }
+
+    #[test]
+    fn identity_files_yield_one_recipient_per_key() {
+        let (a, pa) = identity_text();
+        let (b, pb) = identity_text();
+        let ids = Identities::parse("id.txt", &format!("{a}\n# another\n{b}")).unwrap();
+        assert_eq!(ids.recipients(), [pa, pb]);
+    }
+
+    #[test]
+    fn identity_files_with_garbage_name_the_line_but_not_its_content() {
+        let (a, _) = identity_text();
+        let err = Identities::parse("id.txt", &format!("{a}age1notasecret\n")).err().unwrap();
+        assert_eq!(err.to_string(), "identity file id.txt: line 4 is not an age identity");
+        let err = Identities::parse("id.txt", "# only comments\n\n").err().unwrap();
+        assert_eq!(err.to_string(), "identity file id.txt holds no identities");
+        assert_eq!(err.code(), 2);
+    }
+
+    #[test]
+    fn a_missing_plugin_is_named() {
+        let plugin = age::plugin::Identity::default_for_plugin("nosuchplugin").unwrap();
+        let err = Identities::parse("id.txt", &format!("{plugin}\n")).err().unwrap();
+        let StaffError::PluginMissing { plugin, .. } = &err else { panic!("{err}") };
+        assert_eq!(plugin, "nosuchplugin");
+    }
+
+    fn armored_to(recipient: &age::x25519::Recipient, plain: &[u8]) -> String {
+        use age::armor::{ArmoredWriter, Format};
+        let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient)).unwrap();
+        let mut w = enc.wrap_output(ArmoredWriter::wrap_output(Vec::new(), Format::AsciiArmor).unwrap()).unwrap();
+        w.write_all(plain).unwrap();
+        String::from_utf8(w.finish().unwrap().finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_real_challenges_are_answered() {
+        let key = age::x25519::Identity::generate();
+        let ids = Identities::parse("id", key.to_string().expose_secret()).unwrap();
+        let good = [CHALLENGE_LABEL, &[9u8; 32]].concat();
+        assert_eq!(answer_challenge(&ids, &armored_to(&key.to_public(), &good)).unwrap().as_slice(), &[9u8; 32]);
+        // A submission's 32-byte attachment, replayed as a challenge, is not decrypted for the server.
+        for plain in [&[9u8; 32][..], &good[..good.len() - 1], &[good.as_slice(), b"x"].concat()] {
+            let err = answer_challenge(&ids, &armored_to(&key.to_public(), plain)).unwrap_err();
+            assert!(matches!(err, StaffError::Protocol { .. }), "{err}");
+        }
+        let other = age::x25519::Identity::generate();
+        let err = answer_challenge(&ids, &armored_to(&other.to_public(), &good)).unwrap_err();
+        assert!(matches!(err, StaffError::ChallengeNotForUs));
+        assert!(matches!(answer_challenge(&ids, "garbage").unwrap_err(), StaffError::Protocol { .. }));
+    }
+
+    #[test]
+    fn listings_with_path_tricks_are_refused() {
+        let file = |name: &str| crate::pull::ListedFile { name: name.into(), size: 1, sha256: "a".repeat(64) };
+        let listed = |id: &str, files: Vec<crate::pull::ListedFile>| Listed { id: id.into(), form: "f".into(), files };
+        let id = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
+        assert!(plan(&listed(id, vec![file("envelope.age"), file("1.age")])).is_ok());
+        assert!(plan(&listed("../../etc", vec![file("envelope.age")])).is_err());
+        assert!(plan(&listed(id, vec![file("envelope.age"), file("../1.age")])).is_err());
+        assert!(plan(&listed(id, vec![file("1.age")])).is_err(), "no envelope");
+        assert!(plan(&listed(id, vec![file("envelope.age"), file("envelope.age")])).is_err(), "duplicate");
+    }
+
+    #[test]
+    fn unique_names_count_up_before_the_extension() {
+        let tmp = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..3).map(|_| create_unique(tmp.path(), "a.pdf").unwrap().1).collect();
+        assert_eq!(names, ["a.pdf", "a (2).pdf", "a (3).pdf"]);
+        assert_eq!(create_unique(tmp.path(), "noext").unwrap().1, "noext");
+        assert_eq!(create_unique(tmp.path(), "noext").unwrap().1, "noext (2)");
+    }
+
+    #[test]
+    fn keygen_refuses_to_overwrite_and_writes_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("id.txt");
+        let public = keygen_to_file(&path).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(&format!("# public key: {public}\n")) && text.contains("AGE-SECRET-KEY-1"));
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let err = keygen_to_file(&path).unwrap_err();
+        assert!(matches!(err, StaffError::KeygenExists { .. }));
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "the identity must be untouched");
+    }
+
+    /// Vectors the pinned age crate accepts although the spec says `header failure`.
+    const AGE_CRATE_LENIENT: &[&str] = &["stanza_missing_body", "stanza_missing_final_line"];
+
+    /// The C2SP age test vectors with X25519 identities: every `success` decrypts to the expected
+    /// payload hash through our streaming path; every failure is refused (never a partial success).
+    #[test]
+    fn cctv_age_vectors_decrypt_or_fail_as_specified() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cctv-age/testdata");
+        let Ok(entries) = fs::read_dir(&dir) else {
+            eprintln!("SKIPPED: C2SP age vectors not found at {}", dir.display());
+            assert!(std::env::var("SEALPOST_REQUIRE_PEERS").is_err(), "vectors required");
+            return;
+        };
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let bytes = fs::read(&path).unwrap();
+            let split = bytes.windows(2).position(|w| w == b"\n\n").unwrap();
+            let header = std::str::from_utf8(&bytes[..split]).unwrap();
+            let mut body = bytes[split + 2..].to_vec();
+            let field = |k: &str| header.lines().find_map(|l| l.strip_prefix(&format!("{k}: "))).map(str::to_string);
+            let identities: Vec<String> =
+                header.lines().filter_map(|l| l.strip_prefix("identity: ")).map(str::to_string).collect();
+            let x25519 = identities.iter().all(|i| i.starts_with("AGE-SECRET-KEY-1"));
+            if identities.is_empty() || !x25519 {
+                continue; // passphrase or post-quantum vectors (age 0.12 lacks the latter)
+            }
+            if field("compressed").as_deref() == Some("zlib") {
+                let mut out = Vec::new();
+                flate2::read::ZlibDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+                body = out;
+            }
+            let ids = Identities::parse("vector", &identities.join("\n")).unwrap();
+            let expect = field("expect").unwrap();
+            let armored = field("armored").as_deref() == Some("yes");
+            let result = (|| {
+                // Login challenges are armored; spool files are binary.
+                let mut stream: Box<dyn Read> = if armored {
+                    Box::new(ids.decrypt(armored_reader(&body))?)
+                } else {
+                    Box::new(ids.decrypt(&body[..])?)
+                };
+                let mut plain = Vec::new();
+                stream.read_to_end(&mut plain).map_err(stream_problem)?;
+                Ok::<_, AgeProblem>(plain)
+            })();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            match (expect.as_str(), result) {
+                ("success", Ok(plain)) => {
+                    let hash = data_encoding::HEXLOWER.encode(&Sha256::digest(&plain));
+                    assert_eq!(Some(hash), field("payload"), "{name}");
+                }
+                ("no match", Err(AgeProblem::NotForUs)) => {}
+                // age 0.12.1 accepts a stanza whose body line is missing; the header MAC still
+                // authenticates the file, so this is leniency, not a forgery. Known, and pinned
+                // here so an upgrade that fixes it is noticed.
+                ("header failure", Ok(_)) if AGE_CRATE_LENIENT.contains(&name.as_str()) => {}
+                (
+                    "header failure" | "HMAC failure" | "payload failure" | "armor failure",
+                    Err(AgeProblem::Damaged(_)),
+                ) => {}
+                (expect, result) => wrong.push(format!("{name}: expected {expect}, got {:?}", result.map(|p| p.len()))),
+            }
+            checked += 1;
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert!(checked > 90, "only {checked} vectors checked");
+    }
+
+    proptest! {
+        #[test]
+        fn sanitised_names_are_always_safe(raw in "\\PC*|[\\x00-\\x1f\\x7f-\\x9f/\\\\.\u{202A}-\u{202E}\u{2066}-\u{2069} a-zA-Z]{0,300}", number in 1usize..100) {
+            let name = safe_file_name(&raw, number);
+            prop_assert!(!name.is_empty());
+            prop_assert!(name != "." && name != "..");
+            prop_assert!(!name.contains(['/', '\\', '\0']));
+            prop_assert!(!name.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            prop_assert!(name.len() <= MAX_NAME_BYTES);
+            prop_assert!(!name.starts_with('.') && !name.ends_with('.') && !name.ends_with(' '));
+            prop_assert!(!is_windows_reserved(&name));
+        }
+
+        #[test]
+        fn long_names_stay_bounded(stem in "[a-zé ]{150,3000}", ext in "\\.[a-z]{1,6}") {
+            let name = safe_file_name(&format!("{stem}{ext}"), 1);
+            prop_assert!(name.len() <= MAX_NAME_BYTES);
+        }
+
+        #[test]
+        fn terminal_text_never_holds_controls(raw in "\\PC*|[\\x00-\\x1f\\x7f-\\x9f\u{202A}-\u{202E} a-z]{0,100}") {
+            let line = for_terminal(&raw);
+            prop_assert!(!line.chars().any(|c| c.is_control() || is_bidi_reordering(c)));
+        }
+    }
+}

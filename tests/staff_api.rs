@@ -1,0 +1,363 @@
+//! The `/staff/v1` API over a real listener: every refusal has a precise status and deletes
+//! nothing; the one success path deletes through `trash/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+#[path = "staff_common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{Server, Setup, Staff};
+use sealpost::pull::{ErrorBody, Listed};
+
+fn error(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .unwrap_or_else(|_| panic!("not a JSON error: {}", String::from_utf8_lossy(body)))
+        .error
+}
+
+fn listing(server: &Server, token: &str) -> Vec<Listed> {
+    let (status, body) = server.api("GET", "/staff/v1/submissions", Some(token), None);
+    assert_eq!(status, 200);
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn ack_body(files: &[(&str, &str)]) -> String {
+    let map: BTreeMap<&str, &str> = files.iter().copied().collect();
+    serde_json::json!({ "sha256": map }).to_string()
+}
+
+/// Alice reads both forms; one submission with an attachment is waiting.
+fn setup() -> (tempfile::TempDir, Staff, Server, String) {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let id = server.seal("asylum-help", &[("Message", "hi")], &[("a.pdf", b"attachment")]);
+    (keys, alice, server, id)
+}
+
+#[test]
+fn challenges_are_refused_for_unknown_or_malformed_recipients() {
+    let (keys, _alice, server, _) = setup();
+    let stranger = Staff::new(keys.path(), "stranger");
+    let (status, body) =
+        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", stranger.public)));
+    assert_eq!((status, error(&body).as_str()), (403, "this recipient is on no form's recipients list"));
+    let (status, body) = server.api("POST", "/staff/v1/challenge", None, Some("{\"recipient\":\"age1nope\"}".into()));
+    assert_eq!((status, error(&body).as_str()), (400, "\"recipient\" is not an age X25519 public key (age1…)"));
+    let (status, body) = server.api("POST", "/staff/v1/challenge", None, Some("{\"recipient\":".into()));
+    assert_eq!((status, error(&body).as_str()), (400, "the body is not the expected JSON"));
+    let (status, _) =
+        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", "a".repeat(100_000))));
+    assert_eq!(status, 413);
+    let (status, _) = server.api("GET", "/staff/v1/challenge", None, None);
+    assert_eq!(status, 405);
+}
+
+#[test]
+fn a_challenge_can_be_answered_once_and_only_correctly() {
+    let (_keys, alice, server, _) = setup();
+    let (id, secret) = server.challenge(&alice);
+    let answer = |id: &str, secret: &[u8]| {
+        format!("{{\"challenge_id\":\"{id}\",\"response\":\"{}\"}}", data_encoding::BASE64.encode(secret))
+    };
+    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &[0u8; 32])));
+    assert_eq!((status, error(&body).as_str()), (403, "the response does not match the challenge"));
+    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &secret)));
+    assert_eq!(
+        (status, error(&body).as_str()),
+        (404, "unknown or already used challenge"),
+        "one attempt per challenge"
+    );
+
+    let (id, secret) = server.challenge(&alice);
+    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &secret)));
+    assert_eq!(status, 200);
+    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &secret)));
+    assert_eq!((status, error(&body).as_str()), (404, "unknown or already used challenge"), "no replay");
+
+    let (id, _) = server.challenge(&alice);
+    let (status, body) = server.api(
+        "POST",
+        "/staff/v1/session",
+        None,
+        Some(format!("{{\"challenge_id\":\"{id}\",\"response\":\"!!\"}}")),
+    );
+    assert_eq!((status, error(&body).as_str()), (400, "\"response\" is not base64 of 32 bytes"));
+    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(answer("made-up", &secret)));
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn missing_forged_or_malformed_tokens_get_401() {
+    let (_keys, alice, server, id) = setup();
+    let token = server.login(&alice);
+    for (token, path) in [
+        (None, "/staff/v1/submissions".to_string()),
+        (Some("forged"), "/staff/v1/submissions".to_string()),
+        (Some(&token[1..]), "/staff/v1/submissions".to_string()),
+        (None, format!("/staff/v1/submissions/{id}/envelope.age")),
+        (Some("x"), format!("/staff/v1/submissions/{id}/envelope.age")),
+    ] {
+        let (status, body) = server.api("GET", &path, token, None);
+        assert_eq!((status, error(&body).as_str()), (401, "missing or invalid session token"), "{path}");
+    }
+    let (status, _) = server.api("POST", &format!("/staff/v1/submissions/{id}/ack"), Some("x"), Some(ack_body(&[])));
+    assert_eq!(status, 401);
+    assert_eq!(server.ready_ids(), [id]);
+}
+
+#[test]
+fn every_staff_response_is_uncacheable_json_and_asks_for_bearer_on_401() {
+    let (_keys, _alice, server, _) = setup();
+    let response = server.block_on(async {
+        server.client().get(format!("{}/staff/v1/submissions", server.url())).send().await.unwrap()
+    });
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let (status, body) = server.api("GET", "/staff/v1/nothing-here", None, None);
+    assert_eq!((status, error(&body).as_str()), (404, "no such staff API route"));
+}
+
+#[test]
+fn the_listing_names_every_file_with_its_size_and_hash_oldest_first() {
+    let (_keys, alice, server, first) = setup();
+    let second = server.seal("contact", &[("Message", "later")], &[]);
+    // File times are as coarse as the kernel's clock tick: make "later" unambiguous.
+    let envelope = server.ready().join("contact").join(&second).join("envelope.age");
+    let first_time =
+        fs::metadata(server.ready().join("asylum-help").join(&first).join("envelope.age")).unwrap().modified().unwrap();
+    let file = fs::File::options().write(true).open(&envelope).unwrap();
+    file.set_modified(first_time + std::time::Duration::from_secs(1)).unwrap();
+    let token = server.login(&alice);
+    let listed = listing(&server, &token);
+    assert_eq!(listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), [first.as_str(), second.as_str()]);
+    assert_eq!(listed[0].form, "asylum-help");
+    let names: Vec<&str> = listed[0].files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["envelope.age", "1.age"]);
+    let path = server.ready().join("asylum-help").join(&first).join("1.age");
+    let disk = fs::read(&path).unwrap();
+    assert_eq!(listed[0].files[1].size, disk.len() as u64);
+    assert_eq!(
+        listed[0].files[1].sha256,
+        data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&disk))
+    );
+
+    let (status, body) = server.api("GET", &format!("/staff/v1/submissions/{first}/1.age"), Some(&token), None);
+    assert_eq!((status, body), (200, disk));
+}
+
+/// `GET path` sent byte for byte: `(status, body)`.
+fn raw_get(server: &Server, path: &str, token: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_string();
+    (status, body)
+}
+
+#[test]
+fn path_tricks_in_id_and_file_get_400_or_404_and_never_reach_the_disk() {
+    let (_keys, alice, server, id) = setup();
+    let token = server.login(&alice);
+    let secret = server.dir.path().join("data/token.key");
+    assert!(secret.exists());
+    // Raw requests: an HTTP client library would normalise `%2e%2e` and `..` before sending.
+    for (path, status) in [
+        ("../../../token.key".to_string(), 404),
+        (format!("{id}/../../../../token.key"), 404),
+        ("..%2F..%2Ftoken.key/envelope.age".to_string(), 400),
+        ("%2e%2e/envelope.age".to_string(), 400),
+        (format!("{id}/..%2F..%2F..%2Ftoken.key"), 400),
+        (format!("{id}/%2e%2e"), 400),
+        (format!("{id}/envelope.age%00"), 400),
+        (format!("{id}/0.age"), 400),
+        (format!("{id}/01.age"), 400),
+        (format!("{id}/1.AGE"), 400),
+        (format!("{id}/envelope.json"), 400),
+        (format!("{}/envelope.age", id.to_uppercase()), 400),
+        (format!("{id}/2.age"), 404),
+        ("aaaaaaaaaaaaaaaaaaaaaaaaaa/envelope.age".to_string(), 404),
+    ] {
+        let (got, body) = raw_get(&server, &format!("/staff/v1/submissions/{path}"), &token);
+        assert_eq!(got, status, "{path}: {body}");
+        error(body.as_bytes());
+    }
+    let (status, _) =
+        server.api("POST", "/staff/v1/submissions/..%2F..%2Fspool/ack", Some(&token), Some(ack_body(&[])));
+    assert_eq!(status, 400);
+    assert_eq!(server.ready_ids(), [id]);
+}
+
+#[test]
+fn a_submission_of_a_form_the_caller_cannot_read_looks_missing() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let bob = Staff::new(keys.path(), "bob");
+    let server = Server::start(Setup::new(&[&alice.public], &[&bob.public]));
+    let bobs = server.seal("asylum-help", &[("Message", "for bob")], &[]);
+    let token = server.login(&alice);
+    assert!(listing(&server, &token).is_empty());
+    let (status, _) = server.api("GET", &format!("/staff/v1/submissions/{bobs}/envelope.age"), Some(&token), None);
+    assert_eq!(status, 404);
+    let sha =
+        |name: &str| sealpost::pull::sha256_file(&server.ready().join("asylum-help").join(&bobs).join(name)).unwrap();
+    let (status, _) = server.api(
+        "POST",
+        &format!("/staff/v1/submissions/{bobs}/ack"),
+        Some(&token),
+        Some(ack_body(&[("envelope.age", &sha("envelope.age"))])),
+    );
+    assert_eq!(status, 404, "alice cannot delete bob's submissions even knowing their hashes");
+    assert_eq!(server.ready_ids(), [bobs]);
+}
+
+#[test]
+fn acks_that_do_not_match_the_stored_files_delete_nothing() {
+    let (_keys, alice, server, id) = setup();
+    let token = server.login(&alice);
+    let listed = &listing(&server, &token)[0];
+    let (env, one) = (listed.files[0].sha256.as_str(), listed.files[1].sha256.as_str());
+    let wrong = "0".repeat(64);
+    let ack = |body: String| server.api("POST", &format!("/staff/v1/submissions/{id}/ack"), Some(&token), Some(body));
+    for (body, status, message) in [
+        (
+            ack_body(&[("envelope.age", env), ("1.age", &wrong)]),
+            409,
+            "the sha256 of 1.age does not match; nothing was deleted",
+        ),
+        (ack_body(&[("envelope.age", env)]), 409, "the ack does not name 1.age; nothing was deleted"),
+        (
+            ack_body(&[("envelope.age", env), ("1.age", one), ("2.age", one)]),
+            409,
+            "the submission has no 2.age; nothing was deleted",
+        ),
+        (
+            ack_body(&[("envelope.age", env), ("../1.age", one)]),
+            400,
+            "the ack names a file that no submission can hold",
+        ),
+        (ack_body(&[("envelope.age", env), ("1.age", "xyz")]), 400, "a sha256 is not 64 hex digits"),
+        ("{\"sha256\": []}".to_string(), 400, "the body is not the expected JSON"),
+    ] {
+        let (got, response) = ack(body.clone());
+        assert_eq!((got, error(&response).as_str()), (status, message), "{body}");
+        assert_eq!(server.ready_ids(), std::slice::from_ref(&id));
+    }
+    let used = server.app.spool().used_bytes();
+    let (status, _) = ack(ack_body(&[("envelope.age", env), ("1.age", one)]));
+    assert_eq!(status, 204);
+    assert!(server.ready_ids().is_empty());
+    assert_eq!(fs::read_dir(server.app.spool().trash_dir()).unwrap().count(), 0);
+    let freed = listed.files.iter().map(|f| f.size).sum::<u64>();
+    assert_eq!(server.app.spool().used_bytes(), used - freed);
+    let (status, _) = ack(ack_body(&[("envelope.age", env), ("1.age", one)]));
+    assert_eq!(status, 404, "a second ack finds nothing");
+}
+
+#[test]
+fn login_attempts_are_rate_limited_per_client() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.per_client = "{ burst = 2, per_hour = 1 }";
+    let server = Server::start(setup);
+    let body = format!("{{\"recipient\":\"{}\"}}", alice.public);
+    for _ in 0..2 {
+        assert_eq!(server.api("POST", "/staff/v1/challenge", None, Some(body.clone())).0, 200);
+    }
+    let response = server.block_on(async {
+        server.client().post(format!("{}/staff/v1/challenge", server.url())).body(body.clone()).send().await.unwrap()
+    });
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 60, "{retry}");
+}
+
+#[test]
+fn a_separate_staff_listener_serves_the_api_and_the_public_one_does_not() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.staff = "listen = \"127.0.0.1:1\"";
+    let server = Server::start(setup);
+    let staff_url = format!("http://{}", server.staff_addr.unwrap());
+    let body = format!("{{\"recipient\":\"{}\"}}", alice.public);
+    let (status, _) = server.api("POST", "/staff/v1/challenge", None, Some(body.clone()));
+    assert_eq!(status, 404, "the public listener does not serve the staff API");
+    let (status, _) = server.api("GET", "/staff/v1/submissions", None, None);
+    assert_eq!(status, 404);
+    let (status, _) = server.api_at(&staff_url, "POST", "/staff/v1/challenge", None, Some(body));
+    assert_eq!(status, 200);
+    let (status, body) = server.api_at(&staff_url, "GET", "/contact", None, None);
+    assert_eq!(
+        (status, error(&body).as_str()),
+        (404, "no such staff API route"),
+        "the staff listener serves nothing public"
+    );
+
+    server.seal("contact", &[("Message", "hi")], &[]);
+    let out = keys.path().join("out");
+    let output = common::pull(&staff_url, &alice.identity, &out, &[]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(server.ready_ids().is_empty());
+}
+
+/// A writer the global subscriber appends to.
+#[derive(Clone)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn failed_logins_are_logged_without_addresses_keys_or_ids() {
+    let log = Log(Arc::new(Mutex::new(Vec::new())));
+    let writer = log.clone();
+    tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).init();
+    let (keys, alice, server, id) = setup();
+    let stranger = Staff::new(keys.path(), "stranger");
+    server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", stranger.public)));
+    let (challenge, _) = server.challenge(&alice);
+    server.api(
+        "POST",
+        "/staff/v1/session",
+        None,
+        Some(format!(
+            "{{\"challenge_id\":\"{challenge}\",\"response\":\"{}\"}}",
+            data_encoding::BASE64.encode(&[1u8; 32])
+        )),
+    );
+    let token = server.login(&alice);
+    let listed = &listing(&server, &token)[0];
+    let body = ack_body(&[("envelope.age", &listed.files[0].sha256), ("1.age", &listed.files[1].sha256)]);
+    assert_eq!(server.api("POST", &format!("/staff/v1/submissions/{id}/ack"), Some(&token), Some(body)).0, 204);
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("staff login refused")
+            && text.contains("recipient on no list")
+            && text.contains("wrong response"),
+        "{text}"
+    );
+    for secret in ["127.0.0.1", &stranger.public, &alice.public, &id, &challenge, &token] {
+        assert!(!text.contains(secret), "{secret} leaked into the log:\n{text}");
+    }
+}
