@@ -93,7 +93,7 @@ fn set_listen(text: &str, listen: &str) -> String {
 }
 
 /// What the demo prints once it is listening.
-pub fn instructions(demo: &Demo, url: &str, data_dir: &Path) -> String {
+pub fn instructions(demo: &Demo, url: &str, data_dir: &Path, staff: &str) -> String {
     let id = demo.identity.display();
     let ready = data_dir.join("spool").join("ready");
     let ready = ready.display();
@@ -111,14 +111,15 @@ pub fn instructions(demo: &Demo, url: &str, data_dir: &Path) -> String {
          \nPress Ctrl-C to stop.\n",
         dir = demo.dir.display(),
         fresh = if demo.created { "  (created now)" } else { "  (reused)" },
-        pull = pull_command(demo, url),
+        pull = pull_command(demo, url, staff),
     )
 }
 
-/// The exact `sealpost-staff pull` command for this demo.
-pub fn pull_command(demo: &Demo, url: &str) -> String {
+/// The exact `sealpost-staff pull` command for this demo; `staff` is how to invoke the staff
+/// program from here (see the `sealpost` binary: `sealpost-staff`, a path, or `cargo run …`).
+pub fn pull_command(demo: &Demo, url: &str, staff: &str) -> String {
     format!(
-        "sealpost-staff pull --server {} --identity {} --out {}",
+        "{staff} pull --server {} --identity {} --out {}",
         url.trim_end_matches('/'),
         demo.identity.display(),
         demo.dir.join("received").display()
@@ -161,7 +162,7 @@ mod tests {
             config: PathBuf::from("sealpost-demo/sealpost.toml"),
             created: true,
         };
-        let text = instructions(&demo, "http://127.0.0.1:8080/", Path::new("sealpost-demo/data"));
+        let text = instructions(&demo, "http://127.0.0.1:8080/", Path::new("sealpost-demo/data"), "sealpost-staff");
         assert!(text.contains(
             "\n  sealpost-staff pull --server http://127.0.0.1:8080 --identity sealpost-demo/staff-identity.txt --out sealpost-demo/received\n"
         ), "{text}");

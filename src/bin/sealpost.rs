@@ -115,6 +115,21 @@ fn demo(dir: PathBuf, listen: Option<String>) -> Result<(), Failure> {
     start_logging();
     runtime()?.block_on(sealpost::run(config, |addr| {
         let url = format!("http://{addr}/");
-        println!("{}", sealpost::demo::instructions(&demo, &url, &data_dir));
+        println!("{}", sealpost::demo::instructions(&demo, &url, &data_dir, &staff_program()));
     }))
+}
+
+/// How to run `sealpost-staff` from here: through cargo when this is a build in a source tree
+/// (cargo builds it on demand), by name when it is on PATH, else by its full path.
+fn staff_program() -> String {
+    let Some(exe) = std::env::current_exe().ok() else { return "sealpost-staff".into() };
+    let Some(dir) = exe.parent() else { return "sealpost-staff".into() };
+    let in_cargo_target = dir.file_name().is_some_and(|n| n == "debug" || n == "release")
+        && dir.parent().and_then(|p| p.file_name()).is_some_and(|n| n == "target");
+    if in_cargo_target {
+        return "cargo run --bin sealpost-staff --".into();
+    }
+    let sibling = dir.join("sealpost-staff");
+    let on_path = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir));
+    if sibling.exists() && !on_path { sibling.display().to_string() } else { "sealpost-staff".into() }
 }
