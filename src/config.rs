@@ -45,7 +45,19 @@ pub struct Config {
     pub staff: Staff,
     /// The public forms, in the order they are listed on the front page.
     pub forms: Vec<FormSpec>,
+    /// What every public page shows around the forms.
+    pub pages: Pages,
 }
+
+/// `[pages]`
+#[derive(Debug, Clone)]
+pub struct Pages {
+    /// Target of the "leave this site quickly" link: a neutral site that draws no attention.
+    pub quick_exit_url: String,
+}
+
+/// Default quick-exit target: neutral, widely used, and reachable in most countries.
+const DEFAULT_QUICK_EXIT_URL: &str = "https://www.wikipedia.org/";
 
 /// `[server]`
 #[derive(Debug)]
@@ -369,6 +381,25 @@ impl Config {
             }
         };
 
+        let quick_exit_url = match &raw.pages {
+            Some(pages) => {
+                let url = pages.quick_exit_url.get_ref();
+                let safe = (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.len() <= 2048
+                    && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c));
+                if !safe {
+                    return Err(invalid(
+                        pages.quick_exit_url.span(),
+                        format!("pages.quick_exit_url: \"{url}\" is not an absolute http(s) address"),
+                        Some("write it like \"https://www.wikipedia.org/\": a neutral site that draws no attention"),
+                    ));
+                }
+                url.clone()
+            }
+            None => DEFAULT_QUICK_EXIT_URL.to_string(),
+        };
+        let pages = Pages { quick_exit_url };
+
         if raw.form.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
@@ -426,7 +457,7 @@ impl Config {
             forms.push(FormSpec { id, recipients_file, recipients: std::sync::Arc::new(recipients), fields });
         }
 
-        Ok(Config { path: path.to_owned(), server, limits, staff, forms })
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages })
     }
 
     /// The form with this id.
@@ -512,6 +543,7 @@ mod raw {
         pub server: Server,
         pub limits: LimitsWithSpans,
         pub staff: Option<Staff>,
+        pub pages: Option<Pages>,
         #[serde(default)]
         pub form: Vec<Form>,
     }
@@ -612,6 +644,12 @@ mod raw {
     pub struct Staff {
         pub locale: String,
         pub listen: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Pages {
+        pub quick_exit_url: Spanned<String>,
     }
 
     #[derive(Deserialize)]
@@ -797,6 +835,17 @@ mod tests {
     fn rejects_unreadable_recipients_file_naming_the_form() {
         let err = parse(&config(SERVER, &FORM.replace("legal.txt", "missing.txt"))).unwrap_err();
         assert!(err.to_string().contains("form \"contact\": cannot read recipients file"), "{err}");
+    }
+
+    #[test]
+    fn quick_exit_defaults_to_a_neutral_site_and_refuses_unsafe_addresses() {
+        assert_eq!(parse(&config(SERVER, FORM)).unwrap().pages.quick_exit_url, DEFAULT_QUICK_EXIT_URL);
+        let with = |url: &str| config(SERVER, FORM) + &format!("[pages]\nquick_exit_url = '{url}'\n");
+        for bad in ["javascript:alert(1)", "/relative", "https://x.org/\" onclick=\"x", "https://a b", ""] {
+            let err = parse(&with(bad)).unwrap_err();
+            assert!(err.to_string().contains("pages.quick_exit_url"), "{bad}: {err}");
+        }
+        assert_eq!(parse(&with("https://weather.example/")).unwrap().pages.quick_exit_url, "https://weather.example/");
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct App {
     tokens: TimingTokens,
     /// The staff API's sessions, challenges and login limit ([`crate::pull`]).
     staff: crate::pull::StaffApi,
+    /// Where the "leave this site quickly" link on every page goes.
+    quick_exit_url: String,
 }
 
 impl App {
@@ -78,6 +80,7 @@ impl App {
             spool,
             tokens: TimingTokens::new(token_key),
             limits,
+            quick_exit_url: config.pages.quick_exit_url,
         }
     }
 
@@ -387,7 +390,7 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
     let key = error.key();
     let body = match error {
         PageError::TooLarge(_) => {
-            locale.text_with(&format!("error-{key}-body"), &[("max", human_size(app.limits.max_body).into())])
+            locale.text_with(&format!("error-{key}-body"), &[("max", human_size(locale, app.limits.max_body).into())])
         }
         PageError::RateLimited(secs) => {
             locale.text_with(&format!("error-{key}-body"), &[("minutes", secs.div_ceil(60).max(1).into())])
@@ -395,7 +398,7 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
         _ => locale.text(&format!("error-{key}-body")),
     };
     let page = MessagePage {
-        page: Chrome::new(&app.catalog, locale, locale.text(&format!("error-{key}-title")), "/"),
+        page: Chrome::new(&app, locale, locale.text(&format!("error-{key}-title")), "/"),
         paragraphs: vec![body],
         link_href: format!("/?lang={}", locale.code),
         link_text: locale.text("back-home"),
@@ -465,18 +468,21 @@ struct Chrome {
     languages: Vec<LanguageLink>,
     privacy_title: String,
     privacy_body: String,
+    quick_exit_url: String,
+    quick_exit: String,
 }
 
 struct LanguageLink {
     code: &'static str,
     name: &'static str,
+    dir: &'static str,
     href: String,
     current: bool,
 }
 
 impl Chrome {
     /// `path` is this page's path, for the language links.
-    fn new(catalog: &Catalog, locale: &Locale, title: String, path: &str) -> Chrome {
+    fn new(app: &App, locale: &Locale, title: String, path: &str) -> Chrome {
         Chrome {
             lang: locale.code,
             dir: locale.dir(),
@@ -484,18 +490,22 @@ impl Chrome {
             site_title: locale.text("site-title"),
             skip_link: locale.text("skip-link"),
             language_label: locale.text("language-label"),
-            languages: catalog
+            languages: app
+                .catalog
                 .locales()
                 .iter()
                 .map(|l| LanguageLink {
                     code: l.code,
                     name: l.name,
+                    dir: l.dir(),
                     href: format!("{path}?lang={}", l.code),
                     current: l.code == locale.code,
                 })
                 .collect(),
             privacy_title: locale.text("privacy-title"),
             privacy_body: locale.text("privacy-body"),
+            quick_exit_url: app.quick_exit_url.clone(),
+            quick_exit: locale.text("quick-exit"),
         }
     }
 }
@@ -608,7 +618,7 @@ async fn index(State(app): State<Arc<App>>, Query(q): Query<LangQuery>, headers:
         })
         .collect();
     html(IndexPage {
-        page: Chrome::new(&app.catalog, locale, locale.text("index-title"), "/"),
+        page: Chrome::new(&app, locale, locale.text("index-title"), "/"),
         intro: locale.text("index-intro"),
         forms,
     })
@@ -648,7 +658,7 @@ async fn sent(
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
     let locale = locale_for(&app, &q, &headers);
     Ok(html(MessagePage {
-        page: Chrome::new(&app.catalog, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
+        page: Chrome::new(&app, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
         paragraphs: vec![locale.text("sent-body"), locale.text("sent-next")],
         link_href: format!("/?lang={}", locale.code),
         link_text: locale.text("sent-again"),
@@ -673,7 +683,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
         if spec.kind == FieldKind::File {
             let limits = locale.text_with(
                 "files-limit",
-                &[("count", spec.max_files.into()), ("size", human_size(spec.max_size).into())],
+                &[("count", spec.max_files.into()), ("size", human_size(locale, spec.max_size).into())],
             );
             help = Some(match help {
                 Some(h) => format!("{h} {limits}"),
@@ -719,7 +729,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
     });
     let files_note = (received.is_some() && form.has_files()).then(|| locale.text("files-not-kept"));
     FormPage {
-        page: Chrome::new(&app.catalog, locale, locale.text(&title_id), &format!("/{}", form.id)),
+        page: Chrome::new(app, locale, locale.text(&title_id), &format!("/{}", form.id)),
         intro: locale.attr(&title_id, "intro"),
         error_summary_title: locale.text("error-summary-title"),
         problem,
@@ -754,21 +764,23 @@ fn field_error_text(locale: &Locale, error: &FieldError) -> String {
         FieldError::Email => locale.text("error-email"),
         FieldError::Tel => locale.text("error-tel"),
         FieldError::Select => locale.text("error-select"),
-        FieldError::FileTooLarge { name, max } => locale
-            .text_with("error-file-too-large", &[("name", name.as_str().into()), ("max", human_size(*max).into())]),
+        FieldError::FileTooLarge { name, max } => locale.text_with(
+            "error-file-too-large",
+            &[("name", name.as_str().into()), ("max", human_size(locale, *max).into())],
+        ),
         FieldError::TooManyFiles { max } => locale.text_with("error-too-many-files", &[("max", (*max).into())]),
     }
 }
 
-/// `25 MiB`-style sizes for messages.
-fn human_size(bytes: u64) -> String {
+/// Sizes for messages, in the reader's units (`20 MB`, `20 Mo`, …).
+fn human_size(locale: &Locale, bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MB", bytes / MIB)
+        locale.text_with("size-mb", &[("size", (bytes / MIB).into())])
     } else if bytes >= MIB {
-        format!("{:.1} MB", bytes as f64 / MIB as f64)
+        locale.text_with("size-mb", &[("size", format!("{:.1}", bytes as f64 / MIB as f64).into())])
     } else {
-        format!("{} KB", bytes.div_ceil(1024))
+        locale.text_with("size-kb", &[("size", bytes.div_ceil(1024).into())])
     }
 }
 

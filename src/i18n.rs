@@ -377,6 +377,9 @@ mod tests {
             "option-asylum-help-contact_method-whatsapp",
             "option-asylum-help-contact_method-signal",
             "option-asylum-help-contact_method-telegram",
+            // Unit symbols: "MB" is what many languages write too; others use Mo, МБ, مگابایت…
+            "size-mb",
+            "size-kb",
         ];
         let same_in = [("fr", "field-asylum-help-documents")];
         let catalog = Catalog::embedded().unwrap();

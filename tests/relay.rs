@@ -484,9 +484,18 @@ async fn pages_load_nothing_from_elsewhere_and_need_no_javascript() {
     for path in ["/", "/contact", "/asylum-help", "/contact/sent", "/nope"] {
         let (_, _, page) = get(&app, path).await;
         assert!(!page.contains("<script"), "{path}");
-        assert!(!page.contains("http://") && !page.contains("https://"), "{path} references another origin");
+        assert!(!page.contains(" src="), "{path} loads an embedded resource");
+        assert!(!page.contains("style="), "{path} has inline styles the CSP would block");
+        // The only absolute address is the quick-exit link, which is navigated to, never loaded.
+        let without_exit = page.replace("href=\"https://www.wikipedia.org/\" rel=\"noreferrer\"", "");
+        assert!(!without_exit.contains("http://") && !without_exit.contains("https://"), "{path}");
+        let links: Vec<&str> =
+            page.match_indices("<link ").map(|(i, _)| &page[i..i + page[i..].find('>').unwrap()]).collect();
+        assert_eq!(links, ["<link rel=\"stylesheet\" href=\"/static/sealpost.css\""], "{path}");
         assert!(page.contains("<html lang=\"en\" dir=\"ltr\">"), "{path}");
     }
+    let (_, _, css) = get(&app, "/static/sealpost.css").await;
+    assert!(!css.contains("url(") && !css.contains("@import"), "the stylesheet loads nothing");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ language-label = Language
 skip-link = Skip to the form
 privacy-title = What happens to your message
 privacy-body = Your message and documents are locked (encrypted) the moment they arrive. Only our staff can unlock them, on their own computers. This website does not record your internet address, and nothing is saved in your browser.
+quick-exit = Leave this site quickly
 
 ## Front page
 
@@ -21,6 +22,8 @@ optional = optional
 send = Send securely
 honeypot-label = Leave this field empty
 files-limit = You can attach up to { $count } files, each up to { $size }.
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = For your safety, attached documents are not kept when the form is shown again. Please attach them again.
 error-summary-title = Please check the form
 problem-too-fast = Please check your answers, then press “Send securely” again.

@@ -8,6 +8,7 @@ language-label = Idioma
 skip-link = Ir al formulario
 privacy-title = Qué pasa con su mensaje
 privacy-body = Su mensaje y sus documentos se cierran con llave (se cifran) en cuanto llegan. Solo nuestro personal puede abrirlos, en sus propias computadoras. Este sitio web no registra su dirección de internet y no se guarda nada en su navegador.
+quick-exit = Salir rápido de este sitio
 
 ## Front page
 
@@ -25,6 +26,8 @@ files-limit =
         [one] Puede adjuntar como máximo { $count } archivo, de hasta { $size }.
        *[other] Puede adjuntar hasta { $count } archivos, de hasta { $size } cada uno.
     }
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = Por su seguridad, los documentos adjuntos no se conservan cuando el formulario se muestra de nuevo. Por favor, adjúntelos otra vez.
 error-summary-title = Por favor, revise el formulario
 problem-too-fast = Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.

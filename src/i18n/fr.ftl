@@ -9,6 +9,7 @@ language-label = Langue
 skip-link = Aller au formulaire
 privacy-title = Ce que devient votre message
 privacy-body = Votre message et vos documents sont verrouillés (chiffrés) dès leur arrivée. Seul notre personnel peut les déverrouiller, sur ses propres ordinateurs. Ce site n’enregistre pas votre adresse internet, et rien n’est conservé dans votre navigateur.
+quick-exit = Quitter rapidement ce site
 
 ## Front page
 
@@ -26,6 +27,8 @@ files-limit =
         [one] Vous pouvez joindre { $count } fichier au maximum, d’une taille de { $size } au plus.
        *[other] Vous pouvez joindre jusqu’à { $count } fichiers, de { $size } au maximum chacun.
     }
+size-mb = { $size } Mo
+size-kb = { $size } Ko
 files-not-kept = Pour votre sécurité, les documents joints ne sont pas conservés quand le formulaire s’affiche à nouveau. Veuillez les joindre à nouveau.
 error-summary-title = Veuillez vérifier le formulaire
 problem-too-fast = Veuillez vérifier vos réponses, puis appuyer à nouveau sur « Envoyer en toute sécurité ».

@@ -9,6 +9,7 @@ language-label = Lang
 skip-link = Ale dirèkteman nan fòmilè a
 privacy-title = Sa k ap pase ak mesaj ou
 privacy-body = Mesaj ou ak dokiman ou yo fèmen ak kle (ankripte) depi yo rive. Se sèlman moun ki travay nan ekip nou an ki ka louvri yo, sou pwòp òdinatè pa yo. Sit entènèt sa a pa anrejistre adrès entènèt ou, epi anyen pa sere nan navigatè ou.
+quick-exit = Kite sit sa a vit
 
 ## Front page
 
@@ -22,6 +23,8 @@ optional = si ou vle
 send = Voye an sekirite
 honeypot-label = Kite kaz sa a vid
 files-limit = Ou ka tache jiska { $count } fichye, epi chak fichye ka gen jiska { $size }.
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = Pou sekirite ou, dokiman ou te tache yo pa kenbe lè fòmilè a parèt ankò. Tanpri tache yo ankò.
 error-summary-title = Tanpri verifye fòmilè a
 problem-too-fast = Tanpri verifye repons ou yo, epi peze “Voye an sekirite” ankò.

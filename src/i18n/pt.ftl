@@ -10,6 +10,7 @@ language-label = Idioma
 skip-link = Ir para o formulário
 privacy-title = O que acontece com a sua mensagem
 privacy-body = A sua mensagem e os seus documentos são trancados (criptografados) assim que chegam. Só as pessoas que trabalham na nossa organização podem abri-los, nos próprios computadores. Este site não grava o seu endereço de internet, e nada fica guardado no seu navegador.
+quick-exit = Sair rapidamente deste site
 
 ## Front page
 
@@ -27,6 +28,8 @@ files-limit =
         [one] Pode enviar no máximo { $count } anexo, com até { $size }.
        *[other] Pode enviar até { $count } anexos, cada um com até { $size }.
     }
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = Para a sua segurança, os documentos anexados não são guardados quando o formulário é mostrado de novo. Por favor, anexe-os outra vez.
 error-summary-title = Por favor, verifique o formulário
 problem-too-fast = Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.

@@ -9,6 +9,7 @@ language-label = Dil
 skip-link = Forma geç
 privacy-title = Mesajınıza ne olur
 privacy-body = Mesajınız ve belgeleriniz bize ulaştığı anda kilitlenir (şifrelenir). Onları yalnızca çalışanlarımız, kendi bilgisayarlarında açabilir. Bu web sitesi internet adresinizi kaydetmez ve tarayıcınızda hiçbir şey saklanmaz.
+quick-exit = Bu siteden hemen çık
 
 ## Front page
 
@@ -22,6 +23,8 @@ optional = isteğe bağlı
 send = Güvenle gönder
 honeypot-label = Bu alanı boş bırakın
 files-limit = En fazla { $count } dosya ekleyebilirsiniz; her dosya en fazla { $size } olabilir.
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = Güvenliğiniz için, form yeniden gösterildiğinde eklediğiniz belgeler saklanmaz. Lütfen onları yeniden ekleyin.
 error-summary-title = Lütfen formu kontrol edin
 problem-too-fast = Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.

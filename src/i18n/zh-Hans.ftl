@@ -9,6 +9,7 @@ language-label = 语言
 skip-link = 跳到表单
 privacy-title = 您的留言会怎样处理
 privacy-body = 您的留言和文件一送达就会被锁住（加密）。只有我们的工作人员能打开它们，而且是在他们自己的电脑上。本网站不会记录您的网络地址，也不会在您的浏览器里保存任何东西。
+quick-exit = 快速离开本网站
 
 ## Front page
 
@@ -22,6 +23,8 @@ optional = 选填
 send = 安全发送
 honeypot-label = 请不要填写此栏
 files-limit = 您最多可以附上 { $count } 个文件，每个文件不超过 { $size }。
+size-mb = { $size } MB
+size-kb = { $size } KB
 files-not-kept = 为了您的安全，表单重新显示时，已附上的文件不会保留。请重新附上。
 error-summary-title = 请检查表单
 problem-too-fast = 请检查您的回答，然后再次点击“安全发送”。
