@@ -19,7 +19,7 @@ fn a_submission_over_a_real_socket_lands_sealed() {
     let srv = Server::start(&fx.config_path);
     let token = server::token(srv.addr, "asylum-help");
     let mut parts = asylum_parts(&token, "over the wire");
-    parts.push(Part::File { name: "documents", file_name: "id.png", media_type: "image/png", bytes: b"\x89PNG fake" });
+    parts.push(document("id.png", "image/png", b"\x89PNG fake"));
     let body = multipart(&parts);
     let reply =
         server::post(srv.addr, "/asylum-help?lang=en", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
@@ -60,12 +60,7 @@ fn no_marker_address_agent_or_language_reaches_the_log_or_the_disk_outside_age_f
     let mut parts = asylum_parts("", "x");
     let token = server::token(srv.addr, "asylum-help");
     parts[0] = Part::Text("_token", &token);
-    parts.push(Part::File {
-        name: "documents",
-        file_name: "FILENAMEMARKER.pdf",
-        media_type: "application/pdf",
-        bytes: b"ATTACHMENTMARKER",
-    });
+    parts.push(document("FILENAMEMARKER.pdf", "application/pdf", b"ATTACHMENTMARKER"));
     let body = multipart(&parts);
     assert_eq!(
         server::post(srv.addr, "/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
@@ -117,19 +112,14 @@ fn every_acknowledged_submission_survives_kill_9_and_nothing_partial_is_visible(
         let acked = acked.clone();
         let token = token.clone();
         clients.push(std::thread::spawn(move || {
-            let document: Vec<u8> = (0..40_000u32).map(|i| (i ^ t) as u8).collect();
+            let doc_bytes: Vec<u8> = (0..40_000u32).map(|i| (i ^ t) as u8).collect();
             for i in 0..400 {
                 if Instant::now() > stop_at {
                     break;
                 }
                 let marker = format!("kill9-{t}-{i}");
                 let mut parts = asylum_parts(&token, &marker);
-                parts.push(Part::File {
-                    name: "documents",
-                    file_name: "d.bin",
-                    media_type: "application/octet-stream",
-                    bytes: &document,
-                });
+                parts.push(document("d.bin", "application/octet-stream", &doc_bytes));
                 let body = multipart(&parts);
                 match server::post(
                     addr,
@@ -229,13 +219,8 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_cleanly() {
     let srv = Server::start(&fx.config_path);
     let token = server::token(srv.addr, "asylum-help");
     let mut parts = asylum_parts(&token, "in flight at shutdown");
-    let document = vec![9u8; 200_000];
-    parts.push(Part::File {
-        name: "documents",
-        file_name: "late.bin",
-        media_type: "application/octet-stream",
-        bytes: &document,
-    });
+    let doc_bytes = vec![9u8; 200_000];
+    parts.push(document("late.bin", "application/octet-stream", &doc_bytes));
     let body = multipart(&parts);
     let head = format!(
         "POST /asylum-help HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -12,14 +12,9 @@ async fn the_reference_age_cli_decrypts_an_envelope_and_an_attachment_the_server
     let fx = Fixture::new();
     let app = fx.app();
     let token = token(&app, "asylum-help").await;
-    let document: Vec<u8> = (0..123_457u32).map(|i| (i % 253) as u8).collect();
+    let doc_bytes: Vec<u8> = (0..123_457u32).map(|i| (i % 253) as u8).collect();
     let mut parts = asylum_parts(&token, "read me with age");
-    parts.push(Part::File {
-        name: "documents",
-        file_name: "letter.pdf",
-        media_type: "application/pdf",
-        bytes: &document,
-    });
+    parts.push(document("letter.pdf", "application/pdf", &doc_bytes));
     let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let entry = fx.entries("asylum-help").remove(0);
@@ -36,13 +31,13 @@ async fn the_reference_age_cli_decrypts_an_envelope_and_an_attachment_the_server
     assert_eq!(out.stdout.len() % 1024, 0);
     let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(env["fields"].as_array().unwrap().iter().any(|f| f["value"] == "read me with age"));
-    assert_eq!(env["attachments"][0]["size"], document.len() as u64);
+    assert_eq!(env["attachments"][0]["size"], doc_bytes.len() as u64);
 
     let out =
         std::process::Command::new(&age).arg("-d").arg("-i").arg(&identity).arg(entry.join("1.age")).output().unwrap();
     assert!(out.status.success(), "age -d failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(&out.stdout[..document.len()], &document[..]);
-    assert!(out.stdout[document.len()..].iter().all(|b| *b == 0), "the tail is zero padding");
+    assert_eq!(&out.stdout[..doc_bytes.len()], &doc_bytes[..]);
+    assert!(out.stdout[doc_bytes.len()..].iter().all(|b| *b == 0), "the tail is zero padding");
 
     // A stranger's identity cannot open it.
     let stranger = fx.dir.path().join("stranger.txt");

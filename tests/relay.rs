@@ -5,6 +5,7 @@ mod common;
 
 use axum::body::Body;
 use common::*;
+use futures_util::StreamExt;
 use http::{Request, StatusCode};
 use sha2::{Digest, Sha256};
 
@@ -20,11 +21,8 @@ async fn multipart_round_trip_with_two_attachments_decrypts_to_the_same_bytes() 
     let pdf: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let photo = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
     let mut parts = asylum_parts(&token, "They took my papers.\r\nPlease help — ayúdenme.");
-    parts.insert(
-        9,
-        Part::File { name: "documents", file_name: "decision letter.pdf", media_type: "application/pdf", bytes: &pdf },
-    );
-    parts.insert(10, Part::File { name: "documents", file_name: "photo.jpg", media_type: "image/jpeg", bytes: &photo });
+    parts.insert(9, document("decision letter.pdf", "application/pdf", &pdf));
+    parts.insert(10, document("photo.jpg", "image/jpeg", &photo));
     let (status, headers, _) = send(&app, multipart_request("/asylum-help?lang=en", multipart(&parts))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers["location"], "/asylum-help/sent?lang=en");
@@ -114,12 +112,7 @@ async fn an_oversize_body_gets_the_413_page_and_writes_nothing() {
     let token = token(&app, "asylum-help").await;
     let big = vec![b'x'; 3 * 1024 * 1024];
     let mut parts = asylum_parts(&token, "hello");
-    parts.push(Part::File {
-        name: "documents",
-        file_name: "big.bin",
-        media_type: "application/octet-stream",
-        bytes: &big,
-    });
+    parts.push(document("big.bin", "application/octet-stream", &big));
     let (status, headers, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.contains("Your message is too large"), "{page}");
@@ -135,12 +128,7 @@ async fn an_oversize_chunked_body_without_length_gets_the_413_page() {
     let token = token(&app, "asylum-help").await;
     let big = vec![b'x'; 3 * 1024 * 1024];
     let mut parts = asylum_parts(&token, "hello");
-    parts.push(Part::File {
-        name: "documents",
-        file_name: "big.bin",
-        media_type: "application/octet-stream",
-        bytes: &big,
-    });
+    parts.push(document("big.bin", "application/octet-stream", &big));
     let body = multipart(&parts);
     let chunks: Vec<Result<bytes::Bytes, std::io::Error>> =
         body.chunks(64 * 1024).map(|c| Ok(bytes::Bytes::copy_from_slice(c))).collect();
@@ -201,8 +189,8 @@ async fn an_attachment_over_its_size_is_refused_and_nothing_is_kept() {
     let token = token(&app, "asylum-help").await;
     let big = vec![7u8; 1024 * 1024 + 1];
     let mut parts = asylum_parts(&token, "hello");
-    parts.push(Part::File { name: "documents", file_name: "scan.pdf", media_type: "application/pdf", bytes: b"small" });
-    parts.push(Part::File { name: "documents", file_name: "video.mp4", media_type: "video/mp4", bytes: &big });
+    parts.push(document("scan.pdf", "application/pdf", b"small"));
+    parts.push(document("video.mp4", "video/mp4", &big));
     let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("“video.mp4” is too large. Each file can be up to 1 MB."), "{page}");
@@ -217,7 +205,7 @@ async fn more_attachments_than_max_files_are_refused() {
     let token = token(&app, "asylum-help").await;
     let mut parts = asylum_parts(&token, "hello");
     for _ in 0..4 {
-        parts.push(Part::File { name: "documents", file_name: "a.txt", media_type: "text/plain", bytes: b"a" });
+        parts.push(document("a.txt", "text/plain", b"a"));
     }
     let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -231,7 +219,7 @@ async fn an_empty_file_input_is_not_an_attachment() {
     let app = fx.app();
     let token = token(&app, "asylum-help").await;
     let mut parts = asylum_parts(&token, "no documents");
-    parts.push(Part::File { name: "documents", file_name: "", media_type: "application/octet-stream", bytes: b"" });
+    parts.push(document("", "application/octet-stream", b""));
     let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let env = fx.envelope(&fx.entries("asylum-help")[0]);
@@ -313,9 +301,9 @@ async fn a_full_spool_answers_503_with_a_page_and_keeps_what_it_has() {
     let app = fx.app();
     assert_eq!(get(&app, "/healthz").await.0, StatusCode::OK);
     let first = token(&app, "asylum-help").await;
-    let document = vec![1u8; 100 * 1024];
+    let doc_bytes = vec![1u8; 100 * 1024];
     let mut parts = asylum_parts(&first, "first");
-    parts.push(Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: &document });
+    parts.push(document("a.pdf", "application/pdf", &doc_bytes));
     let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // What is stored plus one more reservation no longer fits.
@@ -358,8 +346,6 @@ async fn a_request_slower_than_request_timeout_gets_the_408_page_and_writes_noth
     fx.assert_nothing_written();
 }
 
-use futures_util::StreamExt;
-
 #[tokio::test]
 async fn a_filled_honeypot_is_refused_and_writes_nothing() {
     let fx = Fixture::new();
@@ -391,15 +377,14 @@ async fn a_missing_or_forged_token_is_refused_before_files_are_stored() {
     let app = fx.app();
     for token in ["", "1700000000.AAAAAAAAAAAAAAAAAAAAAAAA", "garbage"] {
         let mut parts = asylum_parts(token, "hello");
-        parts.push(Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: b"%PDF" });
+        parts.push(document("a.pdf", "application/pdf", b"%PDF"));
         let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "token {token:?}");
         assert!(page.contains("Your message could not be sent."));
     }
     // A file part arriving before the token (browsers send hidden fields first) is a bot.
     let token = token(&app, "asylum-help").await;
-    let mut parts =
-        vec![Part::File { name: "documents", file_name: "a.pdf", media_type: "application/pdf", bytes: b"%PDF" }];
+    let mut parts = vec![document("a.pdf", "application/pdf", b"%PDF")];
     parts.extend(asylum_parts(&token, "hello"));
     let (status, _, _) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

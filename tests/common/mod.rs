@@ -230,6 +230,11 @@ pub enum Part<'a> {
     File { name: &'a str, file_name: &'a str, media_type: &'a str, bytes: &'a [u8] },
 }
 
+/// A file part for the asylum form's `documents` field.
+pub fn document<'a>(file_name: &'a str, media_type: &'a str, bytes: &'a [u8]) -> Part<'a> {
+    Part::File { name: "documents", file_name, media_type, bytes }
+}
+
 pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for part in parts {
