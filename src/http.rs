@@ -802,8 +802,12 @@ async fn submit(
     let max_body = app.limits.max_body;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > max_body) {
-        drain(body, max_body.saturating_mul(DRAIN_FACTOR)).await;
+    if let Some(len) = declared.filter(|len| *len > max_body) {
+        // A modest overshoot (a person's too-large document) is read and discarded so the browser
+        // shows the page instead of a reset; an absurd one is answered at once and cut off.
+        if len <= max_body.saturating_mul(DRAIN_FACTOR) {
+            drain(body, len).await;
+        }
         return Err(PageError::TooLarge(max_body));
     }
     let encoding = Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
