@@ -342,6 +342,37 @@ mod tests {
         assert!(limiter.tracked() <= 16);
     }
 
+    proptest::proptest! {
+        /// GCRA accounting: over any schedule, a client gets at most its burst plus one request per
+        /// elapsed period, and never fewer than the burst when it starts fresh.
+        #[test]
+        fn a_client_never_gets_more_than_burst_plus_refill(
+            burst in 1u32..20,
+            period_ms in 10u64..5_000,
+            steps in proptest::collection::vec((0u64..3_000, 1usize..8), 1..40),
+        ) {
+            let clock = FakeRelativeClock::default();
+            let per_client = Rate { burst: NonZeroU32::new(burst).unwrap(), period: Duration::from_millis(period_ms) };
+            let limiter = Limiter::with_clock(per_client, rate(1_000_000, 1), 1000, clock.clone());
+            let client: IpAddr = "192.0.2.7".parse().unwrap();
+            let (mut allowed, mut elapsed_ms, mut first_attempts) = (0u64, 0u64, None);
+            for (advance, attempts) in steps {
+                clock.advance(Duration::from_millis(advance));
+                elapsed_ms += advance;
+                let before = allowed;
+                for _ in 0..attempts {
+                    if limiter.check(client).is_ok() {
+                        allowed += 1;
+                    }
+                }
+                first_attempts.get_or_insert((attempts as u64, allowed - before, elapsed_ms));
+            }
+            proptest::prop_assert!(allowed <= u64::from(burst) + elapsed_ms / period_ms + 1);
+            let (attempts, granted, _) = first_attempts.unwrap();
+            proptest::prop_assert!(granted >= attempts.min(u64::from(burst)));
+        }
+    }
+
     #[test]
     fn timing_tokens_reject_fast_late_forged_and_cross_form_use() {
         let tokens = TimingTokens::new([7; 32]);

@@ -329,7 +329,71 @@ mod tests {
         assert!(!r.contains("age1other"));
     }
 
+    fn open(identity: &age::x25519::Identity, ciphertext: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let decryptor = age::Decryptor::new_buffered(ciphertext).unwrap();
+        let mut reader = decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).unwrap();
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        out
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn an_envelope_round_trips_through_age_and_padding(
+            values in proptest::collection::vec(any::<String>(), 0..6),
+            names in proptest::collection::vec(".{0,300}", 0..4),
+        ) {
+            let identity = age::x25519::Identity::generate();
+            let recipients = Recipients::parse(&identity.to_public().to_string()).unwrap();
+            let envelope = Envelope {
+                sealpost: 1,
+                id: "aaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+                form: "contact".into(),
+                received: "2026-11-28T10:15:03Z".into(),
+                locale: "fa".into(),
+                fields: values.iter().enumerate().map(|(i, v)| EnvelopeField { name: format!("f{i}"), label: format!("Label {i}"), value: v.clone() }).collect(),
+                attachments: names.iter().enumerate().map(|(i, n)| AttachmentMeta { file: format!("{}.age", i + 1), name: n.clone(), media_type: "application/pdf".into(), size: i as u64, sha256: "00".repeat(32) }).collect(),
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("envelope.age");
+            let stored = seal_envelope(&recipients, &envelope, File::create(&path).unwrap()).unwrap();
+            let ciphertext = std::fs::read(&path).unwrap();
+            prop_assert_eq!(stored, ciphertext.len() as u64);
+            let plain = open(&identity, &ciphertext);
+            prop_assert_eq!(plain.len() % ENVELOPE_BLOCK, 0);
+            let back: Envelope = serde_json::from_slice(&plain).unwrap();
+            prop_assert_eq!(back.fields.len(), values.len());
+            for (field, value) in back.fields.iter().zip(&values) {
+                prop_assert_eq!(&field.value, value);
+            }
+            for (meta, name) in back.attachments.iter().zip(&names) {
+                prop_assert_eq!(&meta.name, name);
+            }
+            prop_assert_eq!(&back.locale, "fa");
+        }
+
+        #[test]
+        fn an_attachment_round_trips_with_padme_padding_and_its_digest(bytes in proptest::collection::vec(any::<u8>(), 0..70_000)) {
+            let identity = age::x25519::Identity::generate();
+            let recipients = Recipients::parse(&identity.to_public().to_string()).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("1.age");
+            let mut sealer = AttachmentSealer::new(&recipients, File::create(&path).unwrap()).unwrap();
+            for chunk in bytes.chunks(7_000) {
+                sealer.write(chunk).unwrap();
+            }
+            let digest = sealer.finish().unwrap();
+            let plain = open(&identity, &std::fs::read(&path).unwrap());
+            prop_assert_eq!(digest.size, bytes.len() as u64);
+            prop_assert_eq!(plain.len() as u64, padme(bytes.len() as u64));
+            prop_assert_eq!(&plain[..bytes.len()], &bytes[..]);
+            prop_assert!(plain[bytes.len()..].iter().all(|b| *b == 0));
+            prop_assert_eq!(digest.sha256, data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)));
+        }
+
         #[test]
         fn padme_never_shrinks_and_costs_at_most_an_eighth(len in 0u64..(1u64 << 40)) {
             let padded = padme(len);

@@ -297,6 +297,16 @@ mod tests {
         assert_ne!(SubmissionId::random(), id);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_encoding_of_128_bits_parses_back_and_nothing_else_does(bytes: [u8; 16], junk in ".{0,40}") {
+            let id = data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase();
+            proptest::prop_assert_eq!(SubmissionId::parse(&id).map(|p| p.0), Some(id.clone()));
+            let is_id_shaped = junk.len() == 26 && junk.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
+            proptest::prop_assert_eq!(SubmissionId::parse(&junk).is_some(), is_id_shaped);
+        }
+    }
+
     #[test]
     fn parse_refuses_anything_but_an_id() {
         for bad in [
