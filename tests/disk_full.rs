@@ -1,0 +1,105 @@
+//! A real full disk: the data dir is a small tmpfs mounted by the test (CI runs as root).
+//! Submissions then get the friendly 503 page, nothing acknowledged is lost, and the server
+//! recovers once space returns.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::server::{self, Server};
+use common::*;
+
+/// Size of the test filesystem.
+const FS_SIZE: &str = "8m";
+
+/// A tmpfs mounted for the test, unmounted on drop.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn tmpfs(at: &Path) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={FS_SIZE},mode=0700"), "tmpfs"])
+            .arg(at)
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            return Some(Mount(at.to_owned()));
+        }
+        if std::env::var("SEALPOST_REQUIRE_PEERS").as_deref() == Ok("1") {
+            panic!("cannot mount a tmpfs (the disk-full test needs root); .ci/run runs as root");
+        }
+        eprintln!("\n!!! SKIPPED: cannot mount a tmpfs here (needs root) !!!\n");
+        None
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn submit(addr: std::net::SocketAddr, token: &str, marker: &str, doc_bytes: &[u8]) -> server::Reply {
+    let mut parts = asylum_parts(token, marker);
+    parts.push(document("scan.pdf", "application/pdf", doc_bytes));
+    let body = multipart(&parts);
+    server::post(addr, "/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "").unwrap()
+}
+
+#[test]
+fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
+    let fx = Fixture::with(Options { max_spool: "1 GiB", ..Options::default() });
+    let Some(_mount) = Mount::tmpfs(&fx.data_dir()) else { return };
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "asylum-help");
+    // Leave about 1.5 MB free.
+    let filler = fx.data_dir().join("filler");
+    std::fs::write(&filler, vec![0u8; 6 * 1024 * 1024 + 512 * 1024]).unwrap();
+
+    let doc_bytes: Vec<u8> = (0..400_000u32).map(|i| (i % 249) as u8).collect();
+    let mut acknowledged = Vec::new();
+    let mut full_page = None;
+    for i in 0..20 {
+        let marker = format!("disk-full-{i}");
+        let reply = submit(srv.addr, &token, &marker, &doc_bytes);
+        match reply.status {
+            303 => acknowledged.push(marker),
+            503 => {
+                full_page = Some(reply);
+                break;
+            }
+            other => panic!("unexpected status {other}: {}", reply.body),
+        }
+    }
+    let page = full_page.expect("the disk never filled up");
+    assert!(page.body.contains("We cannot accept messages right now"), "{}", page.body);
+    assert!(page.header("retry-after").is_some());
+    assert!(!acknowledged.is_empty(), "some submissions fit before the disk filled");
+    assert_eq!(
+        std::fs::read_dir(fx.data_dir().join("spool/incoming")).unwrap().count(),
+        0,
+        "the failed draft was removed"
+    );
+
+    // Space returns: the same server accepts again, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let reply = submit(srv.addr, &token, "after-recovery", &doc_bytes);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    acknowledged.push("after-recovery".into());
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+
+    let mut present = Vec::new();
+    for entry in fx.entries("asylum-help") {
+        let env = fx.envelope(&entry);
+        let plain = fx.decrypt(&entry.join("1.age"));
+        assert_eq!(&plain[..doc_bytes.len()], &doc_bytes[..]);
+        let fields = env["fields"].as_array().unwrap();
+        present.push(fields.iter().find(|f| f["name"] == "message").unwrap()["value"].as_str().unwrap().to_string());
+    }
+    present.sort();
+    acknowledged.sort();
+    assert_eq!(present, acknowledged, "exactly the acknowledged submissions are stored, all intact");
+    eprintln!("disk full: {} acknowledged before the disk filled, 503 page shown, recovered", acknowledged.len() - 1);
+}

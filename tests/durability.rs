@@ -1,0 +1,124 @@
+//! Durability harness (invariant 3): rounds of start → a bounded stream of concurrent
+//! submissions → SIGKILL at an arbitrary moment → restart and check. Every submission that got its
+//! 303 must be present and decrypt, and nothing partial may be visible in `ready/`.
+//!
+//! CI runs a short version; `SEALPOST_DURABILITY_ROUNDS=25 cargo test --test durability --
+//! --nocapture` runs the long one and prints one line per round.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::server::{self, Server};
+use common::*;
+
+/// Rounds when `SEALPOST_DURABILITY_ROUNDS` is not set.
+const DEFAULT_ROUNDS: usize = 3;
+/// Concurrent clients per round.
+const CLIENTS: u32 = 6;
+/// Most submissions one client sends in a round.
+const MAX_PER_CLIENT: usize = 300;
+
+/// An arbitrary number in 0..bound, different in every call and every run.
+fn arbitrary(bound: u64) -> u64 {
+    RandomState::new().hash_one(Instant::now()) % bound.max(1)
+}
+
+struct Round {
+    acknowledged: usize,
+    present: usize,
+    decrypted: usize,
+}
+
+fn run_round(fx: &Fixture, round: usize) -> Round {
+    let srv = Server::start(&fx.config_path);
+    let addr = srv.addr;
+    let token = server::token(addr, "asylum-help");
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop_at = Instant::now() + Duration::from_secs(30);
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|t| {
+            let (acked, token) = (acked.clone(), token.clone());
+            std::thread::spawn(move || {
+                let doc_bytes: Vec<u8> = (0..(20_000 + 7_919 * t)).map(|i| (i ^ t) as u8).collect();
+                for i in 0..MAX_PER_CLIENT {
+                    if Instant::now() > stop_at {
+                        break;
+                    }
+                    let marker = format!("round{round}-client{t}-{i}");
+                    let mut parts = asylum_parts(&token, &marker);
+                    parts.push(document("d.bin", "application/octet-stream", &doc_bytes));
+                    let body = multipart(&parts);
+                    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+                    match server::post(addr, "/asylum-help", &content_type, &body, "") {
+                        Ok(r) if r.status == 303 => acked.lock().unwrap().push(marker),
+                        Ok(r) => panic!("unexpected status {}", r.status),
+                        Err(_) => break, // the server died
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill at an arbitrary moment once a stream is flowing.
+    let wait_for = 5 + arbitrary(40) as usize;
+    while acked.lock().unwrap().len() < wait_for {
+        assert!(Instant::now() < stop_at, "no progress before the kill");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_micros(arbitrary(50_000)));
+    drop(srv); // SIGKILL
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked: BTreeSet<String> = acked.lock().unwrap().iter().cloned().collect();
+
+    // Restart: leftovers are cleaned, every visible entry is complete and decrypts.
+    let srv = Server::start(&fx.config_path);
+    assert_eq!(std::fs::read_dir(fx.data_dir().join("spool/incoming")).unwrap().count(), 0);
+    let mut present = BTreeSet::new();
+    let mut decrypted = 0;
+    for entry in fx.entries("asylum-help") {
+        let env = fx.envelope(&entry);
+        let meta = &env["attachments"][0];
+        let plain = fx.decrypt(&entry.join("1.age"));
+        let size = meta["size"].as_u64().unwrap() as usize;
+        assert_eq!(plain.len() as u64, sealpost::seal::padme(size as u64));
+        let digest = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&plain[..size]));
+        assert_eq!(meta["sha256"], digest, "attachment intact");
+        decrypted += 1;
+        let fields = env["fields"].as_array().unwrap();
+        let message = fields.iter().find(|f| f["name"] == "message").unwrap()["value"].as_str().unwrap();
+        present.insert(message.to_string());
+    }
+    let lost: Vec<_> =
+        acked.iter().filter(|m| m.starts_with(&format!("round{round}-")) && !present.contains(*m)).collect();
+    assert!(lost.is_empty(), "round {round}: acknowledged but lost: {lost:?}");
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+    let this_round = present.iter().filter(|m| m.starts_with(&format!("round{round}-"))).count();
+    Round { acknowledged: acked.len(), present: this_round, decrypted }
+}
+
+#[test]
+fn every_acknowledged_submission_survives_kill_9_in_every_round() {
+    let rounds =
+        std::env::var("SEALPOST_DURABILITY_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
+    let fx = Fixture::new();
+    let mut total = Round { acknowledged: 0, present: 0, decrypted: 0 };
+    eprintln!("round  acknowledged  present  decrypt(all entries so far)");
+    for round in 1..=rounds {
+        let r = run_round(&fx, round);
+        eprintln!("{round:>5}  {:>12}  {:>7}  {:>7}", r.acknowledged, r.present, r.decrypted);
+        assert!(r.present >= r.acknowledged, "round {round}: fewer present than acknowledged");
+        total.acknowledged += r.acknowledged;
+        total.present += r.present;
+        total.decrypted = r.decrypted;
+    }
+    eprintln!(
+        "durability: {rounds} rounds, {} acknowledged, {} present, {} entries decrypt, 0 lost",
+        total.acknowledged, total.present, total.decrypted
+    );
+}
