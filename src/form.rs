@@ -185,10 +185,17 @@ where
         Encoding::UrlEncoded => {
             let limit = MAX_URLENCODED_BODY.min(ctx.limits.max_body);
             let bytes = collect(body, limit).await?;
-            read_urlencoded(&mut state, &bytes)?;
+            return read_urlencoded_body(ctx, &bytes);
         }
         Encoding::Multipart(boundary) => read_multipart(&mut state, body, boundary, draft).await?,
     }
+    Ok(state.finish())
+}
+
+/// Reads a whole urlencoded body (already in memory, at most [`MAX_URLENCODED_BODY`]).
+pub fn read_urlencoded_body(ctx: &Context<'_>, body: &[u8]) -> Result<Received, BodyError> {
+    let mut state = State::new(ctx);
+    read_urlencoded(&mut state, body)?;
     Ok(state.finish())
 }
 
