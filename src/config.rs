@@ -86,6 +86,17 @@ pub enum Listen {
     Unix(PathBuf),
 }
 
+impl Listen {
+    /// Whether two listeners would take the same address. Port 0 asks the system for a free
+    /// port, so it never clashes.
+    pub fn clashes(&self, other: &Listen) -> bool {
+        match (self, other) {
+            (Listen::Tcp(a), Listen::Tcp(b)) => a == b && a.port() != 0,
+            (a, b) => a == b,
+        }
+    }
+}
+
 impl fmt::Display for Listen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -448,7 +459,8 @@ impl Config {
                     (server.onion_listen.clone(), "server.onion_listen"),
                     (server.redirect_http.map(Listen::Tcp), "server.redirect_http"),
                 ];
-                if let Some((_, key)) = taken.iter().find(|(l, _)| l.as_ref() == Some(&Listen::Tcp(staff_listen))) {
+                let staff = Listen::Tcp(staff_listen);
+                if let Some((_, key)) = taken.iter().find(|(l, _)| l.as_ref().is_some_and(|l| l.clashes(&staff))) {
                     return Err(at(
                         format!("staff.listen: {staff_listen} is already {key}"),
                         "leave staff.listen out to serve the staff API on the main listener, or choose another port",
@@ -620,7 +632,7 @@ fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Resul
                     "the redirect sends browsers to public_url, which this server must serve over TLS; when a proxy terminates TLS, let the proxy redirect instead",
                 ));
             }
-            if listen == Listen::Tcp(address) {
+            if listen.clashes(&Listen::Tcp(address)) {
                 return Err(invalid(
                     span,
                     format!("server.redirect_http: {address} is already server.listen"),
@@ -636,7 +648,7 @@ fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Resul
             let span = spanned.span();
             let onion = parse_listen(spanned.get_ref(), "server.onion_listen", base)
                 .map_err(|(message, hint)| invalid(span.clone(), message, hint))?;
-            if onion == listen || redirect_http.is_some_and(|r| onion == Listen::Tcp(r)) {
+            if onion.clashes(&listen) || redirect_http.is_some_and(|r| onion.clashes(&Listen::Tcp(r))) {
                 return Err(invalid(
                     span,
                     format!("server.onion_listen: {onion} is already in use by another listener"),
