@@ -1034,18 +1034,27 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
     let locale = locale_for(&app, &q, &headers);
-    connection
-        .charge(&app.limiter, &headers, &app.trusted_proxies)
-        .map_err(|l| PageError::RateLimited(l.retry_after.as_secs()))?;
-
     let max_body = app.limits.max_body;
+    // A refusal before the body is read still reads (and drops) up to `max_body` of it: a proxy
+    // that streams uploads (nginx with proxy_request_buffering off) turns a connection closed
+    // under its feet into a 502, and the person would never see the page that explains.
+    if let Err(limited) = connection.charge(&app.limiter, &headers, &app.trusted_proxies) {
+        drain(body, max_body).await;
+        return Err(PageError::RateLimited(limited.retry_after.as_secs()));
+    }
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > max_body) {
         drain(body, max_body.saturating_mul(DRAIN_FACTOR)).await;
         return Err(PageError::TooLarge(max_body));
     }
-    let encoding = Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let encoding = match Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
+        Ok(encoding) => encoding,
+        Err(e) => {
+            drain(body, max_body).await;
+            return Err(e.into());
+        }
+    };
     let spool = app.spool.clone();
     let form_key = form.id.clone();
     let mut draft =
