@@ -225,7 +225,9 @@ pub fn staff_router(app: Arc<App>) -> Router {
 /// query under `public_url` (an `https://` origin without a trailing slash).
 pub fn redirect_router(public_url: String) -> Router {
     let redirect = move |uri: http::Uri| async move {
-        let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        // Only an origin-form path is kept (`*` or anything odd becomes `/`), so the target
+        // can never leave public_url's host.
+        let path = uri.path_and_query().map(|pq| pq.as_str()).filter(|p| p.starts_with('/')).unwrap_or("/");
         let location = HeaderValue::try_from(format!("{public_url}{path}"))
             .or_else(|_| HeaderValue::try_from(format!("{public_url}/")))
             .unwrap_or(HeaderValue::from_static("/"));

@@ -36,6 +36,9 @@
 //! 8. A malicious submission cannot harm staff (attachment names never become server paths;
 //!    [`staff`] sanitises names and neutralises control characters before anything is shown).
 //! 9. Public pages load nothing from third parties and carry strict headers ([`http::headers`]).
+//!
+//! Plaintext passes through memory only, so [`harden_process`] turns core dumps off and makes
+//! the process non-dumpable before `serve` or `demo` reads anything.
 
 pub mod config;
 pub mod demo;
