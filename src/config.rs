@@ -3,7 +3,8 @@
 //! Job: turn `sealpost.toml` into a [`Config`] that the other modules can trust without
 //! re-checking: sizes are bytes, durations are [`Duration`]s, recipients are parsed public keys.
 //! Invariant: a config that mentions a secret key anywhere is refused (DESIGN invariant 1), and
-//! plain HTTP is refused on a non-loopback address unless a trusted proxy is declared.
+//! plain HTTP is refused on a non-loopback address unless TLS is configured or a trusted proxy on
+//! another host is declared; a unix socket is served only to a proxy named in `trusted_proxies`.
 //! Never: reads the environment, or guesses a security-relevant value.
 
 use std::collections::HashSet;
@@ -11,6 +12,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -31,6 +33,10 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default number of slots in the per-client rate-limit table (≈ 70 bytes each).
 const DEFAULT_RATE_LIMIT_TABLE: usize = 100_000;
+/// Longest unix socket path the kernel accepts (`sun_path` is 108 bytes with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+/// The `trusted_proxies` entry that names the local proxy on a unix-socket listener.
+const UNIX_PROXY: &str = "unix";
 
 /// Everything `sealpost serve` needs, validated.
 #[derive(Debug)]
@@ -62,12 +68,90 @@ const DEFAULT_QUICK_EXIT_URL: &str = "https://www.wikipedia.org/";
 /// `[server]`
 #[derive(Debug)]
 pub struct Server {
-    /// The address of the plain-HTTP listener.
-    pub listen: SocketAddr,
+    /// Where the public site is served: HTTP, or HTTPS when [`Server::tls`] is set.
+    pub listen: Listen,
     /// Root of everything sealpost writes (the spool and the timing-token key).
     pub data_dir: PathBuf,
     /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (invariant 6).
-    pub trusted_proxies: Vec<IpNet>,
+    pub trusted_proxies: TrustedProxies,
+    /// `[server.tls]`: terminate TLS on `listen` with these PEM files instead of at a proxy.
+    pub tls: Option<Tls>,
+    /// The site's public origin (`https://host[:port]`, no trailing slash): where
+    /// `redirect_http` sends browsers.
+    pub public_url: Option<String>,
+    /// A plain-HTTP listener that answers every request with a 308 to `public_url`.
+    pub redirect_http: Option<SocketAddr>,
+    /// A listener for the local tor daemon: every onion visitor arrives from it, so requests
+    /// here spend only the global budget, never a per-client one.
+    pub onion_listen: Option<Listen>,
+    /// The onion service's origin (`http://….onion`), sent as `Onion-Location` on the clearnet
+    /// site's pages so Tor Browser offers the onion address.
+    pub onion_location: Option<String>,
+}
+
+/// Where a listener is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// A TCP address and port.
+    Tcp(SocketAddr),
+    /// A unix socket path (`unix:/run/sealpost/http.sock`), for a proxy on the same host.
+    Unix(PathBuf),
+}
+
+impl Listen {
+    /// Whether two listeners would take the same address. Port 0 asks the system for a free
+    /// port, so it never clashes.
+    pub fn clashes(&self, other: &Listen) -> bool {
+        match (self, other) {
+            (Listen::Tcp(a), Listen::Tcp(b)) => a == b && a.port() != 0,
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for Listen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listen::Tcp(address) => write!(f, "{address}"),
+            Listen::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// `server.trusted_proxies`: who may tell us the client's address (invariant 6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies {
+    /// Address ranges of proxies that connect over TCP.
+    pub nets: Vec<IpNet>,
+    /// Whether the process connecting through the unix socket is a proxy (the entry `"unix"`).
+    pub unix: bool,
+}
+
+impl TrustedProxies {
+    /// Whether no proxy at all is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.nets.is_empty() && !self.unix
+    }
+}
+
+impl fmt::Display for TrustedProxies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut entries: Vec<String> = self.nets.iter().map(ToString::to_string).collect();
+        if self.unix {
+            entries.push(UNIX_PROXY.into());
+        }
+        if entries.is_empty() { f.write_str("none") } else { f.write_str(&entries.join(", ")) }
+    }
+}
+
+/// `[server.tls]`: the certificate chain and key, as PEM files (reloaded on `SIGHUP` and when
+/// they change on disk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The certificate chain, leaf first (e.g. certbot's `fullchain.pem`).
+    pub cert: PathBuf,
+    /// The private key of the leaf certificate (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 /// `[limits]`: every growable resource's bound.
@@ -123,8 +207,8 @@ pub struct FormSpec {
     pub id: String,
     /// Where the recipients came from, for messages and reloads.
     pub recipients_file: PathBuf,
-    /// The staff keys every submission to this form is sealed to.
-    pub recipients: std::sync::Arc<Recipients>,
+    /// The staff keys every submission to this form is sealed to; replaced on `SIGHUP`.
+    pub recipients: RecipientsSlot,
     /// The fields, in page order.
     pub fields: Vec<FieldSpec>,
 }
@@ -133,6 +217,49 @@ impl FormSpec {
     /// True if the form has a file field, so it must be sent as multipart.
     pub fn has_files(&self) -> bool {
         self.fields.iter().any(|f| f.kind == FieldKind::File)
+    }
+
+    /// Reads the recipients file again and, if it is valid, makes it the form's recipients.
+    /// On any error the current recipients stay in force. Returns how many there are now.
+    pub fn reload_recipients(&self) -> Result<usize, ConfigError> {
+        let text = std::fs::read_to_string(&self.recipients_file)
+            .map_err(|source| ConfigError::Read { path: self.recipients_file.clone(), source })?;
+        let recipients = Recipients::parse(&text).map_err(|source| ConfigError::Recipients {
+            form: self.id.clone(),
+            path: self.recipients_file.clone(),
+            source,
+        })?;
+        let count = recipients.len();
+        self.recipients.replace(recipients);
+        Ok(count)
+    }
+}
+
+/// A form's recipients, swappable while the service runs. A submission takes one snapshot
+/// ([`RecipientsSlot::current`]) and seals its envelope and every attachment to it, so a reload
+/// in the middle of an upload never splits a submission between two key sets.
+pub struct RecipientsSlot(RwLock<Arc<Recipients>>);
+
+impl RecipientsSlot {
+    /// A slot holding `recipients`.
+    pub fn new(recipients: Recipients) -> RecipientsSlot {
+        RecipientsSlot(RwLock::new(Arc::new(recipients)))
+    }
+
+    /// The recipients in force now.
+    pub fn current(&self) -> Arc<Recipients> {
+        // A poisoned lock still holds a complete value: replacing is a single assignment.
+        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn replace(&self, recipients: Recipients) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(recipients);
+    }
+}
+
+impl fmt::Debug for RecipientsSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.current().fmt(f)
     }
 }
 
@@ -286,33 +413,7 @@ impl Config {
             hint: hint.map(str::to_string),
         };
 
-        let listen_span = raw.server.listen.span();
-        let listen = parse_listen(raw.server.listen.get_ref())
-            .map_err(|(message, hint)| invalid(listen_span.clone(), message, Some(hint)))?;
-        let mut trusted_proxies = Vec::new();
-        for entry in &raw.server.trusted_proxies {
-            let net = parse_net(entry.get_ref()).ok_or_else(|| {
-                invalid(
-                    entry.span(),
-                    format!("server.trusted_proxies: \"{}\" is not an address or CIDR range", entry.get_ref()),
-                    Some("write addresses like \"127.0.0.1/32\" or \"::1/128\""),
-                )
-            })?;
-            trusted_proxies.push(net);
-        }
-        // A proxy in front of a non-loopback listener runs on another host, so a loopback entry
-        // in trusted_proxies does not count as one.
-        let remote_proxy = trusted_proxies.iter().any(|net| !net.addr().is_loopback());
-        if !listen.ip().is_loopback() && !remote_proxy {
-            return Err(invalid(
-                listen_span,
-                format!("server.listen: refusing plain HTTP on non-loopback address {listen}"),
-                Some(
-                    "listen on 127.0.0.1 behind a reverse proxy that terminates TLS; if the proxy runs on another host, list its address in server.trusted_proxies",
-                ),
-            ));
-        }
-        let server = Server { listen, data_dir: base.join(&raw.server.data_dir), trusted_proxies };
+        let server = parse_server(raw.server, text, path, base)?;
 
         let l = raw.limits;
         let per_client = l
@@ -363,15 +464,21 @@ impl Config {
             Some(raw::Staff { locale, listen: Some(spanned) }) => {
                 let span = spanned.span();
                 let at = |message: String, hint: &str| invalid(span.clone(), message, Some(hint));
-                let staff_listen = parse_listen(spanned.get_ref())
-                    .map_err(|(message, hint)| at(message.replacen("server.listen", "staff.listen", 1), hint))?;
-                if staff_listen == server.listen {
+                let staff_listen =
+                    parse_tcp(spanned.get_ref(), "staff.listen").map_err(|(message, hint)| at(message, hint))?;
+                let taken = [
+                    (Some(server.listen.clone()), "server.listen"),
+                    (server.onion_listen.clone(), "server.onion_listen"),
+                    (server.redirect_http.map(Listen::Tcp), "server.redirect_http"),
+                ];
+                let staff = Listen::Tcp(staff_listen);
+                if let Some((_, key)) = taken.iter().find(|(l, _)| l.as_ref().is_some_and(|l| l.clashes(&staff))) {
                     return Err(at(
-                        format!("staff.listen: {staff_listen} is already server.listen"),
+                        format!("staff.listen: {staff_listen} is already {key}"),
                         "leave staff.listen out to serve the staff API on the main listener, or choose another port",
                     ));
                 }
-                if !staff_listen.ip().is_loopback() && server.trusted_proxies.is_empty() {
+                if !staff_listen.ip().is_loopback() && server.trusted_proxies.nets.is_empty() {
                     return Err(at(
                         format!("staff.listen: refusing plain HTTP on non-loopback address {staff_listen}"),
                         "listen on 127.0.0.1 behind a reverse proxy that terminates TLS (or reach it through an SSH tunnel), and list the proxy in server.trusted_proxies",
@@ -454,7 +561,7 @@ impl Config {
             if fields.is_empty() {
                 return Err(invalid(id_span, format!("form \"{id}\" has no fields"), None));
             }
-            forms.push(FormSpec { id, recipients_file, recipients: std::sync::Arc::new(recipients), fields });
+            forms.push(FormSpec { id, recipients_file, recipients: RecipientsSlot::new(recipients), fields });
         }
 
         Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages })
@@ -482,18 +589,186 @@ fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn parse_listen(s: &str) -> Result<SocketAddr, (String, &'static str)> {
-    if s.starts_with("unix:") {
+/// `[server]`, validated: listeners, proxies, TLS, redirect and onion settings.
+fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Result<Server, ConfigError> {
+    let invalid = |span: std::ops::Range<usize>, message: String, hint: &str| ConfigError::Invalid {
+        path: path.to_owned(),
+        line: Some(line_of(text, span.start)),
+        message,
+        hint: Some(hint.to_string()),
+    };
+    let listen_span = raw.listen.span();
+    let listen = parse_listen(raw.listen.get_ref(), "server.listen", base)
+        .map_err(|(message, hint)| invalid(listen_span.clone(), message, hint))?;
+    let mut trusted_proxies = TrustedProxies::default();
+    for entry in &raw.trusted_proxies {
+        if entry.get_ref() == UNIX_PROXY {
+            trusted_proxies.unix = true;
+            continue;
+        }
+        let net = parse_net(entry.get_ref()).ok_or_else(|| {
+            invalid(
+                entry.span(),
+                format!("server.trusted_proxies: \"{}\" is not an address, a CIDR range or \"unix\"", entry.get_ref()),
+                "write addresses like \"127.0.0.1/32\" or \"::1/128\"; \"unix\" names the proxy on a unix-socket listener",
+            )
+        })?;
+        trusted_proxies.nets.push(net);
+    }
+    let tls = raw.tls.map(|t| Tls { cert: base.join(t.cert), key: base.join(t.key) });
+    match &listen {
+        Listen::Tcp(address) => {
+            // A proxy in front of a non-loopback listener runs on another host, so a loopback
+            // entry in trusted_proxies does not count as one.
+            let remote_proxy = trusted_proxies.nets.iter().any(|net| !net.addr().is_loopback());
+            if !address.ip().is_loopback() && !remote_proxy && tls.is_none() {
+                return Err(invalid(
+                    listen_span,
+                    format!("server.listen: refusing plain HTTP on non-loopback address {address}"),
+                    "listen on 127.0.0.1 behind a reverse proxy that terminates TLS, or add [server.tls] with cert and key to serve HTTPS here; if the proxy runs on another host, list its address in server.trusted_proxies",
+                ));
+            }
+        }
+        Listen::Unix(socket) => {
+            if !trusted_proxies.unix {
+                return Err(invalid(
+                    listen_span,
+                    format!("server.listen: unix socket {} needs \"unix\" in server.trusted_proxies", socket.display()),
+                    "only a local proxy connects to the socket; add \"unix\" to server.trusted_proxies so the client address it forwards (X-Forwarded-For) is believed; without it every visitor would share one rate limit",
+                ));
+            }
+        }
+    }
+
+    let public_url = match &raw.public_url {
+        None => None,
+        Some(url) => Some(parse_origin(url.get_ref(), &["https"]).ok_or_else(|| {
+            invalid(
+                url.span(),
+                format!("server.public_url: \"{}\" is not an https origin", url.get_ref()),
+                "write the address people type, like \"https://forms.example.org\" (no path)",
+            )
+        })?),
+    };
+    let redirect_http = match &raw.redirect_http {
+        None => None,
+        Some(spanned) => {
+            let span = spanned.span();
+            let address = parse_tcp(spanned.get_ref(), "server.redirect_http")
+                .map_err(|(message, hint)| invalid(span.clone(), message, hint))?;
+            if tls.is_none() || public_url.is_none() {
+                return Err(invalid(
+                    span,
+                    "server.redirect_http needs [server.tls] and server.public_url".into(),
+                    "the redirect sends browsers to public_url, which this server must serve over TLS; when a proxy terminates TLS, let the proxy redirect instead",
+                ));
+            }
+            if listen.clashes(&Listen::Tcp(address)) {
+                return Err(invalid(
+                    span,
+                    format!("server.redirect_http: {address} is already server.listen"),
+                    "choose another port, usually 80",
+                ));
+            }
+            Some(address)
+        }
+    };
+    let onion_listen = match &raw.onion_listen {
+        None => None,
+        Some(spanned) => {
+            let span = spanned.span();
+            let onion = parse_listen(spanned.get_ref(), "server.onion_listen", base)
+                .map_err(|(message, hint)| invalid(span.clone(), message, hint))?;
+            if onion.clashes(&listen) || redirect_http.is_some_and(|r| onion.clashes(&Listen::Tcp(r))) {
+                return Err(invalid(
+                    span,
+                    format!("server.onion_listen: {onion} is already in use by another listener"),
+                    "give the tor daemon its own port, like \"127.0.0.1:8081\"",
+                ));
+            }
+            if let Listen::Tcp(address) = onion
+                && !address.ip().is_loopback()
+            {
+                return Err(invalid(
+                    span,
+                    format!("server.onion_listen: refusing non-loopback address {address}"),
+                    "the tor daemon runs on this host: listen on 127.0.0.1 (or a unix socket) and point HiddenServicePort there",
+                ));
+            }
+            Some(onion)
+        }
+    };
+    let onion_location = match &raw.onion_location {
+        None => None,
+        Some(url) => {
+            Some(parse_origin(url.get_ref(), &["http", "https"]).filter(|o| is_onion_origin(o)).ok_or_else(|| {
+                invalid(
+                    url.span(),
+                    format!("server.onion_location: \"{}\" is not an onion service address", url.get_ref()),
+                    "write it like \"http://<56 letters and digits>.onion\", as in the tor hostname file (no path)",
+                )
+            })?)
+        }
+    };
+    Ok(Server {
+        listen,
+        data_dir: base.join(&raw.data_dir),
+        trusted_proxies,
+        tls,
+        public_url,
+        redirect_http,
+        onion_listen,
+        onion_location,
+    })
+}
+
+/// A listener: `unix:PATH` (relative to the config's folder) or an address with a port.
+fn parse_listen(s: &str, key: &str, base: &Path) -> Result<Listen, (String, &'static str)> {
+    let Some(socket) = s.strip_prefix("unix:") else {
+        return parse_tcp(s, key).map(Listen::Tcp);
+    };
+    if socket.is_empty() {
+        return Err((format!("{key}: \"{s}\" names no socket path"), "write it like \"unix:/run/sealpost/http.sock\""));
+    }
+    let path = base.join(socket);
+    if path.as_os_str().len() > MAX_SOCKET_PATH {
         return Err((
-            format!("server.listen: \"{s}\": unix sockets are not supported by this version"),
-            "listen on 127.0.0.1:PORT and point the proxy there",
+            format!("{key}: socket path {} is longer than {MAX_SOCKET_PATH} bytes", path.display()),
+            "choose a shorter path, like \"unix:/run/sealpost/http.sock\"",
         ));
     }
+    Ok(Listen::Unix(path))
+}
+
+/// An address with a port.
+fn parse_tcp(s: &str, key: &str) -> Result<SocketAddr, (String, &'static str)> {
     s.parse().map_err(|_| {
-        (
-            format!("server.listen: \"{s}\" is not an address with a port"),
-            "write it like \"127.0.0.1:8080\" or \"[::1]:8080\"",
-        )
+        (format!("{key}: \"{s}\" is not an address with a port"), "write it like \"127.0.0.1:8080\" or \"[::1]:8080\"")
+    })
+}
+
+/// `scheme://host[:port]` with one of `schemes`, optionally with a trailing `/`; returned
+/// without the slash. Anything else (a path, a query, user info) is refused.
+fn parse_origin(s: &str, schemes: &[&str]) -> Option<String> {
+    let uri: http::Uri = s.parse().ok()?;
+    let scheme = uri.scheme_str()?;
+    let authority = uri.authority()?;
+    let bare = uri.path_and_query().is_none_or(|pq| pq.as_str() == "/");
+    if !schemes.contains(&scheme) || authority.as_str().contains('@') || authority.host().is_empty() {
+        return None;
+    }
+    if !bare || s.contains('#') {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()))
+}
+
+/// Whether `origin` (from [`parse_origin`]) names a v3 onion service: 56 base32 characters.
+fn is_onion_origin(origin: &str) -> bool {
+    let host = origin.split("://").nth(1).unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    host.strip_suffix(".onion").is_some_and(|name| {
+        name.len() == 56 && name.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
     })
 }
 
@@ -554,6 +829,18 @@ mod raw {
         pub listen: Spanned<String>,
         pub data_dir: PathBuf,
         pub trusted_proxies: Vec<Spanned<String>>,
+        pub tls: Option<Tls>,
+        pub public_url: Option<Spanned<String>>,
+        pub redirect_http: Option<Spanned<String>>,
+        pub onion_listen: Option<Spanned<String>>,
+        pub onion_location: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Tls {
+        pub cert: PathBuf,
+        pub key: PathBuf,
     }
 
     #[derive(Deserialize)]
@@ -799,6 +1086,166 @@ mod tests {
         assert!(parse(&config(&behind_proxy, FORM)).is_ok());
         let loopback_only = server.replace("[]", "[\"127.0.0.1/32\"]");
         assert!(parse(&config(&loopback_only, FORM)).is_err(), "a loopback proxy cannot front a public listener");
+    }
+
+    const ONION: &str = "http://pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
+
+    fn server(extra: &str) -> String {
+        format!("{SERVER}\n{extra}")
+    }
+
+    #[test]
+    fn serves_https_on_a_public_address_when_tls_is_configured() {
+        let public = SERVER.replace("127.0.0.1", "0.0.0.0");
+        let with_tls = format!("{public}\n[server.tls]\ncert = \"tls/fullchain.pem\"\nkey = \"tls/privkey.pem\"");
+        let c = parse(&config(&with_tls, FORM)).unwrap();
+        let tls = c.server.tls.unwrap();
+        assert_eq!(tls.cert, Path::new("/etc/sealpost/tls/fullchain.pem"));
+        assert_eq!(tls.key, Path::new("/etc/sealpost/tls/privkey.pem"));
+        let err = parse(&config(&public, FORM)).unwrap_err();
+        assert!(err.hint().unwrap().contains("[server.tls]"), "the refusal names the TLS way out");
+    }
+
+    #[test]
+    fn rejects_a_tls_table_without_a_key() {
+        let text = server("[server.tls]\ncert = \"fullchain.pem\"");
+        let err = parse(&config(&text, FORM)).unwrap_err();
+        assert!(err.to_string().contains("missing field `key`"), "{err}");
+    }
+
+    #[test]
+    fn reads_a_unix_socket_listener_relative_to_the_config() {
+        let text = SERVER.replace("\"127.0.0.1:8080\"", "\"unix:/run/sealpost/http.sock\"").replace("[]", "[\"unix\"]");
+        let c = parse(&config(&text, FORM)).unwrap();
+        assert_eq!(c.server.listen, Listen::Unix(PathBuf::from("/run/sealpost/http.sock")));
+        assert_eq!(c.server.listen.to_string(), "unix:/run/sealpost/http.sock");
+        assert!(c.server.trusted_proxies.unix && c.server.trusted_proxies.nets.is_empty());
+        let relative = text.replace("unix:/run/sealpost/http.sock", "unix:run/http.sock");
+        assert_eq!(
+            parse(&config(&relative, FORM)).unwrap().server.listen,
+            Listen::Unix("/etc/sealpost/run/http.sock".into())
+        );
+    }
+
+    #[test]
+    fn rejects_a_unix_socket_without_the_unix_proxy_entry() {
+        let text = SERVER.replace("\"127.0.0.1:8080\"", "\"unix:/run/sealpost/http.sock\"");
+        let err = parse(&config(&text, FORM)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sealpost.toml:2: server.listen: unix socket /run/sealpost/http.sock needs \"unix\" in server.trusted_proxies"
+        );
+        assert!(err.hint().unwrap().contains("share one rate limit"));
+    }
+
+    #[test]
+    fn rejects_unix_socket_paths_that_are_empty_or_too_long() {
+        let long = format!("unix:/{}", "s".repeat(120));
+        for listen in ["unix:", long.as_str()] {
+            let text = SERVER.replace("127.0.0.1:8080", listen).replace("[]", "[\"unix\"]");
+            let err = parse(&config(&text, FORM)).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { line: Some(2), .. }), "{listen}: {err}");
+        }
+    }
+
+    #[test]
+    fn rejects_a_trusted_proxy_that_is_neither_an_address_nor_unix() {
+        let text = SERVER.replace("[]", "[\"localhost\"]");
+        let err = parse(&config(&text, FORM)).unwrap_err();
+        assert!(err.to_string().contains("\"localhost\" is not an address, a CIDR range or \"unix\""), "{err}");
+    }
+
+    #[test]
+    fn a_redirect_listener_needs_tls_and_a_public_https_url() {
+        let tls = "[server.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"";
+        let ok = server(&format!("public_url = \"https://Forms.example.org/\"\nredirect_http = \"0.0.0.0:80\"\n{tls}"));
+        let c = parse(&config(&ok, FORM)).unwrap();
+        assert_eq!(c.server.public_url.as_deref(), Some("https://forms.example.org"));
+        assert_eq!(c.server.redirect_http, Some("0.0.0.0:80".parse().unwrap()));
+
+        let without_tls = server("public_url = \"https://forms.example.org\"\nredirect_http = \"0.0.0.0:80\"");
+        let err = parse(&config(&without_tls, FORM)).unwrap_err();
+        assert!(err.to_string().contains("server.redirect_http needs [server.tls] and server.public_url"), "{err}");
+        let without_url = server(&format!("redirect_http = \"0.0.0.0:80\"\n{tls}"));
+        assert!(parse(&config(&without_url, FORM)).is_err());
+        let same_port =
+            server(&format!("public_url = \"https://a.example\"\nredirect_http = \"127.0.0.1:8080\"\n{tls}"));
+        assert!(parse(&config(&same_port, FORM)).unwrap_err().to_string().contains("already server.listen"));
+    }
+
+    #[test]
+    fn rejects_public_urls_that_are_not_bare_https_origins() {
+        for url in [
+            "http://forms.example.org",
+            "https://forms.example.org/form",
+            "https://a@b.example",
+            "forms.example.org",
+            "https://x.example/?a=1",
+            "https://",
+        ] {
+            let err = parse(&config(&server(&format!("public_url = \"{url}\"")), FORM)).unwrap_err();
+            assert!(err.to_string().contains("is not an https origin"), "{url}: {err}");
+        }
+        let with_port = parse(&config(&server("public_url = \"https://forms.example.org:8443\""), FORM)).unwrap();
+        assert_eq!(with_port.server.public_url.as_deref(), Some("https://forms.example.org:8443"));
+    }
+
+    #[test]
+    fn reads_an_onion_listener_and_onion_location() {
+        let text = server(&format!("onion_listen = \"127.0.0.1:8081\"\nonion_location = \"{ONION}/\""));
+        let c = parse(&config(&text, FORM)).unwrap();
+        assert_eq!(c.server.onion_listen, Some(Listen::Tcp("127.0.0.1:8081".parse().unwrap())));
+        assert_eq!(c.server.onion_location.as_deref(), Some(ONION));
+        let unix = server("onion_listen = \"unix:/run/sealpost/onion.sock\"");
+        assert_eq!(
+            parse(&config(&unix, FORM)).unwrap().server.onion_listen,
+            Some(Listen::Unix("/run/sealpost/onion.sock".into()))
+        );
+    }
+
+    #[test]
+    fn rejects_an_onion_listener_that_is_public_or_already_taken() {
+        let err = parse(&config(&server("onion_listen = \"0.0.0.0:8081\""), FORM)).unwrap_err();
+        assert!(err.to_string().contains("server.onion_listen: refusing non-loopback address 0.0.0.0:8081"), "{err}");
+        let err = parse(&config(&server("onion_listen = \"127.0.0.1:8080\""), FORM)).unwrap_err();
+        assert!(err.to_string().contains("already in use"), "{err}");
+        let staff = format!("[staff]\nlocale = \"en\"\nlisten = \"127.0.0.1:8081\"\n{FORM}");
+        let err = parse(&config(&server("onion_listen = \"127.0.0.1:8081\""), &staff)).unwrap_err();
+        assert!(err.to_string().contains("staff.listen: 127.0.0.1:8081 is already server.onion_listen"), "{err}");
+    }
+
+    #[test]
+    fn rejects_an_onion_location_that_is_not_a_v3_onion_origin() {
+        let short = "http://abc.onion".to_string();
+        let clearnet = "https://forms.example.org".to_string();
+        let with_path = format!("{ONION}/contact");
+        let upper = ONION.replace("pg6m", "PG6M").replace("http://", "ftp://");
+        for url in [short, clearnet, with_path, upper] {
+            let err = parse(&config(&server(&format!("onion_location = \"{url}\"")), FORM)).unwrap_err();
+            assert!(err.to_string().contains("is not an onion service address"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn reload_keeps_the_old_recipients_when_the_new_file_is_bad() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("legal.txt");
+        std::fs::write(&file, format!("{KEY}\n")).unwrap();
+        let text = config(SERVER, &FORM.replace("legal.txt", file.to_str().unwrap()));
+        let c =
+            Config::parse(&text, Path::new("sealpost.toml"), dir.path(), &mut |p| std::fs::read_to_string(p)).unwrap();
+        let form = &c.forms[0];
+        std::fs::write(&file, "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n").unwrap();
+        let err = form.reload_recipients().unwrap_err();
+        assert!(err.to_string().contains("line 1 holds a secret key"), "{err}");
+        assert!(form.recipients.current().contains(KEY), "the old recipients stay in force");
+        std::fs::remove_file(&file).unwrap();
+        assert!(matches!(form.reload_recipients().unwrap_err(), ConfigError::Read { .. }));
+        assert!(form.recipients.current().contains(KEY));
+        let other = age::x25519::Identity::generate().to_public().to_string();
+        std::fs::write(&file, format!("# rotated\n{other}\n{KEY}\n")).unwrap();
+        assert_eq!(form.reload_recipients().unwrap(), 2);
+        assert!(form.recipients.current().contains(&other));
     }
 
     #[test]

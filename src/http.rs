@@ -1,22 +1,25 @@
-//! Routes, pages, security headers, the listener and graceful shutdown.
+//! Routes, pages, security headers, the listeners and graceful shutdown.
 //!
 //! Job: turn requests into calls on [`crate::form`], [`crate::seal`] and [`crate::spool`], and
 //! their results into pages. Every error page is rendered in exactly one place
-//! ([`render_errors`]), in the reader's language.
-//! Invariant: every response carries the headers of DESIGN invariant 9 and no cookie; a 303 to the
-//! "sent" page is sent only after [`crate::spool::Draft::commit`] returned (invariant 3); the
-//! request log holds method, route template, status and duration, nothing else (invariant 5).
+//! ([`render_errors`]), in the reader's language. Accept connections on TCP or a unix socket,
+//! with or without TLS ([`Door`]), and tell every request how it arrived ([`Connection`]).
+//! Invariant: every response carries the headers of DESIGN invariant 9 and no cookie, plus HSTS
+//! exactly when the connection is TLS; a 303 to the "sent" page is sent only after
+//! [`crate::spool::Draft::commit`] returned (invariant 3); the request log holds method, route
+//! template, status and duration, nothing else (invariant 5).
 //! Never: logs a client address, user agent, language or any submitted value.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -26,16 +29,16 @@ use http::{HeaderMap, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use ipnet::IpNet;
 use serde::Deserialize;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use crate::config::{Config, FieldKind, FormSpec, Limits};
+use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
-use crate::limit::{self, Limiter, TimingTokens, TokenProblem};
+use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenProblem};
 use crate::seal::{Envelope, EnvelopeField};
 use crate::spool::{Spool, SpoolError};
 
@@ -48,12 +51,19 @@ const DRAIN_FACTOR: u64 = 4;
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Largest request head (request line and headers) accepted.
 const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// `Strict-Transport-Security` on every response over direct TLS: two years, the preload
+/// lists' minimum. Without `includeSubDomains`: other sites under the domain are not ours.
+const HSTS: &str = "max-age=63072000";
+/// Mode of the unix socket: the service's user and group (the proxy) may connect.
+const SOCKET_MODE: u32 = 0o660;
 
 /// The service's shared state: config, catalogs, spool, limiter.
 pub struct App {
     forms: Vec<FormSpec>,
     limits: Limits,
-    trusted_proxies: Vec<IpNet>,
+    trusted_proxies: TrustedProxies,
+    /// The onion origin sent as `Onion-Location` on clearnet pages (`server.onion_location`).
+    onion_location: Option<String>,
     staff_locale: String,
     catalog: Catalog,
     spool: Spool,
@@ -75,6 +85,7 @@ impl App {
             limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
             forms: config.forms,
             trusted_proxies: config.server.trusted_proxies,
+            onion_location: config.server.onion_location,
             staff_locale: config.staff.locale,
             catalog,
             spool,
@@ -105,8 +116,19 @@ impl App {
     }
 
     /// Peers whose forwarded headers are believed.
-    pub(crate) fn trusted_proxies(&self) -> &[IpNet] {
+    pub(crate) fn trusted_proxies(&self) -> &TrustedProxies {
         &self.trusted_proxies
+    }
+
+    /// Reads every form's recipients file again (on `SIGHUP`). A file that fails keeps its
+    /// form's current recipients and is logged in one line; the others take effect.
+    pub fn reload_recipients(&self) {
+        for form in &self.forms {
+            match form.reload_recipients() {
+                Ok(count) => tracing::info!(form = %form.id, recipients = count, "recipients reloaded"),
+                Err(e) => tracing::error!("recipients reload failed, keeping the current ones: {e}"),
+            }
+        }
     }
 
     /// The staff API's state.
@@ -138,6 +160,48 @@ pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
     }
 }
 
+/// How a request arrived; the listener puts it into every request it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connection {
+    /// The other end of the connection.
+    pub peer: Peer,
+    /// Whether it came in on the onion listener (the tor daemon): only the global rate-limit
+    /// budget applies, and no `Onion-Location` is sent.
+    pub onion: bool,
+    /// Whether the connection is TLS terminated here: responses carry HSTS.
+    pub tls: bool,
+}
+
+impl Connection {
+    /// A request's connection: the listener's [`Connection`], or for requests built without a
+    /// listener (tests driving [`router`]) a plain TCP one from `ConnectInfo<SocketAddr>`.
+    fn of(extensions: &http::Extensions) -> Option<Connection> {
+        extensions.get::<Connection>().copied().or_else(|| {
+            let ConnectInfo(peer) = extensions.get::<ConnectInfo<SocketAddr>>()?;
+            Some(Connection { peer: Peer::Ip(peer.ip()), onion: false, tls: false })
+        })
+    }
+
+    /// Spends this request's rate-limit budget on `limiter`: per client (behind trusted proxies,
+    /// the forwarded address) and global, or only global on the onion listener.
+    pub(crate) fn charge(
+        &self,
+        limiter: &Limiter,
+        headers: &HeaderMap,
+        trusted: &TrustedProxies,
+    ) -> Result<(), Limited> {
+        if self.onion { limiter.check_global() } else { limiter.check(limit::client_key(self.peer, headers, trusted)) }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Connection {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Connection::of(&parts.extensions).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
 /// The router with every public route and layer, and the staff API under `/staff/v1` unless it
 /// has its own listener. Tests drive it with `oneshot`; requests must carry a
 /// `ConnectInfo<SocketAddr>` extension (the listener adds it).
@@ -160,6 +224,24 @@ pub fn staff_router(app: Arc<App>) -> Router {
     layered(routes, app)
 }
 
+/// The router of the `redirect_http` listener: every request gets a 308 to the same path and
+/// query under `public_url` (an `https://` origin without a trailing slash).
+pub fn redirect_router(public_url: String) -> Router {
+    let redirect = move |uri: http::Uri| async move {
+        // Only an origin-form path is kept (`*` or anything odd becomes `/`), so the target
+        // can never leave public_url's host.
+        let path = uri.path_and_query().map(|pq| pq.as_str()).filter(|p| p.starts_with('/')).unwrap_or("/");
+        let location = HeaderValue::try_from(format!("{public_url}{path}"))
+            .or_else(|_| HeaderValue::try_from(format!("{public_url}/")))
+            .unwrap_or(HeaderValue::from_static("/"));
+        let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+        response.headers_mut().insert(header::LOCATION, location);
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
+    };
+    Router::new().fallback(redirect).layer(middleware::from_fn(log))
+}
+
 /// Every route's layers: log, security headers, error pages, panic catching, request time limit.
 fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
     let timeout = app.limits.request_timeout;
@@ -167,7 +249,7 @@ fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
         .layer(
             tower::ServiceBuilder::new()
                 .layer(middleware::from_fn(log))
-                .layer(middleware::from_fn(headers))
+                .layer(middleware::from_fn_with_state(app.clone(), headers))
                 .layer(middleware::from_fn_with_state(app.clone(), render_errors))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| PageError::Internal.into_response()))
                 .layer(middleware::from_fn(move |req: Request, next: Next| async move {
@@ -180,10 +262,10 @@ fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves `router(app)` on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish for up to [`SHUTDOWN_GRACE`].
+/// Serves `router(app)` on a TCP `listener`, plain HTTP, until `shutdown` completes, then lets
+/// in-flight requests finish for up to [`SHUTDOWN_GRACE`].
 pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-    serve_router(listener, app.clone(), router(app), shutdown).await
+    serve_on(Listener::Tcp(listener), app.clone(), router(app), Door::default(), shutdown).await
 }
 
 /// Serves only the staff API (`staff_router(app)`) on `listener`, like [`serve`].
@@ -192,13 +274,108 @@ pub async fn serve_staff(
     app: Arc<App>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    serve_router(listener, app.clone(), staff_router(app), shutdown).await
+    serve_on(Listener::Tcp(listener), app.clone(), staff_router(app), Door::default(), shutdown).await
 }
 
-async fn serve_router(
-    listener: TcpListener,
+/// A bound socket that connections arrive on.
+pub enum Listener {
+    /// A TCP listener.
+    Tcp(TcpListener),
+    /// A unix socket, for a proxy or the tor daemon on the same host.
+    Unix(UnixSocket),
+}
+
+impl Listener {
+    /// Where it listens, for the log and `ready` callbacks (`127.0.0.1:8080`, `unix:/run/…`).
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::Tcp(l) => l.local_addr().map_or_else(|_| "tcp".into(), |a| a.to_string()),
+            Listener::Unix(u) => format!("unix:{}", u.path.display()),
+        }
+    }
+}
+
+/// How the connections of one listener are served.
+#[derive(Clone, Default)]
+pub struct Door {
+    /// Terminate TLS here with this configuration ([`crate::tls`]); `None` serves plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// This is the onion listener: only the global rate-limit budget applies.
+    pub onion: bool,
+}
+
+/// A bound unix socket. Dropping it removes the socket file, unless another process has
+/// replaced it since.
+pub struct UnixSocket {
+    /// The listener.
+    listener: UnixListener,
+    /// The socket file.
+    path: PathBuf,
+    /// Device and inode of the socket file we made, to remove only our own.
+    identity: (u64, u64),
+}
+
+impl UnixSocket {
+    /// Binds `path` with mode 0660. A stale socket left by a crashed run (nobody accepts on it)
+    /// is replaced; a live one, or anything that is not a socket, is an error.
+    pub fn bind(path: &FsPath) -> std::io::Result<UnixSocket> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_socket() => match std::os::unix::net::UnixStream::connect(path) {
+                Ok(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::AddrInUse,
+                        "another process is accepting connections on this socket",
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => std::fs::remove_file(path)?,
+                Err(e) => return Err(e),
+            },
+            Ok(_) => {
+                return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "exists and is not a socket"));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let listener = UnixListener::bind(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(SOCKET_MODE))?;
+        let meta = std::fs::symlink_metadata(path)?;
+        Ok(UnixSocket { listener, path: path.to_owned(), identity: (meta.dev(), meta.ino()) })
+    }
+}
+
+impl Drop for UnixSocket {
+    fn drop(&mut self) {
+        use std::os::unix::fs::MetadataExt;
+        let ours = std::fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.identity);
+        if ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// What every connection of one listener shares.
+struct Shared {
+    /// The routes, cloned per request.
+    router: Router,
+    /// The HTTP/1.1 and HTTP/2 connection settings.
+    builder: auto::Builder<TokioExecutor>,
+    /// The TLS acceptor, for direct TLS.
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Whether this is the onion listener.
+    onion: bool,
+    /// Time allowed for the TLS handshake (the same as for the request headers).
+    handshake_timeout: Duration,
+}
+
+/// Serves `router` on `listener` as `door` says until `shutdown` completes, then lets in-flight
+/// requests finish for up to [`SHUTDOWN_GRACE`]. At most `limits.max_connections` connections
+/// are served at once; the others wait in the kernel's backlog.
+pub async fn serve_on(
+    listener: Listener,
     app: Arc<App>,
     router: Router,
+    door: Door,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = app.limits.clone();
@@ -211,6 +388,13 @@ async fn serve_router(
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_HEADER_BYTES.max(8192));
     builder.http2().timer(TokioTimer::new()).max_concurrent_streams(32).max_header_list_size(MAX_HEADER_BYTES as u32);
+    let shared = Arc::new(Shared {
+        router,
+        builder,
+        tls: door.tls.map(tokio_rustls::TlsAcceptor::from),
+        onion: door.onion,
+        handshake_timeout: limits.header_read_timeout,
+    });
 
     let pruner = {
         let app = app.clone();
@@ -229,30 +413,23 @@ async fn serve_router(
             permit = permits.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
             () = &mut shutdown => break,
         };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Usually EMFILE: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            accepted = accept(&listener) => accepted,
             () = &mut shutdown => break,
         };
-        // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(req.map(Body::new))
-        });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
+        match accepted {
+            Ok(Accepted::Tcp(stream, peer)) => {
+                // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
+                let _ = stream.set_nodelay(true);
+                spawn_connection(stream, Peer::Ip(peer.ip()), Some(peer), &shared, &graceful, permit);
+            }
+            Ok(Accepted::Unix(stream)) => spawn_connection(stream, Peer::Unix, None, &shared, &graceful, permit),
+            Err(e) => {
+                // Usually EMFILE: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
     drop(listener);
     pruner.abort();
@@ -262,6 +439,61 @@ async fn serve_router(
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
     Ok(())
+}
+
+/// One accepted connection.
+enum Accepted {
+    /// Over TCP, from this address.
+    Tcp(tokio::net::TcpStream, SocketAddr),
+    /// Over the unix socket.
+    Unix(tokio::net::UnixStream),
+}
+
+async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
+    match listener {
+        Listener::Tcp(l) => l.accept().await.map(|(stream, peer)| Accepted::Tcp(stream, peer)),
+        Listener::Unix(u) => u.listener.accept().await.map(|(stream, _)| Accepted::Unix(stream)),
+    }
+}
+
+/// Serves one connection on its own task: the TLS handshake first when the door has TLS, then
+/// HTTP/1.1 or HTTP/2, watched by `graceful`. The permit is held until the connection closes.
+fn spawn_connection<I>(
+    io: I,
+    peer: Peer,
+    address: Option<SocketAddr>,
+    shared: &Arc<Shared>,
+    graceful: &GracefulShutdown,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let connection = Connection { peer, onion: shared.onion, tls: shared.tls.is_some() };
+    let router = shared.router.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(connection);
+        if let Some(address) = address {
+            req.extensions_mut().insert(ConnectInfo(address));
+        }
+        router.clone().oneshot(req.map(Body::new))
+    });
+    let watcher = graceful.watcher();
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        match &shared.tls {
+            None => {
+                let _ = watcher.watch(shared.builder.serve_connection(TokioIo::new(io), service).into_owned()).await;
+            }
+            Some(acceptor) => {
+                // A failed or slow handshake is the client's problem; nothing is logged about it.
+                if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
+                    let _ =
+                        watcher.watch(shared.builder.serve_connection(TokioIo::new(tls), service).into_owned()).await;
+                }
+            }
+        }
+        drop(permit);
+    });
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.
@@ -414,13 +646,33 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
 
 // ───────────────────────────── headers and log ─────────────────────────────
 
-/// The headers of DESIGN invariant 9 on every response, and never a cookie.
-async fn headers(req: Request, next: Next) -> Response {
+/// The headers of DESIGN invariant 9 on every response, and never a cookie. Over direct TLS,
+/// HSTS too; on the clearnet site's HTML pages, `Onion-Location` when an onion address is set.
+async fn headers(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let connection = Connection::of(req.extensions());
+    let onion_location = match (&app.onion_location, connection) {
+        (Some(origin), Some(c)) if !c.onion => {
+            let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            HeaderValue::try_from(format!("{origin}{path}")).ok()
+        }
+        _ => None,
+    };
     let mut response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let h = response.headers_mut();
     h.remove(header::SET_COOKIE);
     for (name, value) in SECURITY_HEADERS {
         h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    if connection.is_some_and(|c| c.tls) {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
+    if let Some(location) = onion_location.filter(|_| is_html) {
+        h.insert(HeaderName::from_static("onion-location"), location);
     }
     response
 }
@@ -790,16 +1042,20 @@ async fn submit(
     State(app): State<Arc<App>>,
     Path(form_id): Path<String>,
     Query(q): Query<LangQuery>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    connection: Connection,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
     let locale = locale_for(&app, &q, &headers);
-    let client = limit::client_addr(peer.ip(), &headers, &app.trusted_proxies);
-    app.limiter.check(client).map_err(|l| PageError::RateLimited(l.retry_after.as_secs()))?;
-
     let max_body = app.limits.max_body;
+    // A refusal before the body is read still reads (and drops) up to `max_body` of it: a proxy
+    // that streams uploads (nginx with proxy_request_buffering off) turns a connection closed
+    // under its feet into a 502, and the person would never see the page that explains.
+    if let Err(limited) = connection.charge(&app.limiter, &headers, &app.trusted_proxies) {
+        drain(body, max_body).await;
+        return Err(PageError::RateLimited(limited.retry_after.as_secs()));
+    }
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(len) = declared.filter(|len| *len > max_body) {
@@ -810,14 +1066,22 @@ async fn submit(
         }
         return Err(PageError::TooLarge(max_body));
     }
-    let encoding = Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let encoding = match Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
+        Ok(encoding) => encoding,
+        Err(e) => {
+            drain(body, max_body).await;
+            return Err(e.into());
+        }
+    };
     let spool = app.spool.clone();
     let form_key = form.id.clone();
     let mut draft =
         tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
+    // One snapshot of the recipients for the whole submission, even if SIGHUP swaps them now.
+    let recipients = form.recipients.current();
     let ctx = form::Context {
         form,
-        recipients: form.recipients.clone(),
+        recipients: recipients.clone(),
         limits: &app.limits,
         tokens: &app.tokens,
         now: SystemTime::now(),
@@ -832,7 +1096,6 @@ async fn submit(
     }
 
     let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
-    let recipients = form.recipients.clone();
     tokio::task::spawn_blocking(move || {
         draft.seal_envelope(&recipients, &envelope)?;
         draft.commit()

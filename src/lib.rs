@@ -19,7 +19,8 @@
 //! - [`form`]: form schemas and the parsing of untrusted request bodies;
 //! - [`seal`]: age encryption, padding and the sealed envelope format;
 //! - [`spool`]: the crash-safe on-disk queue of sealed submissions;
-//! - [`http`]: routes, pages, security headers, the listener and graceful shutdown;
+//! - [`http`]: routes, pages, security headers, the listeners and graceful shutdown;
+//! - [`tls`]: direct TLS, with the certificate reloaded in place;
 //! - [`pull`]: the server side of the staff API (login, list, download, ack-by-hash);
 //! - [`staff`]: the staff client behind `sealpost-staff` (pull, open, keygen);
 //! - [`demo`]: the newcomer's first run.
@@ -35,6 +36,9 @@
 //! 8. A malicious submission cannot harm staff (attachment names never become server paths;
 //!    [`staff`] sanitises names and neutralises control characters before anything is shown).
 //! 9. Public pages load nothing from third parties and carry strict headers ([`http::headers`]).
+//!
+//! Plaintext passes through memory only, so [`harden_process`] turns core dumps off and makes
+//! the process non-dumpable before `serve` or `demo` reads anything.
 
 pub mod config;
 pub mod demo;
@@ -46,6 +50,16 @@ pub mod pull;
 pub mod seal;
 pub mod spool;
 pub mod staff;
+pub mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the TLS files' metadata is checked for a renewal.
+const CERT_POLL: Duration = Duration::from_secs(5);
+/// After a TLS file changes, wait this long before reading both, so a renewal that writes the
+/// certificate and then the key is read once, whole.
+const CERT_SETTLE: Duration = Duration::from_secs(1);
 
 /// Fills `buf` from the operating system's random source.
 ///
@@ -110,11 +124,46 @@ impl From<i18n::I18nError> for Failure {
     }
 }
 
-/// Everything `serve` would load, checked: config, recipients, catalogs. Returns the catalog.
+impl From<tls::TlsError> for Failure {
+    fn from(e: tls::TlsError) -> Failure {
+        let hint = e.hint();
+        let f = Failure::usage(e.to_string());
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
+/// Everything `serve` would load, checked: config, recipients, catalogs, the TLS certificate
+/// and key. Returns the catalog.
 pub fn check(config: &config::Config) -> Result<i18n::Catalog, Failure> {
     let catalog = i18n::Catalog::embedded()?;
     catalog.check_forms(&config.forms, &config.staff.locale)?;
+    if let Some(files) = &config.server.tls {
+        tls::Certificate::open(files)?;
+    }
     Ok(catalog)
+}
+
+/// Keeps plaintext in this process's memory from leaving it through a crash or a debugger:
+/// core dumps off (`RLIMIT_CORE` 0, soft and hard) and the process not dumpable, which also
+/// refuses `ptrace` and `/proc/<pid>/mem` to other processes of the same user. Call it first in
+/// `serve` and `demo`; failing to do either stops the service.
+pub fn harden_process() -> Result<(), Failure> {
+    use rustix::process::{DumpableBehavior, Resource, Rlimit, getrlimit, set_dumpable_behavior, setrlimit};
+    let none = Rlimit { current: Some(0), maximum: Some(0) };
+    // Already 0 under the systemd unit (LimitCORE=0); then there is nothing to ask the kernel.
+    if getrlimit(Resource::Core) != none {
+        setrlimit(Resource::Core, none).map_err(|e| {
+            Failure::runtime(format!("cannot disable core dumps: {e}"))
+                .hint("a seccomp or container policy may forbid setrlimit; set the core limit to 0 before starting (LimitCORE=0, ulimit -c 0)")
+        })?;
+    }
+    set_dumpable_behavior(DumpableBehavior::NotDumpable).map_err(|e| {
+        Failure::runtime(format!("cannot mark the process non-dumpable: {e}"))
+            .hint("a seccomp or container policy may forbid prctl(PR_SET_DUMPABLE)")
+    })
 }
 
 /// Opens the spool and builds the service state for `config`.
@@ -130,41 +179,156 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
     Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key)))
 }
 
-/// Binds the configured address, calls `ready` with the bound address, and serves until SIGTERM
-/// or SIGINT, then shuts down gracefully.
-pub async fn run(config: config::Config, ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), Failure> {
-    let listen = config.server.listen;
+/// Binds every configured listener, calls `ready` with the public site's URL (`http://…/`,
+/// `https://…/` or `unix:…`), and serves until SIGTERM or SIGINT, then shuts down gracefully.
+/// SIGHUP reloads the recipients files and the TLS certificate; a certificate that changes on
+/// disk is reloaded too.
+pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(), Failure> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // SIGHUP's and SIGTERM's default actions end the process at once: take them over before
+    // anything else, so a signal that arrives during startup is handled like any other.
+    let handle =
+        |kind: SignalKind, name: &str| signal(kind).map_err(|e| Failure::runtime(format!("cannot handle {name}: {e}")));
+    let hangups = handle(SignalKind::hangup(), "SIGHUP")?;
+    let mut terminate = handle(SignalKind::terminate(), "SIGTERM")?;
+    let server = &config.server;
+    let (listen, onion_listen, redirect) = (server.listen.clone(), server.onion_listen.clone(), server.redirect_http);
+    let public_url = server.public_url.clone();
     let staff_listen = config.staff.listen;
-    let app = prepare(config)?;
-    let listener = bind(listen, "server.listen").await?;
-    let local = listener.local_addr().map_err(|e| Failure::runtime(e.to_string()))?;
-    tracing::info!(address = %local, "listening");
-    let Some(staff_listen) = staff_listen else {
-        ready(local);
-        return http::serve(listener, app, http::shutdown_signal()).await.map_err(|e| Failure::runtime(e.to_string()));
+    let certificate = match &server.tls {
+        Some(files) => Some(tls::Certificate::open(files)?),
+        None => None,
     };
-    let staff_listener = bind(staff_listen, "staff.listen").await?;
-    tracing::info!(address = %staff_listen, "staff api listening");
-    ready(local);
-    // One signal stops both listeners.
+    let door = http::Door { tls: certificate.as_ref().map(|c| c.server_config()).transpose()?, onion: false };
+    let app = prepare(config)?;
+
+    let main = bind(&listen, "server.listen").await?;
+    let described = main.describe();
+    tracing::info!(address = %described, "listening");
+    if certificate.is_some() {
+        tracing::info!("serving https (tls 1.2 and 1.3, h2 and http/1.1)");
+    }
     let (stop, stopped) = tokio::sync::watch::channel(());
-    tokio::spawn(async move {
-        http::shutdown_signal().await;
-        let _ = stop.send(());
-    });
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<()>| async move {
         let _ = rx.changed().await;
     };
-    let (public, staff) = tokio::join!(
-        http::serve(listener, app.clone(), until_stopped(stopped.clone())),
-        http::serve_staff(staff_listener, app, until_stopped(stopped)),
-    );
-    public.and(staff).map_err(|e| Failure::runtime(e.to_string()))
+    let mut services =
+        vec![http::serve_on(main, app.clone(), http::router(app.clone()), door, until_stopped(stopped.clone()))];
+    if let Some(onion_listen) = onion_listen {
+        let listener = bind(&onion_listen, "server.onion_listen").await?;
+        tracing::info!(address = %listener.describe(), "onion listening");
+        let door = http::Door { tls: None, onion: true };
+        services.push(http::serve_on(
+            listener,
+            app.clone(),
+            http::router(app.clone()),
+            door,
+            until_stopped(stopped.clone()),
+        ));
+    }
+    if let (Some(address), Some(public_url)) = (redirect, public_url) {
+        let listener = bind(&config::Listen::Tcp(address), "server.redirect_http").await?;
+        tracing::info!(address = %listener.describe(), "redirect listening");
+        let router = http::redirect_router(public_url);
+        services.push(http::serve_on(
+            listener,
+            app.clone(),
+            router,
+            http::Door::default(),
+            until_stopped(stopped.clone()),
+        ));
+    }
+    if let Some(staff_listen) = staff_listen {
+        let listener = bind(&config::Listen::Tcp(staff_listen), "staff.listen").await?;
+        tracing::info!(address = %listener.describe(), "staff api listening");
+        let router = http::staff_router(app.clone());
+        services.push(http::serve_on(
+            listener,
+            app.clone(),
+            router,
+            http::Door::default(),
+            until_stopped(stopped.clone()),
+        ));
+    }
+    drop(stopped);
+    let url = match &listen {
+        config::Listen::Tcp(_) => format!("{}://{described}/", if certificate.is_some() { "https" } else { "http" }),
+        config::Listen::Unix(_) => described,
+    };
+    ready(&url);
+
+    let reloader = tokio::spawn(reload_on_signal(hangups, app, certificate));
+    // One signal stops every listener.
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+        let _ = stop.send(());
+    });
+    let results = futures_util::future::join_all(services).await;
+    reloader.abort();
+    results.into_iter().collect::<std::io::Result<Vec<()>>>().map(|_| ()).map_err(|e| Failure::runtime(e.to_string()))
 }
 
-async fn bind(address: std::net::SocketAddr, key: &str) -> Result<tokio::net::TcpListener, Failure> {
-    tokio::net::TcpListener::bind(address).await.map_err(|e| {
-        Failure::runtime(format!("cannot listen on {address}: {}", config::io_reason(&e)))
-            .hint(format!("another program may be using this port; choose another address in {key}"))
-    })
+/// Reloads recipients and the certificate on SIGHUP, and the certificate when its files change.
+async fn reload_on_signal(
+    mut hangups: tokio::signal::unix::Signal,
+    app: Arc<http::App>,
+    certificate: Option<Arc<tls::Certificate>>,
+) {
+    let mut poll = tokio::time::interval(CERT_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            received = hangups.recv() => {
+                if received.is_none() {
+                    return;
+                }
+                tracing::info!("SIGHUP: reloading recipients and certificate");
+                let (app, certificate) = (app.clone(), certificate.clone());
+                let _ = tokio::task::spawn_blocking(move || {
+                    app.reload_recipients();
+                    if let Some(certificate) = certificate {
+                        reload_certificate(&certificate);
+                    }
+                })
+                .await;
+            }
+            _ = poll.tick(), if certificate.is_some() => {
+                let Some(certificate) = certificate.clone() else { continue };
+                let check = certificate.clone();
+                if !tokio::task::spawn_blocking(move || check.changed_on_disk()).await.unwrap_or(false) {
+                    continue;
+                }
+                tokio::time::sleep(CERT_SETTLE).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    certificate.changed_on_disk();
+                    reload_certificate(&certificate);
+                })
+                .await;
+            }
+        }
+    }
+}
+
+fn reload_certificate(certificate: &tls::Certificate) {
+    match certificate.reload() {
+        Ok(()) => tracing::info!("tls certificate reloaded"),
+        Err(e) => tracing::error!("tls certificate reload failed, keeping the current one: {e}"),
+    }
+}
+
+async fn bind(address: &config::Listen, key: &str) -> Result<http::Listener, Failure> {
+    match address {
+        config::Listen::Tcp(address) => tokio::net::TcpListener::bind(address).await.map(http::Listener::Tcp).map_err(|e| {
+            Failure::runtime(format!("cannot listen on {address}: {}", config::io_reason(&e)))
+                .hint(format!("another program may be using this port; choose another address in {key}"))
+        }),
+        config::Listen::Unix(path) => http::UnixSocket::bind(path).map(http::Listener::Unix).map_err(|e| {
+            Failure::runtime(format!("cannot listen on unix:{}: {}", path.display(), config::io_reason(&e))).hint(
+                format!("the folder must exist and be writable by the service (RuntimeDirectory=sealpost makes /run/sealpost); or choose another path in {key}"),
+            )
+        }),
+    }
 }

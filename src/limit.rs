@@ -3,7 +3,9 @@
 //! Job: decide before a body is read whether a request may proceed.
 //! Invariant: forwarded headers are believed only from `trusted_proxies` (invariant 6); client
 //! addresses live only as a keyed hash with a per-process random key, IPv6 grouped by /64
-//! (invariant 5); the per-client table has a fixed number of slots (invariant 7).
+//! (invariant 5); the per-client table has a fixed number of slots (invariant 7). A unix-socket
+//! peer has no address: its forwarded headers count only if `trusted_proxies` holds `"unix"`,
+//! and otherwise all its requests share one fixed key.
 //! Never: stores or logs an address.
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -21,9 +23,36 @@ use ipnet::IpNet;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::config::Rate;
+use crate::config::{Rate, TrustedProxies};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// Who is at the other end of a connection, as the listener saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// A TCP peer with this address: the client itself, or a proxy.
+    Ip(IpAddr),
+    /// A process on this host, through the unix socket: a local proxy (or the tor daemon).
+    Unix,
+}
+
+/// The rate-limit key of every request from a unix-socket peer whose forwarded headers are not
+/// believed (or name no one): the unspecified address, which no real client has.
+pub const UNIX_CLIENT: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+
+/// The address a request counts as for rate limits: [`client_addr`] for a TCP peer; for the
+/// unix-socket peer, the rightmost forwarded address that is not a trusted proxy when
+/// `trusted.unix`, else [`UNIX_CLIENT`].
+pub fn client_key(peer: Peer, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    match peer {
+        Peer::Ip(ip) => client_addr(ip, headers, &trusted.nets),
+        Peer::Unix if trusted.unix => {
+            let is_trusted = |ip: &IpAddr| trusted.nets.iter().any(|net| net.contains(ip));
+            forwarded_chain(headers).into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(UNIX_CLIENT)
+        }
+        Peer::Unix => UNIX_CLIENT,
+    }
+}
 
 /// The address a request really came from: the TCP peer, or — only when the peer is a trusted
 /// proxy — the rightmost forwarded address that is not itself a trusted proxy.
@@ -33,6 +62,12 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
     if !is_trusted(&peer) {
         return peer;
     }
+    forwarded_chain(headers).into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// The addresses in `X-Forwarded-For` (or, without it, `Forwarded`), leftmost first; entries
+/// that are not addresses are skipped.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
     let mut chain: Vec<IpAddr> = Vec::new();
     if let Some(xff) = joined(headers, "x-forwarded-for") {
         chain.extend(xff.split(',').filter_map(|s| parse_node(s.trim())));
@@ -49,7 +84,7 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
             }
         }
     }
-    chain.into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+    chain
 }
 
 /// All values of a header joined with commas, if present and ASCII.
@@ -156,6 +191,15 @@ impl<C: Clock + Clone> Limiter<C> {
         };
         self.per_client.check_key(&self.slot(client)).map_err(limited)?;
         self.global.check().map_err(limited)
+    }
+
+    /// Spends one unit of the global budget only: for requests whose client cannot be told
+    /// apart (every onion visitor arrives from the local tor daemon).
+    pub fn check_global(&self) -> Result<(), Limited> {
+        let now = self.clock.now();
+        self.global.check().map_err(|not_until| Limited {
+            retry_after: Duration::from_secs(not_until.wait_time_from(now).as_secs() + 1),
+        })
     }
 
     /// Forgets clients whose budget is full again; call periodically to keep the table small.
@@ -295,6 +339,53 @@ mod tests {
         let peer: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
         assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+    }
+
+    fn proxies(nets_: &[&str], unix: bool) -> TrustedProxies {
+        TrustedProxies { nets: nets(nets_), unix }
+    }
+
+    #[test]
+    fn a_unix_peer_without_trust_is_one_fixed_client_whatever_it_forwards() {
+        let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
+        assert_eq!(client_key(Peer::Unix, &h, &proxies(&["127.0.0.1/32"], false)), UNIX_CLIENT);
+        assert_eq!(client_key(Peer::Unix, &HeaderMap::new(), &proxies(&[], false)), UNIX_CLIENT);
+    }
+
+    #[test]
+    fn a_trusted_unix_peer_is_believed_for_the_rightmost_untrusted_address() {
+        let h = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
+        let ip: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(client_key(Peer::Unix, &h, &proxies(&[], true)), ip);
+        let chained = headers(&[("x-forwarded-for", "198.51.100.7, 10.0.0.5")]);
+        assert_eq!(client_key(Peer::Unix, &chained, &proxies(&["10.0.0.0/8"], true)), ip);
+    }
+
+    #[test]
+    fn a_trusted_unix_peer_forwarding_nothing_usable_is_the_fixed_client() {
+        for value in ["garbage", "", "unknown"] {
+            let h = headers(&[("x-forwarded-for", value)]);
+            assert_eq!(client_key(Peer::Unix, &h, &proxies(&[], true)), UNIX_CLIENT, "{value:?}");
+        }
+        assert_eq!(client_key(Peer::Unix, &HeaderMap::new(), &proxies(&[], true)), UNIX_CLIENT);
+    }
+
+    #[test]
+    fn the_unix_entry_does_not_make_tcp_peers_trusted() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        assert_eq!(client_key(Peer::Ip(peer), &h, &proxies(&[], true)), peer);
+    }
+
+    #[test]
+    fn the_global_only_check_ignores_per_client_budgets_but_not_the_global_one() {
+        let limiter = Limiter::with_clock(rate(1, 3600), rate(3, 3600), 1000, FakeRelativeClock::default());
+        assert!(limiter.check(UNIX_CLIENT).is_ok());
+        assert!(limiter.check(UNIX_CLIENT).is_err(), "per-client budget of 1 is spent");
+        assert!(limiter.check_global().is_ok(), "an onion request spends only the global budget");
+        assert!(limiter.check_global().is_ok());
+        let refused = limiter.check_global().unwrap_err();
+        assert!(refused.retry_after >= Duration::from_secs(1));
     }
 
     fn rate(burst: u32, secs: u64) -> Rate {

@@ -17,7 +17,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -25,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::header::{self, HeaderValue};
@@ -36,8 +35,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::config::Limits;
-use crate::http::App;
-use crate::limit::{self, Limiter};
+use crate::http::{App, Connection};
+use crate::limit::Limiter;
 use crate::spool::{SubmissionId, sync_dir};
 
 /// How long a login challenge can be answered.
@@ -472,28 +471,29 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiE
 }
 
 /// Spends one unit of the login budget of the request's client.
-fn charge_login(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
-    let client = limit::client_addr(peer.ip(), headers, app.trusted_proxies());
-    app.staff().limiter.check(client).map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
+fn charge_login(app: &App, connection: Connection, headers: &HeaderMap) -> Result<(), ApiError> {
+    connection
+        .charge(&app.staff().limiter, headers, app.trusted_proxies())
+        .map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
 }
 
 /// Whether `recipient` is on any form's list right now.
 fn is_listed(app: &App, recipient: &str) -> bool {
-    app.forms().iter().any(|f| f.recipients.contains(recipient))
+    app.forms().iter().any(|f| f.recipients.current().contains(recipient))
 }
 
 /// The ids of the forms `recipient` can read right now.
 fn readable_forms(app: &App, recipient: &str) -> Vec<String> {
-    app.forms().iter().filter(|f| f.recipients.contains(recipient)).map(|f| f.id.clone()).collect()
+    app.forms().iter().filter(|f| f.recipients.current().contains(recipient)).map(|f| f.id.clone()).collect()
 }
 
 async fn challenge(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    connection: Connection,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    charge_login(&app, peer, &headers)?;
+    charge_login(&app, connection, &headers)?;
     let request: ChallengeRequest = read_json(body).await?;
     let recipient: age::x25519::Recipient = request
         .recipient
@@ -525,14 +525,14 @@ fn encrypt_challenge(recipient: &age::x25519::Recipient, secret: &[u8]) -> io::R
 
 async fn session(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    connection: Connection,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     // Only failures spend login budget here: a success needed a fresh challenge, which did.
     let refused = |app: &App, e: ApiError, reason: &'static str| {
         tracing::warn!(reason, "staff login refused");
-        match charge_login(app, peer, &headers) {
+        match charge_login(app, connection, &headers) {
             Err(limited) => limited,
             Ok(()) => e,
         }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sealpost::Failure;
-use sealpost::config::Config;
+use sealpost::config::{Config, Listen};
 
 /// Public forms in, age-sealed submissions on disk.
 #[derive(Parser)]
@@ -41,6 +41,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The one TLS crypto provider, before anything could pick another (STACK.md pitfall 8).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config } => serve(config),
@@ -78,6 +80,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 fn serve(config: PathBuf) -> Result<(), Failure> {
+    sealpost::harden_process()?;
     let config = Config::load(&config)?;
     start_logging();
     runtime()?.block_on(sealpost::run(config, |_| {}))
@@ -86,11 +89,29 @@ fn serve(config: PathBuf) -> Result<(), Failure> {
 fn check_config(path: PathBuf) -> Result<(), Failure> {
     let config = Config::load(&path)?;
     sealpost::check(&config)?;
+    let server = &config.server;
     println!("{}: ok", path.display());
-    println!("  listen: http://{}", config.server.listen);
-    println!("  data_dir: {}", config.server.data_dir.display());
-    let proxies: Vec<String> = config.server.trusted_proxies.iter().map(ToString::to_string).collect();
-    println!("  trusted_proxies: {}", if proxies.is_empty() { "none".into() } else { proxies.join(", ") });
+    match (&server.listen, &server.tls) {
+        (Listen::Unix(_), _) => println!("  listen: {}", server.listen),
+        (Listen::Tcp(address), None) => println!("  listen: http://{address}"),
+        (Listen::Tcp(address), Some(tls)) => {
+            println!("  listen: https://{address} (certificate {}, key {})", tls.cert.display(), tls.key.display())
+        }
+    }
+    if let Some(url) = &server.public_url {
+        println!("  public_url: {url}");
+    }
+    if let Some(address) = server.redirect_http {
+        println!("  redirect_http: http://{address} → {}", server.public_url.as_deref().unwrap_or("-"));
+    }
+    if let Some(onion) = &server.onion_listen {
+        println!("  onion_listen: {onion} (global rate limit only)");
+    }
+    if let Some(onion) = &server.onion_location {
+        println!("  onion_location: {onion}");
+    }
+    println!("  data_dir: {}", server.data_dir.display());
+    println!("  trusted_proxies: {}", server.trusted_proxies);
     let l = &config.limits;
     println!(
         "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",
@@ -101,7 +122,7 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
             "  form \"{}\": {} fields, {} recipient(s) from {}",
             form.id,
             form.fields.len(),
-            form.recipients.len(),
+            form.recipients.current().len(),
             form.recipients_file.display()
         );
     }
@@ -109,13 +130,13 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
 }
 
 fn demo(dir: PathBuf, listen: Option<String>) -> Result<(), Failure> {
+    sealpost::harden_process()?;
     let demo = sealpost::demo::prepare(&dir, listen.as_deref())?;
     let config = Config::load(&demo.config)?;
     let data_dir = config.server.data_dir.clone();
     start_logging();
-    runtime()?.block_on(sealpost::run(config, |addr| {
-        let url = format!("http://{addr}/");
-        println!("{}", sealpost::demo::instructions(&demo, &url, &data_dir, &staff_program()));
+    runtime()?.block_on(sealpost::run(config, |url| {
+        println!("{}", sealpost::demo::instructions(&demo, url, &data_dir, &staff_program()));
     }))
 }
 

@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use tower::ServiceExt;
 
 pub mod server;
+pub mod tls;
 
 pub const BOUNDARY: &str = "----sealpostTestBoundary7MA4YWxk";
 
@@ -114,6 +115,41 @@ fields = [
         let config_path = dir.path().join("sealpost.toml");
         std::fs::write(&config_path, config).unwrap();
         Fixture { dir, identity, config_path }
+    }
+
+    /// Rewrites the config file with `edit`.
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(&self.config_path).unwrap();
+        std::fs::write(&self.config_path, edit(text)).unwrap();
+    }
+
+    /// Adds `keys` to `[server]` and `tables` (like `[server.tls]`) after it.
+    pub fn add_server_settings(&self, keys: &str, tables: &str) {
+        self.edit_config(|text| {
+            text.replacen(
+                "[server]
+",
+                &format!(
+                    "[server]
+{keys}
+"
+                ),
+                1,
+            )
+            .replacen(
+                "
+[limits]
+",
+                &format!(
+                    "
+{tables}
+
+[limits]
+"
+                ),
+                1,
+            )
+        });
     }
 
     pub fn config(&self) -> sealpost::config::Config {

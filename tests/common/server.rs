@@ -10,14 +10,36 @@ use std::time::{Duration, Instant};
 /// A running server process; killed on drop.
 pub struct Server {
     pub child: Child,
+    /// The main listener's TCP address (0.0.0.0:0 when it is a unix socket).
     pub addr: SocketAddr,
+    /// The main listener as logged: `127.0.0.1:PORT` or `unix:/path`.
+    pub listen: String,
     /// Every line the server wrote to stderr (its log).
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     pub fn start(config: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+        Server::start_wrapped(&[], config)
+    }
+
+    /// Starts `sealpost serve` through `wrapper` (e.g. `["prlimit", "--core=…", "--"]`), which
+    /// must exec the command so the child's pid is the server's.
+    pub fn start_wrapped(wrapper: &[&str], config: &std::path::Path) -> Server {
+        Server::start_binary(std::path::Path::new(env!("CARGO_BIN_EXE_sealpost")), wrapper, config)
+    }
+
+    /// Like [`Server::start_wrapped`], running `binary` (e.g. a copy another user can read).
+    pub fn start_binary(binary: &std::path::Path, wrapper: &[&str], config: &std::path::Path) -> Server {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args(["serve", "--config"])
             .arg(config)
             .env("SEALPOST_LOG", "info")
@@ -38,8 +60,40 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("server did not report its address");
-        Server { child, addr: addr.parse().unwrap(), log }
+        let Ok(listen) = rx.recv_timeout(Duration::from_secs(20)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(100));
+            panic!("server did not report its address; log:\n{}", log.lock().unwrap().join("\n"));
+        };
+        let addr = listen.parse().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+        Server { child, addr, listen, log }
+    }
+
+    /// Waits up to `timeout` for `count` log lines containing `needle`; returns the last one.
+    pub fn wait_for_log(&self, needle: &str, count: usize, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let matching: Vec<String> =
+                self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).cloned().collect();
+            if matching.len() >= count {
+                return matching.last().cloned().unwrap_or_default();
+            }
+            assert!(Instant::now() < deadline, "no {count} log line(s) with {needle:?}; log:\n{}", self.log_text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The address of the listener logged as `<label> listening address=…`.
+    pub fn listener(&self, label: &str) -> SocketAddr {
+        let line = self.wait_for_log(&format!("{label} listening address="), 1, Duration::from_secs(10));
+        line.split("address=").nth(1).unwrap().trim().parse().unwrap()
+    }
+
+    /// Sends `signal` (e.g. "HUP") to the server.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
     }
 
     pub fn log_text(&self) -> String {
