@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let token = tokens.issue("asylum-help", now - Duration::from_secs(10));
     let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\n{token}\r\n").into_bytes();
     body.extend_from_slice(data);
-    let ctx = Context { form, recipients: form.recipients.clone(), limits: &config.limits, tokens: &tokens, now };
+    let ctx = Context { form, recipients: form.recipients.current(), limits: &config.limits, tokens: &tokens, now };
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
     let Ok(mut draft) = spool().1.begin("asylum-help") else { return };
     let stream = futures_util::stream::iter(

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let form = config.form("asylum-help").expect("the example has the asylum form");
     let tokens = TimingTokens::new([7; 32]);
     let now = SystemTime::now();
-    let ctx = Context { form, recipients: form.recipients.clone(), limits: &config.limits, tokens: &tokens, now };
+    let ctx = Context { form, recipients: form.recipients.current(), limits: &config.limits, tokens: &tokens, now };
     let _ = read_urlencoded_body(&ctx, data);
     let mut with_token = format!("_token={}&", tokens.issue("asylum-help", now - std::time::Duration::from_secs(10))).into_bytes();
     with_token.extend_from_slice(data);

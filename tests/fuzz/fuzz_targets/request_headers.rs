@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     let catalog = CATALOG.get_or_init(|| Catalog::embedded().expect("the catalogs parse"));
     let text = String::from_utf8_lossy(data);
-    let (first, second) = text.split_at(text.len() / 2 - (text.len() / 2 % 4).min(text.len() / 2));
+    let middle = text.char_indices().map(|(i, _)| i).nth(text.chars().count() / 2).unwrap_or(text.len());
+    let (first, second) = text.split_at(middle);
     let mut headers = HeaderMap::new();
     for (name, value) in [("x-forwarded-for", first), ("forwarded", second)] {
         if let Ok(v) = HeaderValue::from_str(value) {
