@@ -2,7 +2,7 @@
 //!
 //! Job: turn requests into calls on [`crate::form`], [`crate::seal`] and [`crate::spool`], and
 //! their results into pages. Every error page is rendered in exactly one place
-//! ([`render_errors`]), in the reader's language. Accept connections on TCP or a unix socket,
+//! (`render_errors`), in the reader's language. Accept connections on TCP or a unix socket,
 //! with or without TLS ([`Door`]), and tell every request how it arrived ([`Connection`]).
 //! Invariant: every response carries the headers of DESIGN invariant 9 and no cookie, plus HSTS
 //! exactly when the connection is TLS; a 303 to the "sent" page is sent only after
@@ -511,7 +511,7 @@ pub async fn shutdown_signal() {
 
 // ───────────────────────────── errors → pages (the one place) ─────────────────────────────
 
-/// Every client-visible failure. Handlers return it; [`render_errors`] turns it into a page.
+/// Every client-visible failure. Handlers return it; `render_errors` turns it into a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageError {
     /// No such page or form.

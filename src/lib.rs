@@ -26,16 +26,16 @@
 //! - [`demo`]: the newcomer's first run.
 //!
 //! Invariants (DESIGN.md §2; SECURITY.md refers to them by number):
-//! 1. The server never holds a private key ([`config::recipients`] refuses them).
+//! 1. The server never holds a private key ([`seal::Recipients::parse`] refuses them).
 //! 2. No plaintext submission byte is written to disk ([`spool`] accepts only [`seal`] output).
 //! 3. A submission is acknowledged only once durable ([`spool::Draft::commit`]).
 //! 4. A submission is deleted only when staff acknowledged every file's SHA-256 ([`pull`]).
-//! 5. Logs never contain content, client addresses, user agents or locales ([`http::log`]).
+//! 5. Logs never contain content, client addresses, user agents or locales (the request log in [`http`]).
 //! 6. Forwarded headers are believed only from `trusted_proxies` ([`limit::client_addr`]).
 //! 7. Everything an attacker can grow has a named bound ([`config::Limits`]).
 //! 8. A malicious submission cannot harm staff (attachment names never become server paths;
 //!    [`staff`] sanitises names and neutralises control characters before anything is shown).
-//! 9. Public pages load nothing from third parties and carry strict headers ([`http::headers`]).
+//! 9. Public pages load nothing from third parties and carry strict headers (the headers middleware in [`http`]).
 //!
 //! Plaintext passes through memory only, so [`harden_process`] turns core dumps off and makes
 //! the process non-dumpable before `serve` or `demo` reads anything.

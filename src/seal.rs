@@ -145,7 +145,7 @@ pub enum SealError {
     Io(#[from] std::io::Error),
 }
 
-/// The padded length of an attachment of `len` bytes (Padmé, https://lbarman.ch/blog/padme/).
+/// The padded length of an attachment of `len` bytes (Padmé, <https://lbarman.ch/blog/padme/>).
 ///
 /// Leaks at most O(log log len) bits of the length and costs at most ≈12 % extra.
 pub fn padme(len: u64) -> u64 {
