@@ -3,14 +3,16 @@
 //! Job: decide before a body is read whether a request may proceed.
 //! Invariant: forwarded headers are believed only from `trusted_proxies` (invariant 6); client
 //! addresses live only as a keyed hash with a per-process random key, IPv6 grouped by /64
-//! (invariant 5); the per-client table has a fixed number of slots (invariant 7). A unix-socket
-//! peer has no address: its forwarded headers count only if `trusted_proxies` holds `"unix"`,
-//! and otherwise all its requests share one fixed key.
+//! (invariant 5); every per-client table has a fixed number of entries (invariant 7). A
+//! unix-socket peer has no address: its forwarded headers count only if `trusted_proxies` holds
+//! `"unix"`, and otherwise all its requests share one fixed key.
 //! Never: stores or logs an address.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
@@ -169,16 +171,7 @@ impl<C: Clock + Clone> Limiter<C> {
 
     /// The table slot for a client address: a keyed hash of its network, reduced to `slots`.
     fn slot(&self, ip: IpAddr) -> u64 {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-        match client_network(ip) {
-            IpAddr::V4(v4) => mac.update(&v4.octets()),
-            IpAddr::V6(v6) => mac.update(&v6.octets()),
-        }
-        let digest = mac.finalize().into_bytes();
-        let mut first = [0u8; 8];
-        first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
-        u64::from_le_bytes(first) % self.slots
+        client_hash(&self.key, ip, &[]) % self.slots
     }
 
     /// Spends one unit of the client's and the global budget, or says when to come back.
@@ -211,6 +204,95 @@ impl<C: Clock + Clone> Limiter<C> {
     /// Occupied slots in the per-client table.
     pub fn tracked(&self) -> usize {
         self.per_client.len()
+    }
+}
+
+/// A keyed hash of a client's network (IPv4 address, IPv6 /64) and `scope`: 64 bits that cannot
+/// be linked to the address without the per-process `key`.
+fn client_hash(key: &[u8; 32], ip: IpAddr, scope: &[u8]) -> u64 {
+    let mut mac =
+        <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    match client_network(ip) {
+        IpAddr::V4(v4) => mac.update(&v4.octets()),
+        IpAddr::V6(v6) => mac.update(&v6.octets()),
+    }
+    if !scope.is_empty() {
+        mac.update(b"\0");
+        mac.update(scope);
+    }
+    let digest = mac.finalize().into_bytes();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+    u64::from_le_bytes(first)
+}
+
+/// A per-client budget with **no** shared global bucket, for endpoints where a global budget would
+/// let anyone with many addresses lock everyone else out (the staff login).
+///
+/// Each client — a keyed hash of its network and a caller-chosen scope — has its own GCRA bucket
+/// (`burst` back to back, then one per `period`). Clients are kept apart by their full 64-bit
+/// hash, not folded into a few slots, so no address shares a bucket with another by collision.
+/// The table holds at most `max_clients`; when it is full, the client whose budget is closest to
+/// full again is forgotten. Forgetting a client only ever gives it its full budget back, so a
+/// flood of new addresses can make the limit more lenient, never lock anyone out.
+pub struct ClientLimiter {
+    /// Time for one request's worth of budget to come back.
+    period: Duration,
+    /// How far ahead of now a client's budget may be spent: `period × (burst − 1)`.
+    tolerance: Duration,
+    /// Per-process random key: table keys cannot be linked to addresses, even across runs.
+    key: [u8; 32],
+    /// Most clients tracked at once (invariant 7).
+    max_clients: usize,
+    /// Client hash → the time its budget is next spent up to (GCRA's "theoretical arrival time");
+    /// a client whose time has passed has its whole budget.
+    table: Mutex<HashMap<u64, Instant>>,
+}
+
+impl ClientLimiter {
+    /// `rate` per client, at most `max_clients` tracked.
+    pub fn new(rate: Rate, max_clients: usize) -> ClientLimiter {
+        ClientLimiter {
+            period: rate.period,
+            tolerance: rate.period.saturating_mul(rate.burst.get() - 1),
+            key: crate::random_bytes(),
+            max_clients: max_clients.max(1),
+            table: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Spends one unit of the budget of `client` within `scope` at `now`, or says when to come
+    /// back. Different scopes are different budgets for the same address.
+    pub fn check(&self, client: IpAddr, scope: &[u8], now: Instant) -> Result<(), Limited> {
+        let hash = client_hash(&self.key, client, scope);
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let due = table.get(&hash).map_or(now, |t| (*t).max(now));
+        let ahead = due.saturating_duration_since(now);
+        if ahead > self.tolerance {
+            let wait = ahead - self.tolerance;
+            return Err(Limited { retry_after: Duration::from_secs(wait.as_secs() + 1) });
+        }
+        if !table.contains_key(&hash) && table.len() >= self.max_clients {
+            // The scan is over a fixed number of entries; the one evicted is the one its client
+            // would miss least (closest to a full budget).
+            if let Some(evict) = table.iter().min_by_key(|(_, t)| **t).map(|(k, _)| *k) {
+                table.remove(&evict);
+            }
+        }
+        table.insert(hash, due.checked_add(self.period).unwrap_or(due));
+        Ok(())
+    }
+
+    /// Forgets clients whose budget is full again.
+    pub fn prune(&self, now: Instant) {
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.retain(|_, t| *t > now);
+        table.shrink_to_fit();
+    }
+
+    /// Clients tracked.
+    pub fn tracked(&self) -> usize {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 }
 
@@ -462,6 +544,59 @@ mod tests {
             let (attempts, granted, _) = first_attempts.unwrap();
             proptest::prop_assert!(granted >= attempts.min(u64::from(burst)));
         }
+    }
+
+    #[test]
+    fn a_client_limiter_gives_each_client_its_burst_then_one_per_period() {
+        let limiter = ClientLimiter::new(rate(2, 60), 100);
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.check(a, b"", t0).is_ok());
+        assert!(limiter.check(a, b"", t0).is_ok());
+        let refused = limiter.check(a, b"", t0).unwrap_err();
+        assert_eq!(refused.retry_after, Duration::from_secs(61));
+        assert!(limiter.check(a, b"", t0 + Duration::from_secs(59)).is_err());
+        assert!(limiter.check(a, b"", t0 + Duration::from_secs(60)).is_ok());
+        assert!(limiter.check("192.0.2.2".parse().unwrap(), b"", t0).is_ok(), "another client has its own budget");
+        assert!(limiter.check("2001:db8::1".parse().unwrap(), b"", t0).is_ok());
+        assert!(limiter.check("2001:db8::2".parse().unwrap(), b"", t0).is_ok());
+        assert!(limiter.check("2001:db8::3".parse().unwrap(), b"", t0).is_err(), "an IPv6 /64 is one client");
+    }
+
+    #[test]
+    fn a_client_limiter_keeps_scopes_of_one_address_apart() {
+        let limiter = ClientLimiter::new(rate(1, 3600), 100);
+        let now = Instant::now();
+        let onion: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(limiter.check(onion, b"", now).is_ok());
+        assert!(limiter.check(onion, b"", now).is_err());
+        assert!(limiter.check(onion, b"age1staff", now).is_ok(), "another scope has its own budget");
+    }
+
+    #[test]
+    fn a_client_limiter_has_no_global_budget_that_a_flood_of_addresses_could_drain() {
+        let limiter = ClientLimiter::new(rate(2, 3600), 16);
+        let now = Instant::now();
+        for i in 0..=255u8 {
+            for _ in 0..5 {
+                let _ = limiter.check(IpAddr::from([10, 0, 1, i]), b"", now);
+            }
+        }
+        assert!(limiter.tracked() <= 16, "the table stays bounded");
+        // The flood's own addresses stay limited while the table holds them.
+        assert!(limiter.check(IpAddr::from([10, 0, 1, 255]), b"", now).is_err());
+        assert!(limiter.check("198.51.100.7".parse().unwrap(), b"", now).is_ok(), "a bystander is not locked out");
+    }
+
+    #[test]
+    fn a_client_limiter_forgets_clients_whose_budget_is_full_again() {
+        let limiter = ClientLimiter::new(rate(1, 60), 100);
+        let now = Instant::now();
+        limiter.check("192.0.2.1".parse().unwrap(), b"", now).unwrap();
+        limiter.prune(now);
+        assert_eq!(limiter.tracked(), 1);
+        limiter.prune(now + Duration::from_secs(60));
+        assert_eq!(limiter.tracked(), 0);
     }
 
     #[test]

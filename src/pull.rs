@@ -2,11 +2,17 @@
 //!
 //! Job: let whoever can decrypt a form's submissions prove it with an age challenge, list and
 //! download the ciphertext, and acknowledge receipt so the spool can forget it.
-//! Invariant: the access list *is* the form's recipients file, read from the current
-//! [`crate::config::FormSpec`] at every request; a submission leaves `ready/` only after an ack
-//! naming the SHA-256 of every file in its entry, by a rename into `trash/` (invariant 4);
-//! challenges and sessions live only in memory, in tables with a fixed number of slots
-//! (invariant 7); session tokens are held as SHA-256 hashes and compared in constant time.
+//! Invariant: the access list *is* the form's recipients file. A session remembers only which
+//! recipient logged in; every authenticated request re-derives what it may touch from the forms'
+//! recipients as [`App`] holds them at that moment (`current_forms`, never a copy taken at
+//! login), and an ack checks once more right before deleting. A form whose list no longer names
+//! the recipient looks exactly like an unknown id (404); a recipient on no list at all gets a 401
+//! and all its sessions are dropped. A submission leaves `ready/` only after an ack naming the
+//! SHA-256 of every file in its entry, by a rename into `trash/` (invariant 4); challenges and
+//! sessions live only in memory, in tables with a fixed number of slots, capped per recipient so
+//! one recipient cannot fill them for the others (invariant 7); session tokens are held as SHA-256
+//! hashes and compared in constant time. Logins have their own per-client budget and no global
+//! one ([`StaffApi`]), so nobody can spend the staff's logins, whatever addresses they have.
 //! Never: builds a path from request text (ids go through [`SubmissionId::parse`], file names
 //! through [`FileName::parse`]); logs an address, a token, a recipient or a submission id;
 //! deletes anything on bad input.
@@ -23,8 +29,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::header::{self, HeaderValue};
@@ -34,9 +40,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::config::Limits;
+use crate::config::{FormSpec, Limits};
 use crate::http::{App, Connection};
-use crate::limit::Limiter;
+use crate::limit::{self, ClientLimiter};
 use crate::spool::{SubmissionId, sync_dir};
 
 /// How long a login challenge can be answered.
@@ -47,9 +53,20 @@ pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
 pub const MAX_CHALLENGES: usize = 1024;
 /// Most sessions open at once (each ≈ 150 bytes); only holders of a listed identity can open one.
 pub const MAX_SESSIONS: usize = 256;
+/// Most sessions open at once for one recipient; a new login evicts that recipient's oldest. A
+/// pull needs one, so this leaves room for a person on two machines and a cron job, while a
+/// cron job logging in every minute cannot fill [`MAX_SESSIONS`] for everyone else.
+pub const MAX_SESSIONS_PER_RECIPIENT: usize = 4;
+/// Most challenges outstanding for one recipient; a new one evicts that recipient's oldest. So
+/// whoever knows one staff public key can fill at most this many of the [`MAX_CHALLENGES`] slots.
+pub const MAX_CHALLENGES_PER_RECIPIENT: usize = 16;
+/// Most clients the login rate limit tracks at once (each ≈ 50 bytes); beyond it the client
+/// closest to a full budget is forgotten (see [`ClientLimiter`]).
+pub const MAX_LOGIN_CLIENTS: usize = 4096;
 /// Largest JSON request body (an ack names at most every file of one submission).
 pub const MAX_JSON_BODY: usize = 64 * 1024;
-/// Most submissions in one listing; the client lists again after acknowledging them.
+/// Most submissions in one listing; the client lists again after acknowledging them, and pages
+/// past those it cannot acknowledge with `?after=<id>`.
 pub const MAX_LISTED: usize = 500;
 /// Most ciphertext bytes one listing hashes (at least one submission is always listed), so a
 /// listing answers in seconds even when large attachments wait.
@@ -125,6 +142,15 @@ pub struct ListedFile {
     pub sha256: String,
 }
 
+/// `GET /staff/v1/submissions` query: `?after=<id>` lists only the entries strictly after that
+/// submission in the listing order (oldest first), so a client can page past entries it cannot
+/// acknowledge. Other query parameters are ignored, as they always were.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// The id of the last submission of the previous page.
+    pub after: Option<String>,
+}
+
 /// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,9 +219,16 @@ pub struct StaffApi {
     /// Open sessions; at most [`MAX_SESSIONS`]. A list, scanned in full on every lookup, so the
     /// token comparison takes the same time wherever (and whether) the token is found.
     sessions: Mutex<Vec<Session>>,
-    /// Login budget per client and overall, with the same rates as submissions but its own
-    /// buckets, so the public cannot spend the staff's budget or the reverse.
-    limiter: Limiter,
+    /// Login budget per client, at the submissions' per-client rate but in its own table, keyed
+    /// by client *and* by the listed recipient the request is for (requests for no listed
+    /// recipient share one budget per client). There is deliberately no global login budget: a
+    /// global bucket is a lock that anyone with enough addresses can hold shut, and it would
+    /// protect nothing that is not bounded otherwise. A refused challenge (unknown recipient) costs
+    /// a JSON parse; an issued one costs one X25519 encryption (less than rendering a public page)
+    /// and a challenge slot, and slots are capped per recipient ([`MAX_CHALLENGES_PER_RECIPIENT`]).
+    /// Keying by recipient keeps a flood of guesses from one address (every Tor client is
+    /// 127.0.0.1) from spending the budget of staff who log in from that address too.
+    limiter: ClientLimiter,
     /// Serialises acknowledgements, so two staff members acking one submission cannot race.
     ack_lock: Mutex<()>,
     /// Whether the staff routes are served on their own listener (`[staff] listen`).
@@ -229,12 +262,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl StaffApi {
-    /// Empty tables; logins limited at the submission rates in `limits`.
+    /// Empty tables; logins limited at the per-client submission rate in `limits`.
     pub fn new(limits: &Limits, separate_listener: bool) -> StaffApi {
         StaffApi {
             challenges: Mutex::new(HashMap::new()),
             sessions: Mutex::new(Vec::new()),
-            limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
+            limiter: ClientLimiter::new(limits.per_client, MAX_LOGIN_CLIENTS),
             ack_lock: Mutex::new(()),
             separate_listener,
         }
@@ -250,14 +283,22 @@ impl StaffApi {
         let now = Instant::now();
         lock(&self.challenges).retain(|_, c| c.expires > now);
         lock(&self.sessions).retain(|s| s.expires > now);
-        self.limiter.prune();
+        self.limiter.prune(now);
     }
 
     /// Records a challenge for `recipient` whose answer hashes to `answer`; returns its id.
+    /// A recipient with [`MAX_CHALLENGES_PER_RECIPIENT`] outstanding loses its oldest.
     fn add_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
         let mut table = lock(&self.challenges);
         if table.len() >= MAX_CHALLENGES {
             table.retain(|_, c| c.expires > now);
+        }
+        let mut theirs: Vec<(Instant, String)> =
+            table.iter().filter(|(_, c)| c.recipient == recipient).map(|(id, c)| (c.expires, id.clone())).collect();
+        theirs.sort();
+        let surplus = (theirs.len() + 1).saturating_sub(MAX_CHALLENGES_PER_RECIPIENT);
+        for (_, id) in theirs.into_iter().take(surplus) {
+            table.remove(&id);
         }
         if table.len() >= MAX_CHALLENGES {
             tracing::warn!("staff login refused: too many challenges outstanding");
@@ -283,11 +324,19 @@ impl StaffApi {
     }
 
     /// Opens a session for `recipient`; returns the token (shown once, then only its hash is kept).
+    /// A recipient with [`MAX_SESSIONS_PER_RECIPIENT`] open loses its oldest.
     fn open_session(&self, recipient: String, now: Instant) -> Result<String, ApiError> {
         let mut table = lock(&self.sessions);
-        if table.len() >= MAX_SESSIONS {
-            table.retain(|s| s.expires > now);
-        }
+        table.retain(|s| s.expires > now);
+        // The table is in the order sessions were opened (only `push` adds), so a recipient's
+        // first sessions in it are its oldest.
+        let theirs = table.iter().filter(|s| s.recipient == recipient).count();
+        let mut surplus = (theirs + 1).saturating_sub(MAX_SESSIONS_PER_RECIPIENT);
+        table.retain(|s| {
+            let evict = surplus > 0 && s.recipient == recipient;
+            surplus -= usize::from(evict);
+            !evict
+        });
         if table.len() >= MAX_SESSIONS {
             tracing::warn!("staff login refused: too many sessions open");
             return Err(ApiError::Busy);
@@ -299,12 +348,17 @@ impl StaffApi {
     }
 
     /// The recipient whose session `token` is, compared in constant time against every session.
+    #[cfg(test)]
     fn session(&self, token: &str, now: Instant) -> Result<String, ApiError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        self.session_by_hash(&hash, now)
+    }
+
+    fn session_by_hash(&self, hash: &[u8; 32], now: Instant) -> Result<String, ApiError> {
         let table = lock(&self.sessions);
         let mut found: Option<&Session> = None;
         for session in table.iter() {
-            if bool::from(session.token.ct_eq(&hash)) {
+            if bool::from(session.token.ct_eq(hash)) {
                 found = Some(session);
             }
         }
@@ -317,13 +371,41 @@ impl StaffApi {
 
     /// The recipient behind the request's `Authorization: Bearer` header.
     fn authenticate(&self, headers: &HeaderMap, now: Instant) -> Result<String, ApiError> {
-        let value = headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
-        let (scheme, token) = value.to_str().ok().and_then(|v| v.split_once(' ')).ok_or(ApiError::Unauthorized)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::Unauthorized);
-        }
-        self.session(token.trim(), now)
+        self.session_by_hash(&bearer_hash(headers)?, now)
     }
+
+    /// Authenticates the request and works out, from `forms` — the recipients lists as they are
+    /// *now* — which forms its recipient may read. A recipient that is on no list any more gets
+    /// [`ApiError::Revoked`] and every session it holds is dropped.
+    fn authorize(&self, headers: &HeaderMap, forms: &[FormSpec], now: Instant) -> Result<Access, ApiError> {
+        let recipient = self.authenticate(headers, now)?;
+        let readable = readable_forms(forms, &recipient);
+        if readable.is_empty() {
+            lock(&self.sessions).retain(|s| s.recipient != recipient);
+            tracing::warn!("staff session closed: its recipient is on no recipients list any more");
+            return Err(ApiError::Revoked);
+        }
+        Ok(Access { recipient, forms: readable })
+    }
+}
+
+/// SHA-256 of the bearer token in the request's `Authorization` header.
+fn bearer_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+    let (scheme, token) = value.to_str().ok().and_then(|v| v.split_once(' ')).ok_or(ApiError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(Sha256::digest(token.trim().as_bytes()).into())
+}
+
+/// What an authenticated request may touch, derived at request time.
+#[derive(Debug, PartialEq, Eq)]
+struct Access {
+    /// The recipient that logged in.
+    recipient: String,
+    /// The forms whose recipients list names it now (never empty).
+    forms: Vec<String>,
 }
 
 // ───────────────────────────── errors → responses (the one place) ─────────────────────────────
@@ -339,6 +421,8 @@ pub enum ApiError {
     Unauthorized,
     /// The session is over; log in again.
     SessionExpired,
+    /// The session's recipient was removed from every recipients list; its sessions are dropped.
+    Revoked,
     /// The recipient is on no form's recipients list.
     UnknownRecipient,
     /// The response does not match the challenge.
@@ -368,7 +452,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unauthorized | ApiError::SessionExpired => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::SessionExpired | ApiError::Revoked => StatusCode::UNAUTHORIZED,
             ApiError::UnknownRecipient | ApiError::WrongResponse => StatusCode::FORBIDDEN,
             ApiError::UnknownChallenge | ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::ExpiredChallenge => StatusCode::GONE,
@@ -386,6 +470,9 @@ impl ApiError {
             ApiError::TooLarge => "request body too large".into(),
             ApiError::Unauthorized => "missing or invalid session token".into(),
             ApiError::SessionExpired => "session expired; log in again".into(),
+            ApiError::Revoked => {
+                "this recipient is on no form's recipients list any more; the session is closed".into()
+            }
             ApiError::UnknownRecipient => "this recipient is on no form's recipients list".into(),
             ApiError::WrongResponse => "the response does not match the challenge".into(),
             ApiError::UnknownChallenge => "unknown or already used challenge".into(),
@@ -408,7 +495,7 @@ impl IntoResponse for ApiError {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
-            ApiError::Unauthorized | ApiError::SessionExpired => {
+            ApiError::Unauthorized | ApiError::SessionExpired | ApiError::Revoked => {
                 h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::RateLimited(secs) => {
@@ -470,21 +557,36 @@ async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiE
     serde_json::from_slice(&bytes).map_err(|_| ApiError::BadRequest("the body is not the expected JSON"))
 }
 
-/// Spends one unit of the login budget of the request's client.
-fn charge_login(app: &App, connection: Connection, headers: &HeaderMap) -> Result<(), ApiError> {
-    connection
-        .charge(&app.staff().limiter, headers, app.trusted_proxies())
-        .map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
+/// The forms with their recipients lists as they are now: the one place the staff API reads the
+/// access lists. Each request calls it after authenticating (and an ack once more before
+/// deleting), so a change to the lists (a SIGHUP reload) applies to open sessions at their next
+/// request.
+fn current_forms(app: &App) -> &[FormSpec] {
+    app.forms()
 }
 
-/// Whether `recipient` is on any form's list right now.
-fn is_listed(app: &App, recipient: &str) -> bool {
-    app.forms().iter().any(|f| f.recipients.current().contains(recipient))
+/// Spends one unit of the login budget of the request's client for `recipient` (a listed
+/// recipient the request is for), or of its budget for everything else (`None`). On the onion
+/// listener every client is the tor daemon, so budgets are per recipient there.
+fn charge_login(
+    app: &App,
+    connection: Connection,
+    headers: &HeaderMap,
+    recipient: Option<&str>,
+) -> Result<(), ApiError> {
+    let client = limit::client_key(connection.peer, headers, app.trusted_proxies());
+    let scope = recipient.unwrap_or_default().as_bytes();
+    app.staff().limiter.check(client, scope, Instant::now()).map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
 }
 
-/// The ids of the forms `recipient` can read right now.
-fn readable_forms(app: &App, recipient: &str) -> Vec<String> {
-    app.forms().iter().filter(|f| f.recipients.current().contains(recipient)).map(|f| f.id.clone()).collect()
+/// Whether `recipient` is on any of `forms`' lists.
+fn is_listed(forms: &[FormSpec], recipient: &str) -> bool {
+    forms.iter().any(|f| f.recipients.current().contains(recipient))
+}
+
+/// The ids of the forms among `forms` whose list names `recipient`.
+fn readable_forms(forms: &[FormSpec], recipient: &str) -> Vec<String> {
+    forms.iter().filter(|f| f.recipients.current().contains(recipient)).map(|f| f.id.clone()).collect()
 }
 
 async fn challenge(
@@ -493,18 +595,21 @@ async fn challenge(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    charge_login(&app, connection, &headers)?;
-    let request: ChallengeRequest = read_json(body).await?;
+    // Every request spends login budget: for the listed recipient it names, or else the client's
+    // budget for refusals. The body (at most MAX_JSON_BODY) is read first to know which.
+    let refused = |e: ApiError| charge_login(&app, connection, &headers, None).err().unwrap_or(e);
+    let request: ChallengeRequest = read_json(body).await.map_err(refused)?;
     let recipient: age::x25519::Recipient = request
         .recipient
         .trim()
         .parse()
-        .map_err(|_| ApiError::BadRequest("\"recipient\" is not an age X25519 public key (age1…)"))?;
+        .map_err(|_| refused(ApiError::BadRequest("\"recipient\" is not an age X25519 public key (age1…)")))?;
     let canonical = recipient.to_string();
-    if !is_listed(&app, &canonical) {
+    if !is_listed(current_forms(&app), &canonical) {
         tracing::warn!(reason = "recipient on no list", "staff login refused");
-        return Err(ApiError::UnknownRecipient);
+        return Err(refused(ApiError::UnknownRecipient));
     }
+    charge_login(&app, connection, &headers, Some(&canonical))?;
     let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
     let armored = encrypt_challenge(&recipient, &secret[..]).map_err(internal("encrypting a challenge"))?;
     let id = app.staff().add_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
@@ -529,10 +634,11 @@ async fn session(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    // Only failures spend login budget here: a success needed a fresh challenge, which did.
+    // Only failures spend login budget here (the client's budget for refusals): a success needed
+    // a fresh challenge, which did.
     let refused = |app: &App, e: ApiError, reason: &'static str| {
         tracing::warn!(reason, "staff login refused");
-        match charge_login(app, connection, &headers) {
+        match charge_login(app, connection, &headers, None) {
             Err(limited) => limited,
             Ok(()) => e,
         }
@@ -559,7 +665,7 @@ async fn session(
             return Err(refused(&app, e, reason));
         }
     };
-    if !is_listed(&app, &recipient) {
+    if !is_listed(current_forms(&app), &recipient) {
         return Err(refused(&app, ApiError::UnknownRecipient, "recipient removed from its list"));
     }
     let token = app.staff().open_session(recipient, Instant::now())?;
@@ -567,17 +673,28 @@ async fn session(
     Ok(json(StatusCode::OK, &SessionResponse { token, expires_in: SESSION_TTL.as_secs() }))
 }
 
-async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let recipient = app.staff().authenticate(&headers, Instant::now())?;
-    let forms = readable_forms(&app, &recipient);
-    if forms.is_empty() {
-        return Err(ApiError::UnknownRecipient);
-    }
+async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let access = app.staff().authorize(&headers, current_forms(&app), Instant::now())?;
+    let Query(query) = query.map_err(|_| ApiError::BadRequest("malformed query"))?;
+    let after = match &query.after {
+        Some(after) => {
+            Some(SubmissionId::parse(after).ok_or(ApiError::BadRequest("\"after\" is not a submission id"))?)
+        }
+        None => None,
+    };
     let ready = app.spool().ready_dir().to_owned();
-    let listed = tokio::task::spawn_blocking(move || list_ready(&ready, &forms, MAX_LISTED, MAX_LISTED_BYTES))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(internal("listing submissions"))?;
+    let listed = tokio::task::spawn_blocking(move || {
+        list_ready(&ready, &access.forms, after.as_ref(), MAX_LISTED, MAX_LISTED_BYTES)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?
+    .map_err(internal("listing submissions"))?
+    // Acknowledged meanwhile, or never one this caller could read: page again from the start.
+    .ok_or(ApiError::NotFound("the submission named by \"after\" is not listed; list again without it"))?;
     Ok(json(StatusCode::OK, &listed))
 }
 
@@ -595,8 +712,8 @@ async fn download(
     path: Result<UrlPath<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (id, file) = parse_target(path)?;
-    let recipient = app.staff().authenticate(&headers, Instant::now())?;
-    let dir = find_entry(&app, &recipient, &id).await?;
+    let access = app.staff().authorize(&headers, current_forms(&app), Instant::now())?;
+    let dir = find_entry(&app, &access, &id).await?;
     let file = match tokio::fs::File::open(dir.join(file.to_string())).await {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -622,7 +739,7 @@ async fn ack(
 ) -> Result<Response, ApiError> {
     let UrlPath(id) = path.map_err(|_| ApiError::BadRequest("malformed path"))?;
     let id = SubmissionId::parse(&id).ok_or(ApiError::BadRequest("not a submission id"))?;
-    let recipient = app.staff().authenticate(&headers, Instant::now())?;
+    let access = app.staff().authorize(&headers, current_forms(&app), Instant::now())?;
     let request: AckRequest = read_json(body).await?;
     let mut named = BTreeMap::new();
     for (name, hash) in &request.sha256 {
@@ -631,11 +748,17 @@ async fn ack(
         let hash = parse_sha256(hash).ok_or(ApiError::BadRequest("a sha256 is not 64 hex digits"))?;
         named.insert(file, hash);
     }
-    let dir = find_entry(&app, &recipient, &id).await?;
+    let dir = find_entry(&app, &access, &id).await?;
     let form = dir.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let app2 = app.clone();
+    let form2 = form.clone();
     let freed = tokio::task::spawn_blocking(move || {
         let _serial = lock(&app2.staff().ack_lock);
+        // The lists may have changed while the body was read: ask them once more, right before
+        // deleting.
+        if !readable_forms(current_forms(&app2), &access.recipient).contains(&form2) {
+            return Err(ApiError::NotFound("no such submission"));
+        }
         delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named)
     })
     .await
@@ -645,14 +768,10 @@ async fn ack(
     Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]).into_response())
 }
 
-/// The entry `ready/<form>/<id>/` among the forms `recipient` can read. A submission of a form the
-/// caller cannot read is reported exactly like a missing one.
-async fn find_entry(app: &App, recipient: &str, id: &SubmissionId) -> Result<PathBuf, ApiError> {
-    let forms = readable_forms(app, recipient);
-    if forms.is_empty() {
-        return Err(ApiError::UnknownRecipient);
-    }
-    for form in forms {
+/// The entry `ready/<form>/<id>/` among the forms `access` may read. A submission of a form the
+/// caller cannot read (any more) is reported exactly like a missing one.
+async fn find_entry(app: &App, access: &Access, id: &SubmissionId) -> Result<PathBuf, ApiError> {
+    for form in &access.forms {
         let dir = app.spool().ready_dir().join(form).join(id.as_str());
         if tokio::fs::metadata(&dir).await.is_ok_and(|m| m.is_dir()) {
             return Ok(dir);
@@ -697,9 +816,16 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 }
 
 /// Lists up to `max` entries of `forms` under `ready`, oldest first (by the envelope's time,
-/// which is written last), with every file's size and SHA-256; stops before hashing more than
-/// `max_bytes` (but always lists the oldest entry).
-fn list_ready(ready: &Path, forms: &[String], max: usize, max_bytes: u64) -> io::Result<Vec<Listed>> {
+/// which is written last, then by id), with every file's size and SHA-256; stops before hashing
+/// more than `max_bytes` (but always lists the first entry). With `after`, lists only the entries
+/// that come strictly after that one in this order; `None` if `after` is not among them.
+fn list_ready(
+    ready: &Path,
+    forms: &[String],
+    after: Option<&SubmissionId>,
+    max: usize,
+    max_bytes: u64,
+) -> io::Result<Option<Vec<Listed>>> {
     let mut found: Vec<(SystemTime, String, String, PathBuf)> = Vec::new();
     for form in forms {
         let form_dir = ready.join(form);
@@ -726,9 +852,16 @@ fn list_ready(ready: &Path, forms: &[String], max: usize, max_bytes: u64) -> io:
         }
     }
     found.sort();
+    let skip = match after {
+        Some(after) => match found.iter().position(|(_, id, _, _)| id == after.as_str()) {
+            Some(position) => position + 1,
+            None => return Ok(None),
+        },
+        None => 0,
+    };
     let mut listed = Vec::new();
     let mut bytes = 0u64;
-    for (_, id, form, path) in found.into_iter().take(max) {
+    for (_, id, form, path) in found.into_iter().skip(skip).take(max) {
         if !listed.is_empty() && bytes.saturating_add(entry_bytes(&path)) > max_bytes {
             break;
         }
@@ -745,7 +878,7 @@ fn list_ready(ready: &Path, forms: &[String], max: usize, max_bytes: u64) -> io:
             Err(e) => return Err(e),
         }
     }
-    Ok(listed)
+    Ok(Some(listed))
 }
 
 /// Bytes in one entry (0 if unreadable; the listing then reports or skips it).
@@ -766,7 +899,8 @@ fn describe(path: &Path) -> io::Result<Option<Vec<ListedFile>>> {
 }
 
 /// Deletes entry `dir` if `named` lists exactly its files with matching hashes: rename into
-/// `trash/<id>`, fsync both parents, then unlink. Returns the bytes freed.
+/// `trash/<id>`, fsync both parents, then unlink. Returns the bytes freed: 0 if emptying trash
+/// failed, since those bytes are still on disk (the next start empties trash and measures again).
 fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileName, String>) -> Result<u64, ApiError> {
     let files = match entry_files(dir) {
         Ok(Some(files)) => files,
@@ -802,8 +936,12 @@ fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileN
     sync_dir(trash).map_err(internal("syncing trash"))?;
     // From here the submission is gone from ready/; a failure below leaves it in trash/, which
     // the next start empties.
-    if let Err(e) = fs::remove_dir_all(&target).and_then(|()| sync_dir(trash)) {
+    if let Err(e) = fs::remove_dir_all(&target) {
         tracing::warn!(error_kind = ?e.kind(), "staff api: emptying trash failed; the next start retries");
+        return Ok(0);
+    }
+    if let Err(e) = sync_dir(trash) {
+        tracing::warn!(error_kind = ?e.kind(), "staff api: syncing trash failed");
     }
     Ok(freed)
 }
@@ -904,11 +1042,12 @@ mod tests {
     fn the_challenge_table_is_bounded_and_reclaims_expired_slots() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        for _ in 0..MAX_CHALLENGES {
-            api.add_challenge("age1x".into(), answer(b"s"), now).unwrap();
+        let recipients = MAX_CHALLENGES / MAX_CHALLENGES_PER_RECIPIENT;
+        for i in 0..MAX_CHALLENGES {
+            api.add_challenge(format!("age1r{}", i % recipients), answer(b"s"), now).unwrap();
         }
-        assert_eq!(api.add_challenge("age1x".into(), answer(b"s"), now), Err(ApiError::Busy));
-        assert!(api.add_challenge("age1x".into(), answer(b"s"), now + CHALLENGE_TTL).is_ok());
+        assert_eq!(api.add_challenge("age1new".into(), answer(b"s"), now), Err(ApiError::Busy));
+        assert!(api.add_challenge("age1new".into(), answer(b"s"), now + CHALLENGE_TTL).is_ok());
         assert_eq!(lock(&api.challenges).len(), 1);
     }
 
@@ -928,11 +1067,92 @@ mod tests {
     fn the_session_table_is_bounded() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        for _ in 0..MAX_SESSIONS {
-            api.open_session("age1x".into(), now).unwrap();
+        for i in 0..MAX_SESSIONS {
+            api.open_session(format!("age1r{}", i % (MAX_SESSIONS / MAX_SESSIONS_PER_RECIPIENT)), now).unwrap();
         }
-        assert_eq!(api.open_session("age1x".into(), now), Err(ApiError::Busy));
-        assert!(api.open_session("age1x".into(), now + SESSION_TTL).is_ok());
+        assert_eq!(api.open_session("age1new".into(), now), Err(ApiError::Busy));
+        assert!(api.open_session("age1new".into(), now + SESSION_TTL).is_ok());
+    }
+
+    #[test]
+    fn a_recipient_logging_in_again_and_again_evicts_only_its_own_oldest_sessions() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let other = api.open_session("age1other".into(), now).unwrap();
+        let tokens: Vec<String> = (0..MAX_SESSIONS * 2)
+            .map(|i| api.open_session("age1cron".into(), now + Duration::from_secs(i as u64)).unwrap())
+            .collect();
+        let later = now + Duration::from_secs(MAX_SESSIONS as u64 * 2);
+        let (evicted, kept) = tokens.split_at(tokens.len() - MAX_SESSIONS_PER_RECIPIENT);
+        for token in kept {
+            assert_eq!(api.session(token, later).unwrap(), "age1cron");
+        }
+        for token in evicted {
+            assert_eq!(api.session(token, later), Err(ApiError::Unauthorized));
+        }
+        assert_eq!(api.session(&other, later).unwrap(), "age1other", "another recipient's session survives");
+        assert_eq!(lock(&api.sessions).len(), MAX_SESSIONS_PER_RECIPIENT + 1);
+    }
+
+    #[test]
+    fn one_recipient_cannot_fill_the_challenge_table_for_the_others() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let first = api.add_challenge("age1flood".into(), answer(b"first"), now).unwrap();
+        for i in 0..MAX_CHALLENGES * 2 {
+            api.add_challenge("age1flood".into(), answer(b"s"), now + Duration::from_millis(i as u64 + 1)).unwrap();
+        }
+        assert_eq!(lock(&api.challenges).len(), MAX_CHALLENGES_PER_RECIPIENT);
+        assert_eq!(api.redeem(&first, b"first", now), Err(ApiError::UnknownChallenge), "the oldest was evicted");
+        let id = api.add_challenge("age1staff".into(), answer(b"mine"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"mine", now).unwrap(), "age1staff");
+    }
+
+    fn forms(lists: &[(&str, &[&str])]) -> Vec<FormSpec> {
+        lists
+            .iter()
+            .map(|(id, keys)| FormSpec {
+                id: id.to_string(),
+                recipients_file: PathBuf::from(format!("{id}.txt")),
+                recipients: crate::config::RecipientsSlot::new(
+                    crate::seal::Recipients::parse(&keys.join("\n")).unwrap(),
+                ),
+                fields: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        headers
+    }
+
+    #[test]
+    fn access_is_re_derived_from_the_current_lists_at_every_request() {
+        let alice = age::x25519::Identity::generate().to_public().to_string();
+        let bob = age::x25519::Identity::generate().to_public().to_string();
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let token = api.open_session(alice.clone(), now).unwrap();
+        let other = api.open_session(alice.clone(), now).unwrap();
+        let bobs = api.open_session(bob.clone(), now).unwrap();
+
+        let before = forms(&[("contact", &[&alice, &bob]), ("asylum-help", &[&alice])]);
+        let access = api.authorize(&bearer(&token), &before, now).unwrap();
+        assert_eq!(access.forms, ["contact", "asylum-help"]);
+
+        // Alice is taken off asylum-help: that form disappears from what her session may read.
+        let narrowed = forms(&[("contact", &[&alice, &bob]), ("asylum-help", &[&bob])]);
+        assert_eq!(api.authorize(&bearer(&token), &narrowed, now).unwrap().forms, ["contact"]);
+
+        // Alice is taken off every list: 401, and every session of hers is gone for good.
+        let removed = forms(&[("contact", &[&bob]), ("asylum-help", &[&bob])]);
+        assert_eq!(api.authorize(&bearer(&token), &removed, now), Err(ApiError::Revoked));
+        assert_eq!(ApiError::Revoked.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(api.authorize(&bearer(&token), &before, now), Err(ApiError::Unauthorized));
+        assert_eq!(api.authorize(&bearer(&other), &before, now), Err(ApiError::Unauthorized));
+        assert_eq!(api.authorize(&bearer(&bobs), &removed, now).unwrap().forms, ["contact", "asylum-help"]);
     }
 
     #[test]
@@ -974,10 +1194,10 @@ mod tests {
             f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64)).unwrap();
         }
         let contact = ["contact".to_string()];
-        let listed = list_ready(&ready, &contact, 10, 50).unwrap();
+        let listed = list_ready(&ready, &contact, None, 10, 50).unwrap().unwrap();
         assert_eq!(listed.len(), 1, "over budget from the start, yet the oldest is listed");
         assert_eq!(listed[0].id, ids[0]);
-        assert_eq!(list_ready(&ready, &contact, 10, 200).unwrap().len(), 2);
+        assert_eq!(list_ready(&ready, &contact, None, 10, 200).unwrap().unwrap().len(), 2);
     }
 
     #[test]
@@ -1045,8 +1265,8 @@ mod tests {
         let named = hashes(&[("envelope.age", b"e")]);
         assert!(matches!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named), Err(ApiError::Mismatch(_))));
         assert!(dir.exists());
-        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], 10, u64::MAX).unwrap();
-        assert!(listed.is_empty());
+        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], None, 10, u64::MAX).unwrap();
+        assert_eq!(listed, Some(Vec::new()));
     }
 
     #[test]
@@ -1071,8 +1291,37 @@ mod tests {
             let f = fs::File::create(dir.join("envelope.age")).unwrap();
             f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64)).unwrap();
         }
-        let listed = list_ready(&ready, &["contact".into(), "missing".into()], 2, u64::MAX).unwrap();
+        let listed = list_ready(&ready, &["contact".into(), "missing".into()], None, 2, u64::MAX).unwrap().unwrap();
         assert_eq!(listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ids[..2]);
         assert_eq!(listed[0].files[0].sha256, data_encoding::HEXLOWER.encode(&Sha256::digest(b"")));
+    }
+
+    #[test]
+    fn a_listing_after_an_id_pages_strictly_past_it_in_listing_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ready = tmp.path().join("ready");
+        // Listing order is by envelope time, not by id.
+        let ids = ["dddddddddddddddddddddddddd", "bbbbbbbbbbbbbbbbbbbbbbbbbb", "eeeeeeeeeeeeeeeeeeeeeeeeee"];
+        let forms = ["contact", "asylum-help", "contact"];
+        for (age, (id, form)) in ids.iter().zip(forms).enumerate() {
+            let dir = ready.join(form).join(id);
+            fs::create_dir_all(&dir).unwrap();
+            let f = fs::File::create(dir.join("envelope.age")).unwrap();
+            f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1000 + age as u64)).unwrap();
+        }
+        let both = ["contact".to_string(), "asylum-help".to_string()];
+        let page = |after: Option<&str>, max| {
+            let after = after.map(|a| SubmissionId::parse(a).unwrap());
+            list_ready(&ready, &both, after.as_ref(), max, u64::MAX)
+                .unwrap()
+                .map(|l| l.into_iter().map(|l| l.id).collect::<Vec<_>>())
+        };
+        assert_eq!(page(None, 2).unwrap(), ids[..2]);
+        assert_eq!(page(Some(ids[1]), 2).unwrap(), ids[2..]);
+        assert_eq!(page(Some(ids[0]), 1).unwrap(), ids[1..2]);
+        assert_eq!(page(Some(ids[2]), 2).unwrap(), Vec::<String>::new(), "nothing after the newest");
+        assert_eq!(page(Some("aaaaaaaaaaaaaaaaaaaaaaaaaa"), 2), None, "an id not listed is no cursor");
+        let contact_only = list_ready(&ready, &both[..1], SubmissionId::parse(ids[1]).as_ref(), 2, u64::MAX).unwrap();
+        assert_eq!(contact_only, None, "nor is an id of a form the caller cannot read");
     }
 }

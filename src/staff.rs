@@ -5,14 +5,17 @@
 //! `OUT/<id>/` on the staff machine: `submission.txt`, `envelope.json`, `ciphertext.sha256` and
 //! each attachment under a sanitised name.
 //! Invariant: a submission is acknowledged only after its folder is complete on disk — every file
-//! fsynced, `OUT/.<id>.partial/` renamed to `OUT/<id>/`, `OUT` fsynced (invariant 4). Every name
+//! fsynced, `OUT/.<id>.partial/` renamed to `OUT/<id>/`, `OUT` fsynced, and the folder checked to
+//! hold every file it should (invariant 4); one run at a time writes into an `OUT`
+//! (`OUT/.sealpost.lock`); every size and count a server announces is bounded. Every name
 //! that came from a submission or the server passes [`safe_file_name`] or
 //! [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every text
 //! from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
 //! (invariant 8).
 //! Never: overwrites or writes outside `OUT`; prints an age error string as it is (they carry
 //! bidi isolation marks); answers a login challenge that is not exactly a sealpost challenge (so a
-//! compromised server cannot use the login to decrypt a submission).
+//! compromised server cannot use the login to decrypt a submission); sends a session token in
+//! clear to anything but this machine.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -30,7 +33,7 @@ use zeroize::Zeroizing;
 
 use crate::pull::{
     AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, FileName,
-    Listed, SessionRequest, SessionResponse, parse_sha256,
+    Listed, MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse, parse_sha256,
 };
 use crate::seal::Envelope;
 use crate::spool::SubmissionId;
@@ -59,6 +62,16 @@ const READ_TIMEOUT: Duration = Duration::from_secs(120);
 const SESSION_MARGIN: Duration = Duration::from_secs(3 * 60);
 /// Buffer for decrypting and copying.
 const BUFFER: usize = 64 * 1024;
+/// Largest ciphertext file downloaded (uploads are bounded by the server's `max_body`, far below
+/// this); a listing that announces a larger one is refused before anything is downloaded, and a
+/// download is cut off as soon as it runs past the size its listing announced.
+pub const MAX_DOWNLOAD_BYTES: u64 = 8 << 30;
+/// Most listings one pull asks for (each lists at most [`MAX_LISTED`] submissions), so a hostile
+/// or flooded server cannot keep a pull running forever; the next pull goes on where this one
+/// stopped.
+pub const MAX_LISTING_ROUNDS: usize = 1000;
+/// The lock file in `OUT` that keeps two runs from writing into one folder at once.
+pub const LOCK_FILE: &str = ".sealpost.lock";
 /// The files every submission folder gets besides the attachments.
 const SUBMISSION_TXT: &str = "submission.txt";
 const ENVELOPE_JSON: &str = "envelope.json";
@@ -73,7 +86,7 @@ pub enum StaffError {
     /// `--server` is not a usable URL.
     #[error("--server {url}: {reason}")]
     BadUrl { url: String, reason: &'static str },
-    /// Plain `http://` to a host that is not this machine.
+    /// Plain `http://` to a host that is not this machine (onion services included).
     #[error("--server {url}: refusing plain http to {host}, which is not this machine")]
     PlainHttp { url: String, host: String },
     /// `--ca-cert` cannot be used.
@@ -109,6 +122,9 @@ pub enum StaffError {
     /// The output folder cannot be used.
     #[error("--out {path}: {reason}")]
     OutDir { path: String, reason: String },
+    /// Another run holds the lock on the output folder.
+    #[error("--out {path}: another sealpost-staff is saving into this folder right now")]
+    OutBusy { path: String },
     /// `open PATH` holds no submission folder.
     #[error("{path} holds no submission folder (envelope.age)")]
     NoSubmissionFolder { path: String },
@@ -154,6 +170,9 @@ pub enum StaffError {
     /// `OUT/<id>/` exists but holds a different copy than the server's.
     #[error("submission {id}: {folder} already exists but holds a different copy; not acknowledged")]
     LocalDiffers { id: String, folder: String },
+    /// `OUT/<id>/` does not hold exactly the files that were written into it.
+    #[error("submission {id}: {folder} does not hold every file it should; not acknowledged")]
+    FolderIncomplete { id: String, folder: String },
     /// `open` would overwrite an earlier result.
     #[error("submission {id}: {folder} already exists")]
     AlreadyOpened { id: String, folder: String },
@@ -167,6 +186,9 @@ pub enum StaffError {
     /// `open`: some folders failed (each reported before this).
     #[error("{count} submission folder(s) could not be opened")]
     OpenFailures { count: usize },
+    /// The pull asked for [`MAX_LISTING_ROUNDS`] listings and stopped; more may be waiting.
+    #[error("stopped after {rounds} listings; more submissions may be waiting on the server")]
+    Unfinished { rounds: usize },
 }
 
 impl StaffError {
@@ -194,8 +216,11 @@ impl StaffError {
         let one = |s: &str| vec![s.to_string()];
         match self {
             StaffError::BadUrl { .. } => one("write the server's address like https://forms.example.org"),
+            StaffError::PlainHttp { host, .. } if is_onion_host(host) => one(
+                "use the onion service's https:// address, or an SSH tunnel to the server's loopback staff listener (ssh -L 8081:127.0.0.1:8081 server, then --server http://127.0.0.1:8081)",
+            ),
             StaffError::PlainHttp { .. } => one(
-                "use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost, e.g. through an SSH tunnel) and to .onion addresses",
+                "use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost), e.g. through an SSH tunnel",
             ),
             StaffError::CaCert { .. } => one("pass the PEM file of the CA that signed the server's certificate"),
             StaffError::IdentityMissing { .. } => one(
@@ -219,6 +244,9 @@ impl StaffError {
                 one("choose another file name; an overwritten identity cannot be recovered")
             }
             StaffError::OutDir { .. } => one("choose a folder you can write to"),
+            StaffError::OutBusy { .. } => {
+                one("wait for the other run to finish (a cron job?), or save into another --out folder")
+            }
             StaffError::NoSubmissionFolder { .. } => one(
                 "pass a submission folder (holding envelope.age, 1.age, …) or a folder of them, as copied from the server's spool/ready/<form>/",
             ),
@@ -255,12 +283,16 @@ impl StaffError {
                 one("it was sealed to other keys; someone else on the form's recipients list can read it")
             }
             StaffError::LocalDiffers { .. } => one("compare the folder with the server's copy before removing either"),
+            StaffError::FolderIncomplete { folder, .. } => {
+                vec![format!("did another program change the folder? move {folder} aside and run the pull again")]
+            }
             StaffError::AlreadyOpened { folder, .. } => {
                 vec![format!("it was opened before; remove {folder} to open it again")]
             }
             StaffError::Gone { .. } => Vec::new(),
             StaffError::Failures { .. } => one("the messages above say why; run the pull again to retry"),
             StaffError::OpenFailures { .. } => one("the messages above say why"),
+            StaffError::Unfinished { .. } => one("run the pull again to fetch the rest"),
         }
     }
 
@@ -273,6 +305,7 @@ impl StaffError {
                 | StaffError::NotForUs { .. }
                 | StaffError::BadEnvelope { .. }
                 | StaffError::LocalDiffers { .. }
+                | StaffError::FolderIncomplete { .. }
                 | StaffError::AlreadyOpened { .. }
                 | StaffError::Plugin { .. }
                 // The server refused to delete this one (its files changed); the rest go on.
@@ -295,6 +328,35 @@ fn is_bidi_reordering(c: char) -> bool {
 /// Every bidi formatting character, marks included.
 fn is_bidi_control(c: char) -> bool {
     is_bidi_reordering(c) || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Unicode's format characters (general category Cf, as of Unicode 16), with the unassigned
+/// code points between them in the 2060 and tag blocks: invisible, yet they change how a name
+/// looks or compares — soft hyphens, zero-width spaces and joiners, bidi controls, word joiners,
+/// the byte-order mark, tag characters.
+fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61C}'
+            | '\u{6DD}'
+            | '\u{70F}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// Text for a file staff will read (`submission.txt`): newlines and tabs stay (CR and Unicode line
@@ -379,13 +441,16 @@ fn split_extension(name: &str) -> (&str, &str) {
 }
 
 /// A file name for attachment number `number` from the name the submitter's browser sent: only
-/// the last path component, without control or bidi characters, Windows-safe, not hidden, cut to
-/// [`MAX_NAME_BYTES`] (keeping a short extension), never empty, `.` or `..`.
+/// the last path component, without control, bidi or other invisible format characters,
+/// Windows-safe, not hidden, cut to [`MAX_NAME_BYTES`] (keeping a short extension), never empty,
+/// `.` or `..`.
 pub fn safe_file_name(raw: &str, number: usize) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !is_bidi_control(*c) && !matches!(c, '\u{2028}' | '\u{2029}'))
+        .filter(|c| {
+            !c.is_control() && !is_bidi_control(*c) && !is_format_character(*c) && !matches!(c, '\u{2028}' | '\u{2029}')
+        })
         .map(|c| if WINDOWS_FORBIDDEN.contains(&c) { '_' } else { c })
         .collect();
     let not_dot_or_space = |c: char| c == '.' || c.is_whitespace();
@@ -696,6 +761,9 @@ pub struct Saved {
     pub folder: String,
     /// Attachments written.
     pub attachments: usize,
+    /// Every file written into the folder with its size, checked once more before the ack.
+    #[serde(skip)]
+    pub files: Vec<(String, u64)>,
 }
 
 /// `OUT/.<id>.partial/` while a submission is being written; renamed to `OUT/<id>/` by
@@ -771,12 +839,16 @@ impl Staging {
         // Our own files first, so no attachment can take their names.
         let mut text_file = self.create(SUBMISSION_TXT)?;
         let mut json_file = self.create(ENVELOPE_JSON)?;
-        json_file.write_all(escape_json(&json).as_bytes()).map_err(io_error(&self.partial))?;
+        let json = escape_json(&json);
+        json_file.write_all(json.as_bytes()).map_err(io_error(&self.partial))?;
         json_file.sync_all().map_err(io_error(&self.partial))?;
         let mut sums = self.create(CIPHERTEXT_SHA256)?;
-        sums.write_all(sha256sums(cipher).as_bytes())
-            .and_then(|()| sums.sync_all())
-            .map_err(io_error(&self.partial))?;
+        let sums_text = sha256sums(cipher);
+        sums.write_all(sums_text.as_bytes()).and_then(|()| sums.sync_all()).map_err(io_error(&self.partial))?;
+        let mut files = vec![
+            (ENVELOPE_JSON.to_string(), json.len() as u64),
+            (CIPHERTEXT_SHA256.to_string(), sums_text.len() as u64),
+        ];
 
         let mut saved_names = Vec::new();
         for (index, meta) in envelope.attachments.iter().enumerate() {
@@ -784,17 +856,20 @@ impl Staging {
                 .iter()
                 .find(|c| c.name.to_string() == meta.file)
                 .ok_or_else(|| bad("missing attachment".into()))?;
-            let (file, name) = create_unique(&self.partial, &safe_file_name(&meta.name, index + 1))?;
+            let (file, name) = create_attachment(&self.partial, &safe_file_name(&meta.name, index + 1), index + 1)?;
             decrypt_attachment(identities, id, source, meta.size, &meta.sha256, file, &self.partial.join(&name))?;
+            files.push((name.clone(), meta.size));
             saved_names.push(name);
         }
         let text = render_submission(&envelope, &saved_names);
         text_file.write_all(text.as_bytes()).and_then(|()| text_file.sync_all()).map_err(io_error(&self.partial))?;
+        files.push((SUBMISSION_TXT.to_string(), text.len() as u64));
         Ok(Saved {
             id: id.to_string(),
             form: for_terminal(&envelope.form),
             folder: self.target.display().to_string(),
             attachments: saved_names.len(),
+            files,
         })
     }
 
@@ -917,19 +992,61 @@ fn decrypt_attachment(
     file.sync_all().map_err(io_error(out_path))
 }
 
-/// Creates `name` in `dir` (0600, never overwriting), or `stem (2).ext`, `stem (3).ext`, …
-fn create_unique(dir: &Path, name: &str) -> Result<(File, String), StaffError> {
+/// Creates a new private file (0600), never overwriting.
+fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+}
+
+/// Creates the file for attachment number `number` in `dir` as `name` (made unique by
+/// [`create_unique`]). If the file system refuses the name itself, the file is created as
+/// `attachment-N<ext>` instead ([`fallback_name`]): one odd name must not hold back a submission,
+/// let alone the queue behind it. The refusals that mean "not this name" — ENAMETOOLONG, EILSEQ,
+/// EINVAL, and whatever FUSE, exFAT or NTFS drivers answer instead — differ between file systems,
+/// so any refusal gets one retry under the plain ASCII name; if that fails too, the problem was
+/// not the name, and it is reported.
+fn create_attachment(dir: &Path, name: &str, number: usize) -> Result<(File, String), StaffError> {
+    create_attachment_with(dir, name, number, &create_private)
+}
+
+/// [`create_attachment`] with the file creation passed in (tests pass a pickier file system).
+fn create_attachment_with(
+    dir: &Path,
+    name: &str,
+    number: usize,
+    create: &dyn Fn(&Path) -> io::Result<File>,
+) -> Result<(File, String), StaffError> {
+    create_unique(dir, name, create)
+        .or_else(|_| create_unique(dir, &fallback_name(name, number), create).map_err(|(path, e)| io_error(&path)(e)))
+}
+
+/// `attachment-N`, with `name`'s extension when that is a dot and 1 to 10 ASCII letters or
+/// digits (so the file still opens with the right program).
+fn fallback_name(name: &str, number: usize) -> String {
+    let (_, ext) = split_extension(name);
+    let safe = ext
+        .strip_prefix('.')
+        .is_some_and(|e| (1..=10).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    format!("attachment-{number}{}", if safe { ext } else { "" })
+}
+
+/// Creates `name` in `dir` with `create`, or `stem (2).ext`, `stem (3).ext`, … if taken; on
+/// failure, the path tried and why.
+fn create_unique(
+    dir: &Path,
+    name: &str,
+    create: &dyn Fn(&Path) -> io::Result<File>,
+) -> Result<(File, String), (PathBuf, io::Error)> {
     let (stem, ext) = split_extension(name);
     for n in 1..=MAX_UNIQUE {
         let candidate = if n == 1 { name.to_string() } else { format!("{stem} ({n}){ext}") };
         let path = dir.join(&candidate);
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+        match create(&path) {
             Ok(file) => return Ok((file, candidate)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_error(&path)(e)),
+            Err(e) => return Err((path, e)),
         }
     }
-    Err(StaffError::Io { path: dir.display().to_string(), reason: "too many attachments with the same name".into() })
+    Err((dir.to_owned(), io::Error::other("too many attachments with the same name")))
 }
 
 /// The human-readable `submission.txt`.
@@ -959,24 +1076,107 @@ fn render_submission(envelope: &Envelope, saved_names: &[String]) -> String {
     text
 }
 
-/// Creates `OUT` (0700) if missing and checks it is a folder.
+/// Creates `OUT` (0700) if missing — and fsyncs the parent of every folder created, so the new
+/// folders survive a crash — and checks it is a folder.
 fn prepare_out(out: &Path) -> Result<(), StaffError> {
     let shown = || out.display().to_string();
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(out)
-        .map_err(|e| StaffError::OutDir { path: shown(), reason: crate::config::io_reason(&e) })?;
+    let failed = |e: io::Error| StaffError::OutDir { path: shown(), reason: crate::config::io_reason(&e) };
+    let missing: Vec<&Path> =
+        out.ancestors().take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err()).collect();
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(out).map_err(failed)?;
+    for created in missing {
+        let parent = match created.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        crate::spool::sync_dir(parent).map_err(failed)?;
+    }
     if !out.is_dir() {
         return Err(StaffError::OutDir { path: shown(), reason: "not a folder".into() });
     }
     Ok(())
 }
 
+/// The exclusive lock on `OUT/.sealpost.lock`, held while it lives (the kernel releases it when
+/// the process ends, however it ends).
+struct OutLock {
+    _file: File,
+}
+
+/// Takes the lock on `OUT`, or fails at once if another run holds it. Failing rather than waiting
+/// is deliberate: a second run started by hand or by cron while the first still works should
+/// say so, not hang with nothing on the screen; the next run picks up whatever is left.
+fn lock_out(out: &Path) -> Result<OutLock, StaffError> {
+    let path = out.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io_error(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(OutLock { _file: file }),
+        Err(fs::TryLockError::WouldBlock) => Err(StaffError::OutBusy { path: out.display().to_string() }),
+        Err(fs::TryLockError::Error(e)) => Err(io_error(&path)(e)),
+    }
+}
+
+/// Checks that `folder` holds exactly `expected` (names and sizes), as written, before the ack.
+fn verify_folder(id: &str, folder: &Path, expected: &[(String, u64)]) -> Result<(), StaffError> {
+    let incomplete = || StaffError::FolderIncomplete { id: id.to_string(), folder: folder.display().to_string() };
+    let on_disk = folder_files(folder).map_err(io_error(folder))?.ok_or_else(incomplete)?;
+    let expected: BTreeMap<String, u64> = expected.iter().cloned().collect();
+    if on_disk != expected {
+        return Err(incomplete());
+    }
+    Ok(())
+}
+
+/// Checks a folder saved by an earlier run before it is acknowledged: our three files are there,
+/// and as many attachments, of the sizes its `envelope.json` records.
+fn verify_saved_folder(id: &str, folder: &Path, attachments: usize) -> Result<(), StaffError> {
+    let incomplete = || StaffError::FolderIncomplete { id: id.to_string(), folder: folder.display().to_string() };
+    let mut on_disk = folder_files(folder).map_err(io_error(folder))?.ok_or_else(incomplete)?;
+    for own in [SUBMISSION_TXT, ENVELOPE_JSON, CIPHERTEXT_SHA256] {
+        on_disk.remove(own).ok_or_else(incomplete)?;
+    }
+    let json = File::open(folder.join(ENVELOPE_JSON)).map_err(io_error(folder))?;
+    let mut text = Zeroizing::new(Vec::new());
+    json.take(8 * MAX_ENVELOPE).read_to_end(&mut text).map_err(io_error(folder))?;
+    let envelope: Envelope = serde_json::from_slice(&text).map_err(|_| incomplete())?;
+    let sizes: u64 = envelope.attachments.iter().map(|a| a.size).fold(0, u64::saturating_add);
+    let found: u64 = on_disk.values().fold(0, |a, b| a.saturating_add(*b));
+    if envelope.attachments.len() != attachments || on_disk.len() != attachments || found != sizes {
+        return Err(incomplete());
+    }
+    Ok(())
+}
+
+/// The regular files in `folder` with their sizes; `None` if it holds anything else.
+fn folder_files(folder: &Path) -> io::Result<Option<BTreeMap<String, u64>>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let meta = fs::symlink_metadata(entry.path())?;
+        match entry.file_name().into_string() {
+            Ok(name) if meta.is_file() => {
+                files.insert(name, meta.len());
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(files))
+}
+
 // ───────────────────────────── the server ─────────────────────────────
 
-/// Checks `--server`: `https://`, or `http://` to this machine or to an onion service (whose
-/// transport Tor encrypts and authenticates end to end). Returns the base URL (ending in `/`).
+/// Checks `--server`: `https://`, or `http://` to this machine only (127.0.0.0/8, ::1,
+/// `localhost`, which the client pins to 127.0.0.1). Not to onion services: whether plain
+/// http to one stays inside Tor depends on how the client is wrapped (torsocks, proxy variables,
+/// the resolver), and a slip sends the session token in clear. Returns the base URL (ending in
+/// `/`).
 pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
     let shown = for_terminal(text);
     let bad = |reason| StaffError::BadUrl { url: shown.clone(), reason };
@@ -990,7 +1190,7 @@ pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
     let host = url.host_str().ok_or_else(|| bad("has no host"))?.to_string();
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback_host(&host) || is_onion_host(&host) => {}
+        "http" if is_loopback_host(&host) => {}
         "http" => {
             return Err(StaffError::PlainHttp { url: shown, host: for_terminal(&host) });
         }
@@ -1003,11 +1203,13 @@ pub fn parse_server_url(text: &str) -> Result<reqwest::Url, StaffError> {
     Ok(url)
 }
 
-/// `….onion`: Tor onion services (reach them with `torsocks sealpost-staff pull …`).
+/// `….onion`: a Tor onion service (named only to give the right hint).
 fn is_onion_host(host: &str) -> bool {
     host.len() > ".onion".len() && host.to_ascii_lowercase().ends_with(".onion")
 }
 
+/// `localhost`, 127.0.0.0/8 or ::1 (an IPv4-mapped address is not accepted: it is not how
+/// anyone writes this machine's address, and it is not loopback to every resolver).
 fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -1037,6 +1239,13 @@ impl Server {
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
             .https_only(base.scheme() == "https");
+        if base.scheme() == "http" {
+            // Plain http goes only to this machine. An HTTP_PROXY or ALL_PROXY variable must not
+            // route it, and the bearer token in it, through a proxy in clear. Over https the
+            // system's proxy settings stay: a proxy sees a CONNECT and then TLS, which
+            // authenticates the server and encrypts the token.
+            builder = builder.no_proxy();
+        }
         if let Some(path) = ca_cert {
             let shown = path.display().to_string();
             let pem = fs::read(path)
@@ -1146,11 +1355,10 @@ impl Server {
         };
         let response = self.send(self.client.post(self.url("staff/v1/session")?).json_body(&answer)).await?;
         let session: SessionResponse = self.json("the login", "a malformed session", response).await?;
-        let lifetime = Duration::from_secs(session.expires_in).saturating_sub(SESSION_MARGIN);
         Ok(Some(Session {
             recipient: recipient.to_string(),
             token: Zeroizing::new(session.token),
-            renew_at: Instant::now() + lifetime,
+            renew_at: renew_at(Instant::now(), session.expires_in),
         }))
     }
 
@@ -1167,10 +1375,22 @@ impl Server {
         Ok(())
     }
 
-    async fn list(&self, session: &Session) -> Result<Vec<Listed>, StaffError> {
-        let request = self.client.get(self.url("staff/v1/submissions")?).bearer_auth(session.token.as_str());
-        let response = self.send(request).await?;
-        self.json("the listing", "a malformed listing", response).await
+    /// One page of the listing: the submissions after `after` (from the first without it); `None`
+    /// if the server no longer lists `after` (acknowledged meanwhile). A server older than
+    /// `?after=` ignores it and answers with the first page, which [`pull`] notices.
+    async fn list(&self, session: &Session, after: Option<&str>) -> Result<Option<Vec<Listed>>, StaffError> {
+        let mut url = self.url("staff/v1/submissions")?;
+        if let Some(after) = after {
+            url.query_pairs_mut().append_pair("after", after);
+        }
+        let response = self.send(self.client.get(url).bearer_auth(session.token.as_str())).await?;
+        if after.is_some() && response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let mut page: Vec<Listed> = self.json("the listing", "a malformed listing", response).await?;
+        // The server lists at most this many; a longer listing is cut, and paging fetches the rest.
+        page.truncate(MAX_LISTED);
+        Ok(Some(page))
     }
 
     /// Downloads `file` of submission `id` into `path`, checking the listed size and SHA-256.
@@ -1217,6 +1437,13 @@ impl Server {
             _ => Err(self.refused("the acknowledgement", response).await),
         }
     }
+}
+
+/// When to renew a session the server said lasts `expires_in` seconds: a little before it ends,
+/// believing the server for at most [`SESSION_TTL`] (a hostile one could say `u64::MAX`).
+fn renew_at(now: Instant, expires_in: u64) -> Instant {
+    let lifetime = Duration::from_secs(expires_in.min(SESSION_TTL.as_secs())).saturating_sub(SESSION_MARGIN);
+    now.checked_add(lifetime).unwrap_or(now)
 }
 
 /// JSON request bodies without reqwest's `json` feature.
@@ -1300,6 +1527,15 @@ fn plan(listed: &Listed) -> Result<(SubmissionId, Vec<ListedPlan>), StaffError> 
         let sha256 = parse_sha256(&file.sha256).ok_or_else(bad)?;
         if !seen.insert(name) {
             return Err(bad());
+        }
+        if file.size > MAX_DOWNLOAD_BYTES {
+            return Err(StaffError::BadEnvelope {
+                id: id.to_string(),
+                what: format!(
+                    "the server lists {name} as larger than the {} GiB this program downloads",
+                    MAX_DOWNLOAD_BYTES >> 30
+                ),
+            });
         }
         files.push(ListedPlan { name, size: file.size, sha256 });
     }
@@ -1388,6 +1624,8 @@ pub struct Summary {
     pub failed: usize,
     /// Submissions another staff member pulled while this pull ran.
     pub gone: usize,
+    /// The pull stopped after [`MAX_LISTING_ROUNDS`] listings; more may be waiting.
+    pub unfinished: bool,
     /// Details, in order.
     pub submissions: Vec<Outcome>,
 }
@@ -1474,6 +1712,7 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
     let server = Server::new(&options.server, options.ca_cert.as_deref())?;
     let identities = Arc::new(Identities::load(&options.identity)?);
     prepare_out(&options.out)?;
+    let _lock = lock_out(&options.out)?;
 
     let mut sessions = Vec::new();
     for recipient in identities.recipients() {
@@ -1486,47 +1725,80 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
     }
 
     let mut summary = Summary::default();
+    // Each submission is tried once per run. Those known to have left the server (acknowledged
+    // here, or pulled by a colleague) are in `removed`; the others are still there, and the last
+    // of them on a page is where the next page starts, so submissions this identity cannot save
+    // never hide the ones behind them.
     let mut attempted = HashSet::new();
+    let mut removed = HashSet::new();
     let mut total = 0u64;
-    loop {
-        let mut batch = Vec::new();
-        for (index, session) in sessions.iter_mut().enumerate() {
-            server.fresh(&identities, session).await?;
-            for listed in server.list(session).await? {
-                if attempted.insert(listed.id.clone()) {
-                    batch.push((index, listed));
-                }
+    let mut rounds = 0;
+    'sessions: for index in 0..sessions.len() {
+        let mut cursor: Option<String> = None;
+        loop {
+            if rounds == MAX_LISTING_ROUNDS {
+                summary.unfinished = true;
+                break 'sessions;
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        total += batch.len() as u64;
-        progress.total(total);
-        for (index, listed) in batch {
+            rounds += 1;
             let session = sessions.get_mut(index).ok_or(StaffError::Protocol { what: "an inconsistent listing" })?;
             server.fresh(&identities, session).await?;
-            match pull_one(&server, session, &listed, &options.out, &identities, options.ack).await {
-                Ok(Pulled::Saved(saved)) => summary.saved(saved),
-                Ok(Pulled::AlreadySaved(saved)) => {
-                    summary.already_saved += 1;
-                    summary.submissions.push(Outcome {
-                        id: saved.id,
-                        status: "already saved",
-                        folder: Some(for_terminal(&saved.folder)),
-                        form: Some(saved.form),
-                        error: None,
-                        hints: Vec::new(),
-                    });
+            let Some(page) = server.list(session, cursor.as_deref()).await? else {
+                // The submission the page was to start after left the server meanwhile.
+                cursor = None;
+                continue;
+            };
+            let new: Vec<&Listed> = page.iter().filter(|l| attempted.insert(l.id.clone())).collect();
+            total += new.len() as u64;
+            progress.total(total);
+            for listed in &new {
+                server.fresh(&identities, session).await?;
+                match pull_one(&server, session, listed, &options.out, &identities, options.ack).await {
+                    Ok(Pulled::Saved(saved)) => {
+                        if options.ack {
+                            removed.insert(listed.id.clone());
+                        }
+                        summary.saved(saved);
+                    }
+                    Ok(Pulled::AlreadySaved(saved)) => {
+                        if options.ack {
+                            removed.insert(listed.id.clone());
+                        }
+                        summary.already_saved += 1;
+                        summary.submissions.push(Outcome {
+                            id: saved.id,
+                            status: "already saved",
+                            folder: Some(for_terminal(&saved.folder)),
+                            form: Some(saved.form),
+                            error: None,
+                            hints: Vec::new(),
+                        });
+                    }
+                    Err(StaffError::Gone { .. }) => {
+                        removed.insert(listed.id.clone());
+                        summary.gone += 1;
+                    }
+                    // A local file that could not be written concerns this submission only: it
+                    // stays on the server, the others go on (as `open` does).
+                    Err(e) if e.is_per_submission() || matches!(e, StaffError::Io { .. }) => {
+                        summary.failed(&listed.id, &e)
+                    }
+                    Err(e) => {
+                        progress.finish();
+                        return Err(e);
+                    }
                 }
-                Err(StaffError::Gone { .. }) => summary.gone += 1,
-                Err(e) if e.is_per_submission() => summary.failed(&listed.id, &e),
-                Err(e) => {
-                    progress.finish();
-                    return Err(e);
-                }
+                progress.advance();
             }
-            progress.advance();
+            let next = page.iter().rev().find(|l| !removed.contains(&l.id)).map(|l| l.id.clone());
+            if new.is_empty() && (next.is_none() || next == cursor) {
+                // Nothing new on this page, and no further to go (an older server, which ignores
+                // `after`, ends here too).
+                break;
+            }
+            if next.is_some() {
+                cursor = next;
+            }
         }
     }
     progress.finish();
@@ -1548,12 +1820,24 @@ async fn pull_one(
 ) -> Result<Pulled, StaffError> {
     let (id, files) = plan(listed)?;
     let target = out.join(id.as_str());
+    let task_failed =
+        || StaffError::Io { path: out.display().to_string(), reason: "the decryption task failed".into() };
     if fs::symlink_metadata(&target).is_ok() {
         // Saved by a run that was interrupted before its ack: acknowledge, don't write again.
         let listed_sums: BTreeMap<FileName, String> = files.iter().map(|f| (f.name, f.sha256.clone())).collect();
         if recorded_sums(&target).as_ref() != Some(&listed_sums) {
             return Err(StaffError::LocalDiffers { id: id.to_string(), folder: target.display().to_string() });
         }
+        let (folder, root, checked) = (target.clone(), out.to_owned(), id.clone());
+        let attachments = files.len().saturating_sub(1);
+        tokio::task::spawn_blocking(move || {
+            verify_saved_folder(checked.as_str(), &folder, attachments)?;
+            // That run may have stopped between its rename and the fsync of OUT.
+            crate::spool::sync_dir(&folder).map_err(io_error(&folder))?;
+            crate::spool::sync_dir(&root).map_err(io_error(&root))
+        })
+        .await
+        .map_err(|_| task_failed())??;
         if ack {
             server.ack(session, id.as_str(), &files).await?;
         }
@@ -1561,7 +1845,8 @@ async fn pull_one(
             id: id.to_string(),
             form: for_terminal(&listed.form),
             folder: target.display().to_string(),
-            attachments: files.len().saturating_sub(1),
+            attachments,
+            files: Vec::new(),
         };
         return Ok(Pulled::AlreadySaved(saved));
     }
@@ -1578,11 +1863,12 @@ async fn pull_one(
     let ids = identities.clone();
     let saved = tokio::task::spawn_blocking(move || {
         let saved = staging.fill(&cipher, &ids, Some(&form))?;
-        staging.commit()?;
+        let folder = staging.commit()?;
+        verify_folder(&saved.id, &folder, &saved.files)?;
         Ok::<Saved, StaffError>(saved)
     })
     .await
-    .map_err(|_| StaffError::Io { path: out.display().to_string(), reason: "the decryption task failed".into() })??;
+    .map_err(|_| task_failed())??;
     if ack {
         server.ack(session, id.as_str(), &files).await?;
     }
@@ -1596,6 +1882,7 @@ pub fn open(path: &Path, identity: &Path, out: &Path) -> Result<Summary, StaffEr
     let folders = submission_folders(path)?;
     let identities = Identities::load(identity)?;
     prepare_out(out)?;
+    let _lock = lock_out(out)?;
     let mut summary = Summary::default();
     for folder in folders {
         let label = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -1689,6 +1976,29 @@ mod tests {
         assert_eq!(safe_file_name("name. . .", 1), "name");
     }
 
+    /// Unicode's invisible format characters (category Cf) that the sanitiser must drop.
+    fn is_listed_format_character(c: char) -> bool {
+        matches!(
+            c,
+            '\u{AD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+    }
+
+    #[test]
+    fn file_names_lose_invisible_format_characters() {
+        assert_eq!(safe_file_name("in\u{AD}voice\u{200B}.pdf\u{FEFF}", 1), "invoice.pdf");
+        assert_eq!(safe_file_name("pay\u{200D}pal\u{2060}.exe", 1), "paypal.exe");
+        assert_eq!(safe_file_name("a\u{E0041}\u{E0042}\u{E007F}b.txt", 1), "ab.txt");
+        assert_eq!(safe_file_name("\u{200B}\u{FEFF}", 4), "attachment-4");
+        assert_eq!(safe_file_name("\u{200B}.bashrc", 1), "bashrc", "no hidden file behind a zero-width space");
+    }
+
     #[test]
     fn file_names_that_would_be_empty_or_special_get_a_numbered_name() {
         for raw in ["", ".", "..", "../..", "/", "\\", " ", "\u{202E}", "\0\0", "..."] {
@@ -1750,9 +2060,31 @@ mod tests {
         ] {
             assert_eq!(parse_server_url(bad).unwrap_err().code(), code, "{bad}");
         }
-        assert!(parse_server_url("http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion").is_ok());
-        assert!(parse_server_url("http://evil.org/.onion").is_err());
-        assert!(matches!(parse_server_url("http://localhost.evil.org").unwrap_err(), StaffError::PlainHttp { .. }));
+        for refused in [
+            "http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion",
+            "http://evil.org/.onion",
+            "http://localhost.evil.org",
+            "http://[::ffff:127.0.0.1]:8080",
+            "http://[::2]",
+            "http://0.0.0.0:8080",
+            "http://128.0.0.1",
+        ] {
+            let err = parse_server_url(refused).unwrap_err();
+            assert!(matches!(err, StaffError::PlainHttp { .. }), "{refused}: {err}");
+            assert_eq!(err.code(), 2);
+        }
+        assert!(parse_server_url("https://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion").is_ok());
+    }
+
+    #[test]
+    fn refusing_plain_http_names_the_ways_that_work() {
+        let onion =
+            parse_server_url("http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.ONION").unwrap_err();
+        let hints = onion.hints();
+        assert_eq!(hints.len(), 1);
+        assert!(hints[0].contains("https://") && hints[0].contains("ssh -L"), "{hints:?}");
+        let elsewhere = parse_server_url("http://forms.example.org").unwrap_err().hints();
+        assert!(!elsewhere[0].contains("onion"), "{elsewhere:?}");
     }
 
     fn identity_text() -> (String, String) {
@@ -1826,10 +2158,122 @@ mod tests {
     #[test]
     fn unique_names_count_up_before_the_extension() {
         let tmp = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..3).map(|_| create_unique(tmp.path(), "a.pdf").unwrap().1).collect();
+        let names: Vec<String> = (0..3).map(|_| create_attachment(tmp.path(), "a.pdf", 1).unwrap().1).collect();
         assert_eq!(names, ["a.pdf", "a (2).pdf", "a (3).pdf"]);
-        assert_eq!(create_unique(tmp.path(), "noext").unwrap().1, "noext");
-        assert_eq!(create_unique(tmp.path(), "noext").unwrap().1, "noext (2)");
+        assert_eq!(create_attachment(tmp.path(), "noext", 1).unwrap().1, "noext");
+        assert_eq!(create_attachment(tmp.path(), "noext", 1).unwrap().1, "noext (2)");
+    }
+
+    /// A file system that refuses names longer than `max` bytes or outside ASCII, as some do.
+    fn picky(max: usize, errno: i32) -> impl Fn(&Path) -> io::Result<File> {
+        move |path: &Path| {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            if name.len() > max || !name.is_ascii() {
+                return Err(io::Error::from_raw_os_error(errno));
+            }
+            create_private(path)
+        }
+    }
+
+    #[test]
+    fn an_attachment_name_the_file_system_refuses_is_saved_as_attachment_n() {
+        let tmp = tempfile::tempdir().unwrap();
+        const ENAMETOOLONG: i32 = 36;
+        const EILSEQ: i32 = 84;
+        const EINVAL: i32 = 22;
+        for (errno, name, expected) in [
+            (ENAMETOOLONG, "a rather long name for this file system.pdf", "attachment-2.pdf"),
+            (EILSEQ, "Überweisung.PDF", "attachment-3.PDF"),
+            (EINVAL, "отчёт", "attachment-4"),
+            (EINVAL, "report.tar.gz ~ weird?ext", "attachment-5"),
+        ] {
+            let (_, saved) = create_attachment_with(tmp.path(), name, expected.len(), &picky(20, errno)).unwrap();
+            let number: usize = expected.trim_start_matches("attachment-").split('.').next().unwrap().parse().unwrap();
+            let (_, saved_again) = create_attachment_with(tmp.path(), name, number, &picky(20, errno)).unwrap();
+            assert!(tmp.path().join(&saved).is_file() && tmp.path().join(&saved_again).is_file());
+            assert_eq!(saved_again, expected, "{name:?}");
+        }
+        let (_, fits) = create_attachment_with(tmp.path(), "short.pdf", 9, &picky(20, EINVAL)).unwrap();
+        assert_eq!(fits, "short.pdf", "names the file system takes are kept");
+    }
+
+    #[test]
+    fn when_even_the_plain_name_is_refused_the_error_is_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let full = |_: &Path| -> io::Result<File> { Err(io::Error::from_raw_os_error(28)) };
+        let err = create_attachment_with(tmp.path(), "a.pdf", 1, &full).unwrap_err();
+        let StaffError::Io { path, reason } = &err else { panic!("{err}") };
+        assert!(path.ends_with("attachment-1.pdf") && reason.contains("space"), "{err}");
+    }
+
+    #[test]
+    fn fallback_names_keep_only_a_plain_extension() {
+        assert_eq!(fallback_name("scan.pdf", 1), "attachment-1.pdf");
+        assert_eq!(fallback_name("archive.tar.gz", 2), "attachment-2.gz");
+        assert_eq!(fallback_name("no extension", 3), "attachment-3");
+        assert_eq!(fallback_name("x.pdf\u{200B}", 4), "attachment-4");
+        assert_eq!(fallback_name("x.verylongext", 5), "attachment-5");
+        assert_eq!(fallback_name("x.ñ", 6), "attachment-6");
+        assert_eq!(fallback_name(".pdf", 7), "attachment-7");
+    }
+
+    #[test]
+    fn a_server_announcing_an_endless_session_is_believed_for_fifteen_minutes_at_most() {
+        let now = Instant::now();
+        assert_eq!(renew_at(now, u64::MAX), now + SESSION_TTL - SESSION_MARGIN);
+        assert_eq!(renew_at(now, SESSION_TTL.as_secs() + 1), now + SESSION_TTL - SESSION_MARGIN);
+        assert_eq!(renew_at(now, 600), now + Duration::from_secs(600) - SESSION_MARGIN);
+        assert_eq!(renew_at(now, 0), now);
+    }
+
+    #[test]
+    fn a_listed_file_larger_than_the_download_bound_is_refused_before_downloading() {
+        let listed = |size: u64| Listed {
+            id: "aaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            form: "f".into(),
+            files: vec![crate::pull::ListedFile { name: "envelope.age".into(), size, sha256: "a".repeat(64) }],
+        };
+        assert!(plan(&listed(MAX_DOWNLOAD_BYTES)).is_ok());
+        let Err(err) = plan(&listed(MAX_DOWNLOAD_BYTES + 1)) else { panic!("an oversized file was accepted") };
+        assert!(err.is_per_submission());
+        assert_eq!(
+            err.to_string(),
+            "submission aaaaaaaaaaaaaaaaaaaaaaaaaa: the server lists envelope.age as larger than the 8 GiB this program downloads"
+        );
+    }
+
+    #[test]
+    fn only_one_run_at_a_time_holds_an_out_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = lock_out(tmp.path()).unwrap();
+        assert!(matches!(lock_out(tmp.path()), Err(StaffError::OutBusy { .. })));
+        drop(first);
+        assert!(lock_out(tmp.path()).is_ok(), "the lock goes with the run");
+    }
+
+    #[test]
+    fn a_committed_folder_must_hold_exactly_what_was_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("a.txt"), b"abc").unwrap();
+        fs::write(tmp.path().join("b.txt"), b"").unwrap();
+        let expected = [("a.txt".to_string(), 3), ("b.txt".to_string(), 0)];
+        assert!(verify_folder("x", tmp.path(), &expected).is_ok());
+        assert!(matches!(verify_folder("x", tmp.path(), &expected[..1]), Err(StaffError::FolderIncomplete { .. })));
+        fs::write(tmp.path().join("b.txt"), b"?").unwrap();
+        assert!(matches!(verify_folder("x", tmp.path(), &expected), Err(StaffError::FolderIncomplete { .. })));
+        fs::remove_file(tmp.path().join("b.txt")).unwrap();
+        assert!(matches!(verify_folder("x", tmp.path(), &expected), Err(StaffError::FolderIncomplete { .. })));
+    }
+
+    #[test]
+    fn out_and_the_folders_above_it_are_created_when_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("a/b/out");
+        prepare_out(&out).unwrap();
+        assert!(out.is_dir());
+        prepare_out(&out).unwrap();
+        fs::write(tmp.path().join("file"), b"").unwrap();
+        assert!(matches!(prepare_out(&tmp.path().join("file")), Err(StaffError::OutDir { .. })));
     }
 
     #[test]
@@ -1918,12 +2362,13 @@ mod tests {
 
     proptest! {
         #[test]
-        fn sanitised_names_are_always_safe(raw in "\\PC*|[\\x00-\\x1f\\x7f-\\x9f/\\\\.\u{202A}-\u{202E}\u{2066}-\u{2069} a-zA-Z]{0,300}", number in 1usize..100) {
+        fn sanitised_names_are_always_safe(raw in "\\PC*|[\\x00-\\x1f\\x7f-\\x9f/\\\\.\u{AD}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{2064}\u{2066}-\u{2069}\u{FEFF}\u{E0000}-\u{E007F} a-zA-Z]{0,300}", number in 1usize..100) {
             let name = safe_file_name(&raw, number);
             prop_assert!(!name.is_empty());
             prop_assert!(name != "." && name != "..");
             prop_assert!(!name.contains(['/', '\\', '\0']));
             prop_assert!(!name.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            prop_assert!(!name.chars().any(is_listed_format_character), "{:?}", name);
             prop_assert!(name.len() <= MAX_NAME_BYTES);
             prop_assert!(!name.starts_with('.') && !name.ends_with('.') && !name.ends_with(' '));
             prop_assert!(!is_windows_reserved(&name));

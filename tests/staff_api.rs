@@ -361,3 +361,143 @@ fn failed_logins_are_logged_without_addresses_keys_or_ids() {
         assert!(!text.contains(secret), "{secret} leaked into the log:\n{text}");
     }
 }
+
+#[test]
+fn exhausting_the_public_submission_budget_does_not_block_staff_login() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.per_client = "{ burst = 2, per_hour = 1 }";
+    setup.global = "{ burst = 2, per_hour = 1 }";
+    let server = Server::start(setup);
+    let sent: Vec<u16> = (0..3).map(|i| server.submit("contact", &[("message", &format!("m{i}"))], &[])).collect();
+    assert_eq!(sent, [303, 303, 429], "the public budget, per client and global, is spent");
+    let token = server.login(&alice);
+    assert_eq!(listing(&server, &token).len(), 2);
+}
+
+#[test]
+fn flooding_challenges_from_many_addresses_does_not_block_a_different_address() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let stranger = Staff::new(keys.path(), "stranger");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.per_client = "{ burst = 2, per_hour = 1 }";
+    setup.global = "{ burst = 20, per_hour = 1 }";
+    setup.trusted_proxies = "[\"127.0.0.1/32\"]";
+    let server = Server::start(setup);
+    let challenge = |staff: &Staff| Some(format!("{{\"recipient\":\"{}\"}}", staff.public));
+    // 120 addresses, each asking until refused: for a listed key (which someone learnt) and for
+    // an unknown one.
+    for i in 0..120u32 {
+        let from = format!("198.18.0.{}", i + 1);
+        for staff in [&alice, &stranger, &alice] {
+            server.api_from(&from, "POST", "/staff/v1/challenge", challenge(staff));
+        }
+        assert_eq!(server.api_from(&from, "POST", "/staff/v1/challenge", challenge(&alice)).0, 429);
+    }
+    let (status, body) = server.api_from("203.0.113.5", "POST", "/staff/v1/challenge", challenge(&alice));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+}
+
+#[test]
+fn a_flood_of_unknown_recipients_from_one_address_does_not_block_staff_at_that_address() {
+    // On an onion service every client, the public's and the staff's, is 127.0.0.1.
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.per_client = "{ burst = 3, per_hour = 1 }";
+    let server = Server::start(setup);
+    for _ in 0..10 {
+        let guess = Staff::new(keys.path(), "guess");
+        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", guess.public)));
+        server.api("POST", "/staff/v1/session", None, Some("{\"challenge_id\":\"x\",\"response\":\"\"}".into()));
+    }
+    let (status, _) = server.api(
+        "POST",
+        "/staff/v1/challenge",
+        None,
+        Some(format!("{{\"recipient\":\"{}\"}}", Staff::new(keys.path(), "g").public)),
+    );
+    assert_eq!(status, 429, "the guesses are limited");
+    let token = server.login(&alice);
+    assert_eq!(listing(&server, &token).len(), 0);
+}
+
+#[test]
+fn a_cron_job_logging_in_again_and_again_cannot_fill_the_session_table() {
+    let keys = tempfile::tempdir().unwrap();
+    let cron = Staff::new(keys.path(), "cron");
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&cron.public, &alice.public], &[]));
+    let tokens: Vec<String> = (0..sealpost::pull::MAX_SESSIONS + 10).map(|_| server.login(&cron)).collect();
+    let alices = server.login(&alice);
+    assert_eq!(server.api("GET", "/staff/v1/submissions", Some(&alices), None).0, 200);
+    let newest = &tokens[tokens.len() - sealpost::pull::MAX_SESSIONS_PER_RECIPIENT..];
+    for token in newest {
+        assert_eq!(server.api("GET", "/staff/v1/submissions", Some(token), None).0, 200);
+    }
+    assert_eq!(server.api("GET", "/staff/v1/submissions", Some(&tokens[0]), None).0, 401, "the oldest was evicted");
+}
+
+#[test]
+fn the_listing_pages_with_after_and_refuses_a_malformed_or_vanished_cursor() {
+    let (_keys, alice, server, first) = setup();
+    let second = server.seal("contact", &[("Message", "later")], &[]);
+    let envelope = server.ready().join("contact").join(&second).join("envelope.age");
+    let first_time =
+        fs::metadata(server.ready().join("asylum-help").join(&first).join("envelope.age")).unwrap().modified().unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&envelope)
+        .unwrap()
+        .set_modified(first_time + std::time::Duration::from_secs(1))
+        .unwrap();
+    let token = server.login(&alice);
+    let page = |query: &str| {
+        let (status, body) = server.api("GET", &format!("/staff/v1/submissions{query}"), Some(&token), None);
+        (status, body)
+    };
+    let ids = |body: &[u8]| {
+        serde_json::from_slice::<Vec<Listed>>(body).unwrap().into_iter().map(|l| l.id).collect::<Vec<_>>()
+    };
+    let (status, body) = page(&format!("?after={first}"));
+    assert_eq!((status, ids(&body)), (200, vec![second.clone()]));
+    let (status, body) = page(&format!("?after={second}"));
+    assert_eq!((status, ids(&body)), (200, Vec::<String>::new()));
+    let (status, body) = page("?unrelated=1");
+    assert_eq!((status, ids(&body)), (200, vec![first.clone(), second.clone()]), "other parameters are ignored");
+    let (status, body) = page("?after=..%2F..%2Ftoken.key");
+    assert_eq!((status, error(&body).as_str()), (400, "\"after\" is not a submission id"));
+    let (status, body) = page("?after=aaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(
+        (status, error(&body).as_str()),
+        (404, "the submission named by \"after\" is not listed; list again without it")
+    );
+}
+
+#[test]
+fn removing_a_key_and_reloading_revokes_its_open_session_at_the_next_request() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let bob = Staff::new(keys.path(), "bob");
+    let server = Server::start(Setup::new(&[&alice.public, &bob.public], &[&alice.public]));
+    server.seal("contact", &[("message", "for the contact team")], &[]);
+    server.seal("asylum-help", &[("message", "for the legal team")], &[]);
+    let alice_token = server.login(&alice);
+    let bob_token = server.login(&bob);
+    assert_eq!(listing(&server, &alice_token).len(), 2);
+
+    // The admin takes Alice off the contact list and reloads (what SIGHUP does).
+    fs::write(server.dir.path().join("contact.txt"), format!("{}\n", bob.public)).unwrap();
+    server.app.reload_recipients();
+    let forms: Vec<String> = listing(&server, &alice_token).into_iter().map(|l| l.form).collect();
+    assert_eq!(forms, ["asylum-help"], "the contact form is gone from Alice's open session");
+
+    // Then off every list: her session is refused outright.
+    fs::write(server.dir.path().join("legal.txt"), format!("{}\n", bob.public)).unwrap();
+    server.app.reload_recipients();
+    let (status, _) = server.api("GET", "/staff/v1/submissions", Some(&alice_token), None);
+    assert_eq!(status, 401);
+    assert_eq!(listing(&server, &bob_token).len(), 2, "Bob keeps his access");
+}

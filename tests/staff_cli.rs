@@ -56,9 +56,26 @@ fn plain_http_to_another_machine_is_refused() {
         &pull_args("http://forms.example.org", identity.to_str().unwrap(), "out"),
         2,
         "sealpost-staff: --server http://forms.example.org: refusing plain http to forms.example.org, which is not this machine\n\
-         hint: use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost, e.g. through an SSH tunnel) and to .onion addresses\n",
+         hint: use https://; plain http is allowed only to this machine (127.0.0.1, ::1, localhost), e.g. through an SSH tunnel\n",
     );
     assert!(!Path::new("out").exists(), "nothing is created before the arguments are checked");
+}
+
+#[test]
+fn plain_http_to_an_onion_service_is_refused_with_the_ways_that_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let identity = Staff::new(tmp.path(), "id").identity;
+    let onion = "http://2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
+    expect(
+        &pull_args(onion, identity.to_str().unwrap(), "out"),
+        2,
+        &format!(
+            "sealpost-staff: --server {onion}: refusing plain http to {}, which is not this machine\n\
+             hint: use the onion service's https:// address, or an SSH tunnel to the server's loopback staff listener (ssh -L 8081:127.0.0.1:8081 server, then --server http://127.0.0.1:8081)\n",
+            onion.trim_start_matches("http://")
+        ),
+    );
+    assert!(!Path::new("out").exists());
 }
 
 #[test]
@@ -251,7 +268,7 @@ fn open_names_a_folder_without_submissions_and_a_damaged_file() {
              sealpost-staff: 1 submission folder(s) could not be opened\nhint: the messages above say why\n"
         )
     );
-    assert_eq!(fs::read_dir(&out).unwrap().count(), 0, "nothing half-written is left");
+    assert!(common::saved_ids(&out).is_empty(), "nothing half-written is left");
 }
 
 /// A pinentry that answers GETPIN with `answer` (or cancels, if `None`).

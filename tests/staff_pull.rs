@@ -378,3 +378,205 @@ fn two_staff_members_pulling_the_same_form_at_once_both_succeed_and_lose_nothing
     assert_eq!(json(&a)["failed"], 0);
     assert_eq!(json(&b)["failed"], 0);
 }
+
+/// Sets the envelope time of submission `id` of `form` to `secs` after the epoch (file times are
+/// as coarse as the kernel's tick, so tests that need an order set it).
+fn set_time(server: &Server, form: &str, id: &str, secs: u64) {
+    let envelope = server.ready().join(form).join(id).join("envelope.age");
+    let file = fs::File::options().write(true).open(envelope).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
+}
+
+#[test]
+fn submissions_this_identity_cannot_decrypt_do_not_hide_newer_ones() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let old_key = Staff::new(keys.path(), "old-key");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    // A full page of old submissions sealed to a key alice does not hold (as after a key
+    // rotation), then one she can read.
+    let contact = server.dir.path().join("contact.txt");
+    let listed = fs::read_to_string(&contact).unwrap();
+    fs::write(&contact, format!("{}\n", old_key.public)).unwrap();
+    let old: Vec<String> = (0..sealpost::pull::MAX_LISTED + 3)
+        .map(|i| {
+            let id = server.seal("contact", &[("Message", "old")], &[]);
+            set_time(&server, "contact", &id, 1_000_000 + i as u64);
+            id
+        })
+        .collect();
+    fs::write(&contact, listed).unwrap();
+    let new = server.seal("contact", &[("Message", "new")], &[]);
+    set_time(&server, "contact", &new, 2_000_000);
+
+    let out = keys.path().join("out");
+    let output = pull(&server.url(), &alice.identity, &out, &["--json"]);
+    assert_eq!(output.status.code(), Some(1), "the old ones fail: {}", stderr(&output));
+    let summary = json(&output);
+    assert_eq!(summary["saved"], 1);
+    assert_eq!(summary["failed"], old.len());
+    assert_eq!(saved_ids(&out), [new]);
+    assert_eq!(server.ready_ids().len(), old.len(), "only the readable one left the server");
+}
+
+#[test]
+fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let id = server.seal("contact", &[("Message", "hello")], &[]);
+    let out = keys.path().join("out");
+    fs::create_dir(&out).unwrap();
+    // Another run holds the folder.
+    let held = fs::File::create(out.join(sealpost::staff::LOCK_FILE)).unwrap();
+    held.lock().unwrap();
+    let output = pull(&server.url(), &alice.identity, &out, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "sealpost-staff: --out {}: another sealpost-staff is saving into this folder right now\n\
+             hint: wait for the other run to finish (a cron job?), or save into another --out folder\n",
+            out.display()
+        )
+    );
+    assert_eq!(server.ready_ids(), std::slice::from_ref(&id), "nothing was pulled");
+    let copy = keys.path().join("copy");
+    fs::create_dir(&copy).unwrap();
+    fs::rename(server.ready().join("contact").join(&id), copy.join(&id)).unwrap();
+    let output = common::staff_cli(&[
+        "open",
+        copy.join(&id).to_str().unwrap(),
+        "--identity",
+        alice.identity.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "open takes the same lock");
+    drop(held);
+    let output = common::staff_cli(&[
+        "open",
+        copy.join(&id).to_str().unwrap(),
+        "--identity",
+        alice.identity.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(saved_ids(&out), [id]);
+}
+
+#[test]
+fn an_already_saved_folder_missing_a_file_is_not_acknowledged() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let id = server.seal("contact", &[("Message", "hello")], &[]);
+    let out = keys.path().join("out");
+    let options = sealpost::staff::PullOptions {
+        server: server.url(),
+        identity: alice.identity.clone(),
+        out: out.clone(),
+        ca_cert: None,
+        ack: false,
+    };
+    assert_eq!(server.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap().saved, 1);
+    // Something removed a file between that run and this one; ciphertext.sha256 still matches.
+    fs::remove_file(out.join(&id).join("submission.txt")).unwrap();
+    let output = pull(&server.url(), &alice.identity, &out, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "submission {id}: {} does not hold every file it should; not acknowledged",
+            out.join(&id).display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.ready_ids(), [id], "the server keeps its copy");
+}
+
+#[test]
+fn a_file_that_cannot_be_written_fails_only_its_own_submission() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let big = server.seal("asylum-help", &[("Message", "big")], &[("scan.pdf", &bytes(400_000, 3))]);
+    set_time(&server, "asylum-help", &big, 1_000_000);
+    let small = server.seal("asylum-help", &[("Message", "small")], &[("note.txt", b"short")]);
+    set_time(&server, "asylum-help", &small, 2_000_000);
+    let out = keys.path().join("out");
+    // A file-size limit stands in for a full disk: writing past 128 KiB fails (EFBIG).
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 256; exec \"$0\" pull --server {} --identity {} --out {}",
+        server.url(),
+        alice.identity.display(),
+        out.display()
+    );
+    let output =
+        std::process::Command::new("sh").args(["-c", &script, env!("CARGO_BIN_EXE_sealpost-staff")]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("File too large") || err.contains("file too large"), "{err}");
+    assert!(err.ends_with("sealpost-staff: 1 submission(s) could not be saved; they stay on the server\nhint: the messages above say why; run the pull again to retry\n"), "{err}");
+    assert_eq!(saved_ids(&out), [small], "the one behind it was saved");
+    assert_eq!(server.ready_ids(), [big], "the one that failed stays on the server");
+}
+
+#[test]
+fn an_attachment_name_too_long_for_this_file_system_is_saved_as_attachment_n() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let long = format!("{}.pdf", "x".repeat(190));
+    let id = server.seal("asylum-help", &[("Message", "hi")], &[("short.txt", b"one"), (&long, b"two")]);
+    // An OUT so deep that a 194-byte name no longer fits in a path (PATH_MAX, 4096 bytes) while
+    // the short names do: the file system refuses the name with ENAMETOOLONG.
+    // `OUT/.<id>.partial/` takes 37 more bytes, `.ciphertext/envelope.age` in it 24.
+    const DEPTH: usize = 3950;
+    let mut out = keys.path().to_path_buf();
+    while out.as_os_str().len() + 201 <= DEPTH {
+        out.push("d".repeat(200));
+    }
+    out.push("d".repeat(DEPTH - out.as_os_str().len() - 1));
+    assert_eq!(out.as_os_str().len(), DEPTH);
+    fs::create_dir_all(&out).unwrap();
+    let output = pull(&server.url(), &alice.identity, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(fs::read(out.join(&id).join("short.txt")).unwrap(), b"one");
+    assert_eq!(fs::read(out.join(&id).join("attachment-2.pdf")).unwrap(), b"two");
+    let text = fs::read_to_string(out.join(&id).join("submission.txt")).unwrap();
+    assert!(
+        text.contains(&format!("2. attachment-2.pdf  (3 bytes, application/octet-stream)\n   name as sent: {long}")),
+        "{text}"
+    );
+    assert!(server.ready_ids().is_empty());
+}
+
+#[test]
+fn plain_http_to_this_machine_never_goes_through_a_proxy() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    server.seal("contact", &[("Message", "hello")], &[]);
+    // A "proxy" that records whatever reaches it.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    let out = keys.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+        .args(["pull", "--server", &server.url(), "--identity"])
+        .arg(&alice.identity)
+        .arg("--out")
+        .arg(&out)
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    assert!(proxy.accept().is_err(), "the proxy saw a connection, and with it the session token");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(server.ready_ids().is_empty());
+}

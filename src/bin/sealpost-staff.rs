@@ -20,7 +20,8 @@ enum Command {
     /// Download, verify and decrypt every new submission, save it under OUT/<id>/, then
     /// acknowledge it so the server deletes its copy.
     Pull {
-        /// The server, like https://forms.example.org (plain http only to this machine).
+        /// The server, like https://forms.example.org (plain http only to this machine:
+        /// 127.0.0.1, ::1, localhost).
         #[arg(long, value_name = "URL")]
         server: String,
         /// Your age identity file (it may hold several keys, plugin keys, or be passphrase-protected).
@@ -97,7 +98,18 @@ fn pull(options: staff::PullOptions, json: bool) -> Result<(), StaffError> {
     } else {
         runtime.block_on(staff::pull(&options, &mut staff::Quiet))?
     };
-    report(&summary, json, |n| StaffError::Failures { count: n })
+    let reported = report(&summary, json, |n| StaffError::Failures { count: n });
+    if !summary.unfinished {
+        return reported;
+    }
+    let unfinished = StaffError::Unfinished { rounds: staff::MAX_LISTING_ROUNDS };
+    match reported {
+        Ok(()) => Err(unfinished),
+        Err(failures) => {
+            print_error(&unfinished.to_string(), &unfinished.hints());
+            Err(failures)
+        }
+    }
 }
 
 /// Prints the summary (lines on a terminal, JSON with `--json`, nothing otherwise) and each

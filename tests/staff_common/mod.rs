@@ -40,6 +40,10 @@ pub struct Setup<'a> {
     pub legal: Vec<&'a str>,
     /// `limits.per_client`.
     pub per_client: &'a str,
+    /// `limits.global`.
+    pub global: &'a str,
+    /// `server.trusted_proxies`.
+    pub trusted_proxies: &'a str,
     /// Extra lines for `[staff]`.
     pub staff: &'a str,
 }
@@ -50,6 +54,8 @@ impl<'a> Setup<'a> {
             contact: contact.to_vec(),
             legal: legal.to_vec(),
             per_client: "{ burst = 100000, per_second = 1000 }",
+            global: "{ burst = 100000, per_second = 1000 }",
+            trusted_proxies: "[]",
             staff: "",
         }
     }
@@ -61,6 +67,8 @@ pub struct Server {
     pub staff_addr: Option<SocketAddr>,
     pub app: Arc<App>,
     pub runtime: tokio::runtime::Runtime,
+    /// One HTTP client for every call (building one loads the system's roots, which is slow).
+    http: reqwest::Client,
     stop: Option<tokio::sync::watch::Sender<()>>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -82,12 +90,12 @@ impl Server {
             r#"[server]
 listen = "127.0.0.1:0"
 data_dir = "data"
-trusted_proxies = []
+trusted_proxies = {trusted_proxies}
 
 [limits]
 max_body = "4 MiB"
 per_client = {per_client}
-global = {{ burst = 100000, per_second = 1000 }}
+global = {global}
 max_spool = "4 GiB"
 min_fill_time = "0s"
 max_fill_time = "1h"
@@ -114,6 +122,8 @@ fields = [
 ]
 "#,
             per_client = setup.per_client,
+            global = setup.global,
+            trusted_proxies = setup.trusted_proxies,
             staff = setup.staff,
         );
         let path = dir.path().join("sealpost.toml");
@@ -135,7 +145,8 @@ fields = [
             tasks.push(runtime.spawn(sealpost::http::serve_staff(listener, app.clone(), until(stopped))));
             addr
         });
-        Server { dir, addr, staff_addr, app, runtime, stop: Some(stop), tasks }
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Server { dir, addr, staff_addr, app, runtime, http, stop: Some(stop), tasks }
     }
 
     pub fn url(&self) -> String {
@@ -202,7 +213,7 @@ fields = [
     }
 
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        self.http.clone()
     }
 
     /// GET the form page and return its timing token.
@@ -296,6 +307,26 @@ fields = [
         (challenge.challenge_id, secret)
     }
 
+    /// A staff API call from client address `from` (needs `trusted_proxies` to name 127.0.0.1):
+    /// `(status, body)`.
+    pub fn api_from(&self, from: &str, method: &str, path: &str, body: Option<String>) -> (u16, Vec<u8>) {
+        self.block_on(async {
+            let url = format!("{}{path}", self.url());
+            let mut request = match method {
+                "GET" => self.client().get(url),
+                "POST" => self.client().post(url),
+                _ => panic!("{method}"),
+            };
+            request = request.header("x-forwarded-for", from);
+            if let Some(body) = body {
+                request = request.header("content-type", "application/json").body(body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.bytes().await.unwrap().to_vec())
+        })
+    }
+
     /// Logs `staff` in through the API and returns the token.
     pub fn login(&self, staff: &Staff) -> String {
         let (id, secret) = self.challenge(staff);
@@ -337,9 +368,13 @@ pub fn stdout(output: &Output) -> String {
 }
 
 /// The submission folders under `out` (names), sorted; fails on leftovers of interrupted writes.
+/// The lock file every run leaves is not counted.
 pub fn saved_ids(out: &Path) -> Vec<String> {
-    let mut ids: Vec<String> =
-        std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut ids: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != sealpost::staff::LOCK_FILE)
+        .collect();
     ids.sort();
     ids
 }
