@@ -100,38 +100,32 @@ impl Failure {
         self.hints.push(hint.into());
         self
     }
+
+    /// A usage or configuration error with its fix, where one is known.
+    fn usage_hinted(message: String, hint: Option<String>) -> Failure {
+        let failure = Failure::usage(message);
+        match hint {
+            Some(h) => failure.hint(h),
+            None => failure,
+        }
+    }
 }
 
 impl From<config::ConfigError> for Failure {
     fn from(e: config::ConfigError) -> Failure {
-        let hint = e.hint();
-        let f = Failure::usage(e.to_string());
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::usage_hinted(e.to_string(), e.hint())
     }
 }
 
 impl From<i18n::I18nError> for Failure {
     fn from(e: i18n::I18nError) -> Failure {
-        let hint = e.hint();
-        let f = Failure::usage(e.to_string());
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::usage_hinted(e.to_string(), e.hint())
     }
 }
 
 impl From<tls::TlsError> for Failure {
     fn from(e: tls::TlsError) -> Failure {
-        let hint = e.hint();
-        let f = Failure::usage(e.to_string());
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::usage_hinted(e.to_string(), e.hint())
     }
 }
 
