@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{FieldKind, FieldSpec, FormSpec, Limits};
 use crate::limit::{TimingTokens, TokenProblem};
-use crate::seal::{AttachmentDigest, AttachmentMeta, Recipients, SealError};
+use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients, SealError};
 use crate::spool::{Draft, SpoolError};
 
 /// Hidden field carrying the signed time the form was served.
@@ -30,8 +30,9 @@ pub const MAX_URLENCODED_BODY: u64 = 1024 * 1024;
 const MAX_FILE_NAME_CHARS: usize = 255;
 /// Longest media type kept for an attachment.
 const MAX_MEDIA_TYPE_BYTES: usize = 127;
-/// Chunks queued between the socket and an attachment's sealing thread (≈ 64 KiB each at most).
-const SEAL_QUEUE: usize = 8;
+/// Plaintext gathered before one trip to the blocking pool to encrypt and write it: large enough
+/// to amortise the hand-off, small enough that memory per upload stays flat.
+const SEAL_BATCH: usize = 256 * 1024;
 
 /// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
 #[derive(Debug, thiserror::Error)]
@@ -476,40 +477,36 @@ async fn read_file(
         *c += 1;
     }
     let number = state.attachments.len() + 1;
-    let sealer = draft.attachment(number, &state.ctx.recipients)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(SEAL_QUEUE);
-    let writer = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> {
-        let mut sealer = sealer;
-        while let Some(chunk) = rx.blocking_recv() {
-            sealer.write(&chunk)?;
-        }
-        sealer.finish()
-    });
+    // The sealer stays with this request; a blocking thread is borrowed only while a batch is
+    // encrypted and written, so slow uploads cannot occupy the blocking pool.
+    let mut sealer = draft.attachment(number, &state.ctx.recipients)?;
+    let mut batch = Zeroizing::new(Vec::with_capacity(SEAL_BATCH));
     let mut size: u64 = 0;
     let mut too_large = false;
-    let mut failed = None;
     while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
         size += chunk.len() as u64;
         if size > spec.max_size {
             too_large = true;
             break;
         }
-        if tx.send(chunk).await.is_err() {
-            // The writer stopped: its error is reported when joined below.
-            failed = Some(());
-            break;
+        batch.extend_from_slice(&chunk);
+        if batch.len() >= SEAL_BATCH {
+            sealer = seal_batch(sealer, std::mem::replace(&mut batch, Zeroizing::new(Vec::with_capacity(SEAL_BATCH))))
+                .await?;
         }
     }
-    drop(tx);
-    let sealed = writer.await.map_err(|_| SpoolError::Io(std::io::Error::other("sealing thread failed")))?;
     if too_large {
+        drop(sealer); // its file goes with the draft
         state.errors.push((index, FieldError::FileTooLarge { name: display_name(&file_name), max: spec.max_size }));
         return drain(part).await;
     }
-    let digest = sealed.map_err(SpoolError::from)?;
-    if failed.is_some() {
-        return Err(SpoolError::Io(std::io::Error::other("attachment writer stopped")).into());
-    }
+    let digest = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> {
+        sealer.write(&batch)?;
+        sealer.finish()
+    })
+    .await
+    .map_err(|_| SpoolError::Io(std::io::Error::other("sealing task failed")))?
+    .map_err(SpoolError::from)?;
     draft.account(digest.stored)?;
     state.attachments.push((
         index,
@@ -532,6 +529,14 @@ fn display_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let name: String = base.chars().take(MAX_FILE_NAME_CHARS).collect();
     if name.trim().is_empty() { "attachment".into() } else { name }
+}
+
+/// Encrypts and writes one batch on the blocking pool, handing the sealer back.
+async fn seal_batch(mut sealer: AttachmentSealer, batch: Zeroizing<Vec<u8>>) -> Result<AttachmentSealer, BodyError> {
+    let sealed = tokio::task::spawn_blocking(move || sealer.write(&batch).map(|()| sealer))
+        .await
+        .map_err(|_| SpoolError::Io(std::io::Error::other("sealing task failed")))?;
+    Ok(sealed.map_err(SpoolError::from)?)
 }
 
 async fn drain(part: &mut multer::Field<'_>) -> Result<(), BodyError> {

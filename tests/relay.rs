@@ -527,3 +527,46 @@ async fn the_front_page_lists_every_form() {
     );
     assert!(page.contains("href=\"/contact?lang=en\"") && page.contains("Contact us"));
 }
+
+#[test]
+fn uploads_stalled_mid_file_do_not_starve_other_submissions_of_blocking_threads() {
+    // A small blocking pool makes the starvation visible: each stalled upload used to hold a
+    // blocking thread for its whole duration.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let fx = Fixture::new();
+        let app = fx.app();
+        let asylum_token = token(&app, "asylum-help").await;
+        let contact_token = token(&app, "contact").await;
+        let mut stalled = Vec::new();
+        for _ in 0..8 {
+            let mut head = multipart(&asylum_parts(&asylum_token, "stalled"));
+            head.truncate(head.len() - BOUNDARY.len() - 6); // no closing boundary
+            head.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"slow.pdf\"\r\n\r\n%PDF-1.4 first bytes").as_bytes(),
+            );
+            let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(head))])
+                .chain(futures_util::stream::pending());
+            let req = Request::post("/asylum-help")
+                .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                .body(Body::from_stream(stream))
+                .unwrap();
+            let app = app.clone();
+            stalled.push(tokio::spawn(async move { send(&app, req).await }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let quick = send(&app, urlencoded_request("/contact", &contact_pairs(&contact_token, "hi")));
+        let (status, _, _) = tokio::time::timeout(std::time::Duration::from_secs(10), quick)
+            .await
+            .expect("a normal submission must not wait for stalled uploads");
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        for task in stalled {
+            task.abort();
+        }
+    });
+}
