@@ -49,6 +49,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 const DRAIN_FACTOR: u64 = 4;
 /// How often idle entries are pruned from the rate-limit table.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Interval and timeout of HTTP/2 keep-alive pings: a peer that stops answering is dropped.
+const H2_KEEP_ALIVE: Duration = Duration::from_secs(20);
 /// Largest request head (request line and headers) accepted.
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// `Strict-Transport-Security` on every response over direct TLS: two years, the preload
@@ -358,8 +360,12 @@ impl Drop for UnixSocket {
 struct Shared {
     /// The routes, cloned per request.
     router: Router,
-    /// The HTTP/1.1 and HTTP/2 connection settings.
-    builder: auto::Builder<TokioExecutor>,
+    /// HTTP/1.1 connection settings. Plain listeners speak only HTTP/1.1 (proxies and tor talk
+    /// HTTP/1.1 upstream), so no connection waits untimed while its protocol is sniffed: the
+    /// header-read timeout runs from the first moment, even for a client that sends nothing.
+    http1: auto::Builder<TokioExecutor>,
+    /// HTTP/2 connection settings, for TLS connections that chose `h2` by ALPN.
+    http2: auto::Builder<TokioExecutor>,
     /// The TLS acceptor, for direct TLS.
     tls: Option<tokio_rustls::TlsAcceptor>,
     /// Whether this is the onion listener.
@@ -381,16 +387,24 @@ pub async fn serve_on(
     let limits = app.limits.clone();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
+    let mut http1 = auto::Builder::new(TokioExecutor::new()).http1_only();
+    http1
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_HEADER_BYTES.max(8192));
-    builder.http2().timer(TokioTimer::new()).max_concurrent_streams(32).max_header_list_size(MAX_HEADER_BYTES as u32);
+    let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
+    http2
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(32)
+        .max_header_list_size(MAX_HEADER_BYTES as u32)
+        .keep_alive_interval(Some(H2_KEEP_ALIVE))
+        .keep_alive_timeout(H2_KEEP_ALIVE);
     let shared = Arc::new(Shared {
         router,
-        builder,
+        http1,
+        http2,
         tls: door.tls.map(tokio_rustls::TlsAcceptor::from),
         onion: door.onion,
         handshake_timeout: limits.header_read_timeout,
@@ -482,13 +496,14 @@ fn spawn_connection<I>(
     tokio::spawn(async move {
         match &shared.tls {
             None => {
-                let _ = watcher.watch(shared.builder.serve_connection(TokioIo::new(io), service).into_owned()).await;
+                let _ = watcher.watch(shared.http1.serve_connection(TokioIo::new(io), service).into_owned()).await;
             }
             Some(acceptor) => {
                 // A failed or slow handshake is the client's problem; nothing is logged about it.
                 if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
-                    let _ =
-                        watcher.watch(shared.builder.serve_connection(TokioIo::new(tls), service).into_owned()).await;
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    let builder = if h2 { &shared.http2 } else { &shared.http1 };
+                    let _ = watcher.watch(builder.serve_connection(TokioIo::new(tls), service).into_owned()).await;
                 }
             }
         }

@@ -118,6 +118,19 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
 }
 
 #[test]
+fn a_client_that_connects_and_sends_nothing_is_disconnected() {
+    let fx = Fixture::with(Options { extra_limits: "header_read_timeout = \"1s\"", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let mut silent = TcpStream::connect(srv.addr).unwrap();
+    silent.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = silent.read_to_end(&mut buf); // returns when the server closes
+    assert!(started.elapsed() < Duration::from_secs(9), "a silent connection must not hold a slot forever");
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+}
+
+#[test]
 fn connections_beyond_max_connections_wait_until_one_closes() {
     let fx = Fixture::with(Options {
         extra_limits: "max_connections = 2\nheader_read_timeout = \"20s\"",
