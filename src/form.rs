@@ -214,6 +214,8 @@ struct State<'a> {
     parts: usize,
     token_checked: bool,
     problem: Option<Problem>,
+    /// Attachment files created in the draft so far (their numbers are never reused).
+    files_created: usize,
 }
 
 impl<'a> State<'a> {
@@ -229,6 +231,7 @@ impl<'a> State<'a> {
             parts: 0,
             token_checked: false,
             problem: None,
+            files_created: 0,
         }
     }
 
@@ -476,7 +479,9 @@ async fn read_file(
     if let Some(c) = state.files.get_mut(index) {
         *c += 1;
     }
-    let number = state.attachments.len() + 1;
+    // Numbered by files created, not files kept: a refused file leaves its number taken.
+    state.files_created += 1;
+    let number = state.files_created;
     // The sealer stays with this request; a blocking thread is borrowed only while a batch is
     // encrypted and written, so slow uploads cannot occupy the blocking pool.
     let mut sealer = draft.attachment(number, &state.ctx.recipients)?;

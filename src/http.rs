@@ -237,8 +237,13 @@ pub fn redirect_router(public_url: String) -> Router {
             .or_else(|_| HeaderValue::try_from(format!("{public_url}/")))
             .unwrap_or(HeaderValue::from_static("/"));
         let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
-        response.headers_mut().insert(header::LOCATION, location);
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        let h = response.headers_mut();
+        h.insert(header::LOCATION, location);
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        // Invariant 9 holds here too: the redirect is a response like any other.
+        for (name, value) in SECURITY_HEADERS {
+            h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
         response
     };
     Router::new().fallback(redirect).layer(middleware::from_fn(log))

@@ -50,7 +50,7 @@ pub fn client_key(peer: Peer, headers: &HeaderMap, trusted: &TrustedProxies) -> 
         Peer::Ip(ip) => client_addr(ip, headers, &trusted.nets),
         Peer::Unix if trusted.unix => {
             let is_trusted = |ip: &IpAddr| trusted.nets.iter().any(|net| net.contains(ip));
-            forwarded_chain(headers).into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(UNIX_CLIENT)
+            first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(UNIX_CLIENT)
         }
         Peer::Unix => UNIX_CLIENT,
     }
@@ -64,24 +64,35 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
     if !is_trusted(&peer) {
         return peer;
     }
-    forwarded_chain(headers).into_iter().map(unmap).rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+    first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(peer)
 }
 
-/// The addresses in `X-Forwarded-For` (or, without it, `Forwarded`), leftmost first; entries
-/// that are not addresses are skipped.
-fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
-    let mut chain: Vec<IpAddr> = Vec::new();
+/// Walks a forwarded chain from the right past trusted proxies to the first other address. An
+/// entry that is not an address (`unknown`, an obfuscated name, garbage) ends the walk: what is
+/// left of it may have been written by the client, so no one is named and the caller falls back
+/// to the peer.
+fn first_untrusted(chain: Vec<Option<IpAddr>>, is_trusted: impl Fn(&IpAddr) -> bool) -> Option<IpAddr> {
+    for entry in chain.into_iter().rev() {
+        let ip = unmap(entry?);
+        if !is_trusted(&ip) {
+            return Some(ip);
+        }
+    }
+    None
+}
+
+/// The entries of `X-Forwarded-For` (or, without it, `Forwarded`'s `for=`), leftmost first;
+/// `None` for an entry that is not an address.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let mut chain = Vec::new();
     if let Some(xff) = joined(headers, "x-forwarded-for") {
-        chain.extend(xff.split(',').filter_map(|s| parse_node(s.trim())));
+        chain.extend(xff.split(',').map(|s| parse_node(s.trim())));
     } else if let Some(fwd) = joined(headers, "forwarded") {
         for element in fwd.split(',') {
             for pair in element.split(';') {
                 let mut kv = pair.splitn(2, '=');
-                let key = kv.next().unwrap_or_default().trim();
-                if key.eq_ignore_ascii_case("for")
-                    && let Some(node) = kv.next().and_then(|v| parse_node(v.trim().trim_matches('"')))
-                {
-                    chain.push(node);
+                if kv.next().unwrap_or_default().trim().eq_ignore_ascii_case("for") {
+                    chain.push(kv.next().and_then(|v| parse_node(v.trim().trim_matches('"'))));
                 }
             }
         }
@@ -414,6 +425,16 @@ mod tests {
             let h = headers(&[("x-forwarded-for", value)]);
             assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer, "{value:?}");
         }
+    }
+
+    #[test]
+    fn an_entry_that_is_not_an_address_stops_the_walk_at_the_peer() {
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        // The client wrote "198.51.100.99"; the proxy appended an obfuscated name for the real one.
+        let h = headers(&[("forwarded", "for=198.51.100.99, for=_hidden")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+        let h = headers(&[("x-forwarded-for", "198.51.100.99, unknown, 10.0.0.5")]);
+        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32", "10.0.0.0/8"])), peer);
     }
 
     #[test]

@@ -178,6 +178,12 @@ impl Spool {
 
     /// Forgets `bytes` of ciphertext that left `ready/` (an acknowledged submission).
     pub fn release(&self, bytes: u64) {
+        self.unreserve(bytes);
+    }
+
+    /// Takes `bytes` off the usage count, never below zero (a wrapped counter would report the
+    /// spool full until restart).
+    fn unreserve(&self, bytes: u64) {
         let _ =
             self.inner.used.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used.saturating_sub(bytes)));
     }
@@ -242,10 +248,10 @@ impl Draft {
             sync_dir(&self.spool.inner.ready)?;
         }
         fs::rename(&self.dir, form_dir.join(self.id.as_str()))?;
-        sync_dir(&form_dir)?;
+        // From here the entry is in ready/ whatever happens next: count what it holds.
         self.committed = true;
-        // Convert the reservation into actual usage.
-        self.spool.inner.used.fetch_sub(self.reserved - self.written.min(self.reserved), Ordering::AcqRel);
+        self.spool.unreserve(self.reserved - self.written.min(self.reserved));
+        sync_dir(&form_dir)?;
         Ok(self.id.clone())
     }
 }
@@ -254,7 +260,7 @@ impl Drop for Draft {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
-            self.spool.inner.used.fetch_sub(self.reserved, Ordering::AcqRel);
+            self.spool.unreserve(self.reserved);
         }
     }
 }

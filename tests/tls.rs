@@ -212,6 +212,8 @@ fn the_redirect_listener_sends_every_request_to_the_public_url_with_its_path_and
     let reply = server::get(redirect, "/asylum-help?lang=es", "").unwrap();
     assert_eq!(reply.status, 308);
     assert_eq!(reply.header("location").as_deref(), Some("https://forms.example.org/asylum-help?lang=es"));
+    assert_eq!(reply.header("referrer-policy").as_deref(), Some("no-referrer"), "invariant 9 on redirects too");
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
     let reply = server::post(redirect, "/contact", "application/x-www-form-urlencoded", b"message=x", "").unwrap();
     assert_eq!(reply.status, 308, "a POST is redirected too, and 308 keeps its method");
     assert_eq!(reply.header("location").as_deref(), Some("https://forms.example.org/contact"));
