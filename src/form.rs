@@ -274,7 +274,9 @@ impl<'a> State<'a> {
                 if std::mem::replace(seen, true) {
                     return Err(BodyError::Malformed);
                 }
-                if truncated {
+                // A cut select or checkbox value is simply not one of its options.
+                let text_like = !matches!(spec.kind, FieldKind::Select | FieldKind::Checkbox);
+                if truncated && text_like {
                     self.errors.push((index, FieldError::TooLong { max: spec.max_chars }));
                 }
                 if let Some(slot) = self.values.values.get_mut(index) {
@@ -286,10 +288,16 @@ impl<'a> State<'a> {
     }
 
     /// Bytes kept for a text part: enough for `max` characters of 4-byte UTF-8 (plus CRLFs).
+    /// Selects keep their longest option, checkboxes a short value; a longer value cannot be
+    /// valid, so cutting it loses nothing.
     fn text_budget(&self, name: &str) -> usize {
         match name {
             TOKEN_FIELD | HONEYPOT_FIELD => MAX_HIDDEN_BYTES,
-            _ => self.field(name).map_or(0, |(_, f)| f.max_chars.max(3) * 4 + 2),
+            _ => self.field(name).map_or(0, |(_, f)| match f.kind {
+                FieldKind::Select => f.options.iter().map(String::len).max().unwrap_or(0) + 1,
+                FieldKind::Checkbox => MAX_HIDDEN_BYTES,
+                _ => f.max_chars.max(3) * 4 + 2,
+            }),
         }
     }
 
@@ -586,6 +594,53 @@ mod tests {
         assert_eq!(validate(&spec(Checkbox, true), "", 0), Some(FieldError::CheckboxRequired));
         assert_eq!(validate(&spec(File, true), "", 0), Some(FieldError::Required));
         assert_eq!(validate(&spec(File, true), "", 1), None);
+    }
+
+    fn schema() -> crate::config::Config {
+        let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+        let text = r#"[server]
+listen = "127.0.0.1:8080"
+data_dir = "data"
+trusted_proxies = []
+[limits]
+max_body = "1 MiB"
+per_client = { burst = 5, per_hour = 20 }
+global = { burst = 5, per_hour = 20 }
+max_spool = "1 GiB"
+min_fill_time = "0s"
+max_fill_time = "1h"
+[[form]]
+id = "f"
+recipients = "r.txt"
+fields = [
+  { name = "stage", kind = "select", required = true, options = ["first-instance-interview-scheduled", "appeal"] },
+  { name = "ok", kind = "checkbox" },
+]
+"#;
+        crate::config::Config::parse(text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
+            Ok(format!("{key}\n"))
+        })
+        .unwrap()
+    }
+
+    fn read_pairs(config: &crate::config::Config, body: &str) -> Received {
+        let form = config.form("f").unwrap();
+        let tokens = TimingTokens::new([1; 32]);
+        let now = SystemTime::now();
+        let body = format!("_token={}&{body}", tokens.issue("f", now));
+        let ctx = Context { form, recipients: form.recipients.current(), limits: &config.limits, tokens: &tokens, now };
+        read_urlencoded_body(&ctx, body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_long_select_option_is_accepted_whole_and_a_longer_value_is_just_not_an_option() {
+        let config = schema();
+        let ok = read_pairs(&config, "stage=first-instance-interview-scheduled&ok=yes");
+        assert!(ok.is_valid(), "{:?}", ok.errors);
+        assert_eq!(ok.values.get(0), "first-instance-interview-scheduled");
+        let long = format!("stage=first-instance-interview-scheduled{}", "x".repeat(100));
+        let bad = read_pairs(&config, &long);
+        assert_eq!(bad.errors, vec![(0, FieldError::Select)]);
     }
 
     #[test]
