@@ -7,6 +7,8 @@
 //! field, bytes per file — and crossing a bound ends in an error, never in unbounded buffering.
 //! Never: uses a client-supplied name as a path, or logs a value.
 
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -490,9 +492,11 @@ async fn read_file(
     // Numbered by files created, not files kept: a refused file leaves its number taken.
     state.files_created += 1;
     let number = state.files_created;
-    // The sealer stays with this request; a blocking thread is borrowed only while a batch is
-    // encrypted and written, so slow uploads cannot occupy the blocking pool.
-    let mut sealer = draft.attachment(number, &state.ctx.recipients)?;
+    // The sealer stays with this request; blocking threads are borrowed only while a batch is
+    // encrypted and hashed, so slow uploads cannot occupy the blocking pool. One batch is sealed
+    // while the next arrives: at most two batches of plaintext per upload are in memory.
+    let sealer = Box::new(draft.attachment(number, &state.ctx.recipients)?);
+    let mut stage = Stage::Idle(sealer, Zeroizing::new(Vec::with_capacity(SEAL_BATCH)));
     let mut batch = Zeroizing::new(Vec::with_capacity(SEAL_BATCH));
     let mut size: u64 = 0;
     let mut too_large = false;
@@ -504,15 +508,19 @@ async fn read_file(
         }
         batch.extend_from_slice(&chunk);
         if batch.len() >= SEAL_BATCH {
-            sealer = seal_batch(sealer, std::mem::replace(&mut batch, Zeroizing::new(Vec::with_capacity(SEAL_BATCH))))
-                .await?;
+            // The two buffers take turns; plaintext is wiped when they are dropped.
+            let (sealer, mut spare) = stage.ready().await?;
+            spare.clear();
+            let full = std::mem::replace(&mut batch, spare);
+            stage = Stage::Sealing(seal_batch(sealer, full));
         }
     }
     if too_large {
-        drop(sealer); // its file goes with the draft
+        // The sealer and its file go with the draft; a batch being sealed finishes on its own.
         state.errors.push((index, FieldError::FileTooLarge { name: display_name(&file_name), max: spec.max_size }));
         return drain(part).await;
     }
+    let (mut sealer, _spare) = stage.ready().await?;
     let digest = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> {
         sealer.write(&batch)?;
         sealer.finish()
@@ -544,12 +552,49 @@ fn display_name(raw: &str) -> String {
     if name.trim().is_empty() { "attachment".into() } else { name }
 }
 
-/// Encrypts and writes one batch on the blocking pool, handing the sealer back.
-async fn seal_batch(mut sealer: AttachmentSealer, batch: Zeroizing<Vec<u8>>) -> Result<AttachmentSealer, BodyError> {
-    let sealed = tokio::task::spawn_blocking(move || sealer.write(&batch).map(|()| sealer))
-        .await
-        .map_err(|_| SpoolError::Io(std::io::Error::other("sealing task failed")))?;
-    Ok(sealed.map_err(SpoolError::from)?)
+/// A batch being sealed on the blocking pool; resolves to the sealer, ready for the next batch,
+/// and the batch's buffer, for reuse.
+type Sealing = Pin<Box<dyn Future<Output = Result<(AttachmentSealer, Batch), BodyError>> + Send>>;
+
+/// Plaintext of an attachment gathered for one trip to the blocking pool; wiped when dropped.
+type Batch = Zeroizing<Vec<u8>>;
+
+/// An upload's sealer: waiting for a batch (with the spare buffer), or sealing one.
+enum Stage {
+    Idle(Box<AttachmentSealer>, Batch),
+    Sealing(Sealing),
+}
+
+impl Stage {
+    /// The sealer and a free buffer, once any batch in progress is sealed.
+    async fn ready(self) -> Result<(AttachmentSealer, Batch), BodyError> {
+        match self {
+            Stage::Idle(sealer, spare) => Ok((*sealer, spare)),
+            Stage::Sealing(sealing) => sealing.await,
+        }
+    }
+}
+
+/// Starts encrypting and hashing `batch` at once, on two blocking threads, and hands the sealer
+/// back when both are done. The work starts now, not when the result is awaited.
+fn seal_batch(sealer: AttachmentSealer, batch: Batch) -> Sealing {
+    let (mut cipher, mut digest) = sealer.split();
+    let batch = Arc::new(batch);
+    let plaintext = batch.clone();
+    let encrypting = tokio::task::spawn_blocking(move || cipher.write(&plaintext).map(|()| cipher));
+    let hashing = tokio::task::spawn_blocking(move || {
+        digest.update(&batch);
+        (digest, batch)
+    });
+    Box::pin(async move {
+        let failed = || SpoolError::Io(std::io::Error::other("sealing task failed"));
+        let (cipher, hashed) = futures_util::future::join(encrypting, hashing).await;
+        let cipher = cipher.map_err(|_| failed())?.map_err(SpoolError::from)?;
+        let (digest, batch) = hashed.map_err(|_| failed())?;
+        // Both tasks are over, so the other reference is gone; if not, start a fresh buffer.
+        let batch = Arc::try_unwrap(batch).unwrap_or_else(|_| Zeroizing::new(Vec::with_capacity(SEAL_BATCH)));
+        Ok((AttachmentSealer::join(cipher, digest), batch))
+    })
 }
 
 async fn drain(part: &mut multer::Field<'_>) -> Result<(), BodyError> {

@@ -498,22 +498,28 @@ fn spawn_connection<I>(
     });
     let watcher = graceful.watcher();
     let shared = shared.clone();
-    tokio::spawn(async move {
-        match &shared.tls {
-            None => {
+    // Two separate tasks, not one with two branches: a task is as large as its largest state, and
+    // the TLS one would make every plain connection (the usual case behind a proxy) carry the
+    // size of a TLS session in memory while it sits idle.
+    match shared.tls.clone() {
+        None => {
+            tokio::spawn(async move {
                 let _ = watcher.watch(shared.http1.serve_connection(TokioIo::new(io), service).into_owned()).await;
-            }
-            Some(acceptor) => {
+                drop(permit);
+            });
+        }
+        Some(acceptor) => {
+            tokio::spawn(async move {
                 // A failed or slow handshake is the client's problem; nothing is logged about it.
                 if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
                     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
                     let builder = if h2 { &shared.http2 } else { &shared.http1 };
                     let _ = watcher.watch(builder.serve_connection(TokioIo::new(tls), service).into_owned()).await;
                 }
-            }
+                drop(permit);
+            });
         }
-        drop(permit);
-    });
+    }
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.

@@ -214,28 +214,52 @@ pub struct AttachmentMeta {
 /// Encrypts `envelope` into `file` (created by the spool), pads it, finishes and fsyncs.
 /// Returns the ciphertext length.
 pub(crate) fn seal_envelope(recipients: &Recipients, envelope: &Envelope, file: File) -> Result<u64, SealError> {
+    let file = seal_envelope_into(recipients, envelope, BufWriter::with_capacity(WRITE_BUFFER, file))?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+/// Serialises `envelope`, pads it to [`ENVELOPE_BLOCK`]s and encrypts it into `out`, returning
+/// `out` once the age stream is finished. The spool's path adds the fsync; benchmarks seal into
+/// memory.
+pub fn seal_envelope_into<W: Write>(recipients: &Recipients, envelope: &Envelope, out: W) -> Result<W, SealError> {
     let mut plain = Zeroizing::new(serde_json::to_vec(envelope).map_err(std::io::Error::other)?);
     let padded = envelope_padded_len(plain.len());
     plain.resize(padded, b' ');
-    let mut writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
+    let mut writer = recipients.encryptor()?.wrap_output(out)?;
     writer.write_all(&plain)?;
-    finish(writer)
+    Ok(writer.finish()?)
 }
 
 /// Streams one attachment through age into a file, hashing the plaintext on the way.
+///
+/// The two halves can work on the same piece on two threads at once ([`AttachmentSealer::split`]):
+/// encrypting and hashing are each about as costly, and uploads arrive faster than one core does both.
 pub struct AttachmentSealer {
+    cipher: AttachmentCipher,
+    digest: PlaintextDigest,
+}
+
+/// The encrypting half of an [`AttachmentSealer`].
+pub struct AttachmentCipher {
     writer: age::stream::StreamWriter<BufWriter<File>>,
+}
+
+/// The hashing and counting half of an [`AttachmentSealer`].
+pub struct PlaintextDigest {
     hasher: Sha256,
     size: u64,
 }
 
 /// The plaintext facts about a sealed attachment, for its envelope entry.
 pub struct AttachmentDigest {
-    /// True length of the original bytes.
+    /// Length of the original bytes.
     pub size: u64,
     /// Hex SHA-256 of the original bytes.
     pub sha256: String,
-    /// Bytes of ciphertext on disk.
+    /// Bytes of ciphertext written.
     pub stored: u64,
 }
 
@@ -243,34 +267,61 @@ impl AttachmentSealer {
     /// Starts an age stream into `file` (created by the spool).
     pub(crate) fn new(recipients: &Recipients, file: File) -> Result<Self, SealError> {
         let writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
-        Ok(AttachmentSealer { writer, hasher: Sha256::new(), size: 0 })
+        Ok(AttachmentSealer {
+            cipher: AttachmentCipher { writer },
+            digest: PlaintextDigest { hasher: Sha256::new(), size: 0 },
+        })
     }
 
     /// Bytes of plaintext written so far.
     pub fn size(&self) -> u64 {
-        self.size
+        self.digest.size
     }
 
     /// Encrypts the next piece of the attachment.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), SealError> {
-        self.hasher.update(chunk);
-        self.writer.write_all(chunk)?;
-        self.size += chunk.len() as u64;
-        Ok(())
+        self.digest.update(chunk);
+        self.cipher.write(chunk)
+    }
+
+    /// The two halves, to feed the same pieces to each on its own thread.
+    pub fn split(self) -> (AttachmentCipher, PlaintextDigest) {
+        (self.cipher, self.digest)
+    }
+
+    /// Puts the halves back together. They must have seen the same pieces in the same order.
+    pub fn join(cipher: AttachmentCipher, digest: PlaintextDigest) -> Self {
+        AttachmentSealer { cipher, digest }
     }
 
     /// Pads to the Padmé length, finishes the age stream and fsyncs the file.
     pub fn finish(mut self) -> Result<AttachmentDigest, SealError> {
+        let size = self.digest.size;
         let zeros = [0u8; 8192];
-        let mut pad = padme(self.size) - self.size;
+        let mut pad = padme(size) - size;
         while pad > 0 {
             let n = pad.min(zeros.len() as u64) as usize;
-            self.writer.write_all(zeros.get(..n).unwrap_or(&zeros))?;
+            self.cipher.write(zeros.get(..n).unwrap_or(&zeros))?;
             pad -= n as u64;
         }
-        let sha256 = data_encoding::HEXLOWER.encode(&self.hasher.finalize());
-        let stored = finish(self.writer)?;
-        Ok(AttachmentDigest { size: self.size, sha256, stored })
+        let sha256 = data_encoding::HEXLOWER.encode(&self.digest.hasher.finalize());
+        let stored = finish(self.cipher.writer)?;
+        Ok(AttachmentDigest { size, sha256, stored })
+    }
+}
+
+impl AttachmentCipher {
+    /// Encrypts the next piece and writes the ciphertext.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), SealError> {
+        Ok(self.writer.write_all(chunk)?)
+    }
+}
+
+impl PlaintextDigest {
+    /// Hashes and counts the next piece.
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
     }
 }
 

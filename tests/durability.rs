@@ -44,7 +44,9 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
         .map(|t| {
             let (acked, token) = (acked.clone(), token.clone());
             std::thread::spawn(move || {
-                let doc_bytes: Vec<u8> = (0..(20_000 + 7_919 * t)).map(|i| (i ^ t) as u8).collect();
+                // Several sealing batches long, so a kill can land while one batch is being
+                // encrypted and hashed on two threads and the next is arriving.
+                let doc_bytes: Vec<u8> = (0..(600_000 + 7_919 * t)).map(|i| (i ^ (i >> 8) ^ t) as u8).collect();
                 for i in 0..MAX_PER_CLIENT {
                     if Instant::now() > stop_at {
                         break;
