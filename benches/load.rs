@@ -57,6 +57,8 @@ const CONNECT_BATCH: usize = 250;
 const PACED_WORKERS: usize = 64;
 /// The form the attachment uploads go to (the catalogs label its `documents` field).
 const UPLOAD_FORM: &str = "asylum-help";
+/// Bytes the upload client reads from disk and sends at a time.
+const UPLOAD_PIECE: usize = 1024 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// How long and how much: the full run and `--quick`.
@@ -83,7 +85,7 @@ impl Plan {
                 rounds: 3,
                 paced: Duration::from_secs(5),
                 seal: Duration::from_secs(1),
-                uploads: &[(1, 5), (100, 1)],
+                uploads: &[(1, 11), (100, 3)],
             }
         } else {
             Plan {
@@ -185,6 +187,14 @@ async fn run(plan: Plan, out: &Path) -> Res<()> {
     eprintln!("open loop at {rate:.0}/s (half the peak)");
     report.paced = Some((rate, paced(server.addr, rate, plan.paced, &message).await?));
     drop(server);
+    // The bare durable-write sequence at the same steady rate: the disk's own tail.
+    let dir = scratch.path().join("durable-paced");
+    let duration = plan.paced;
+    report.paced_disk = Some({
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || paced_durable(&dir, rate, duration, sealed_len)).await??
+    });
+    fs::remove_dir_all(&dir)?;
 
     report.seal = Some(bench.seal_comparison(plan.seal)?);
     report.age_crate_mib_s = age_crate_throughput(&bench)?;
@@ -471,6 +481,52 @@ fn durable_limit(dir: &Path, writers: usize, size: usize, duration: Duration) ->
         all.extend(thread.join().map_err(|_| "a writer thread panicked")??);
     }
     Ok((all.len() as f64 / start.elapsed().as_secs_f64(), all))
+}
+
+/// The durable-write sequence started at a steady `rate` for `duration` by a pool of writers;
+/// latency counts from when each write was due.
+fn paced_durable(dir: &Path, rate: f64, duration: Duration, size: usize) -> Res<Load> {
+    let incoming = dir.join("incoming");
+    let ready = dir.join("ready");
+    fs::create_dir_all(&incoming)?;
+    fs::create_dir_all(&ready)?;
+    let payload: Arc<Vec<u8>> = Arc::new((0..size).map(|i| (i * 131 % 251) as u8).collect());
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, Instant)>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    let writers: Vec<_> = (0..PACED_WORKERS)
+        .map(|_| {
+            let (incoming, ready, payload, rx) = (incoming.clone(), ready.clone(), payload.clone(), rx.clone());
+            std::thread::spawn(move || -> std::io::Result<Vec<u64>> {
+                let mut latencies = Vec::new();
+                loop {
+                    let next = rx.lock().map_err(|_| std::io::Error::other("poisoned"))?.recv();
+                    let Ok((n, due)) = next else { break };
+                    let from = incoming.join(n.to_string());
+                    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&from)?;
+                    file.write_all(&payload)?;
+                    file.sync_all()?;
+                    fs::rename(&from, ready.join(n.to_string()))?;
+                    File::open(&ready)?.sync_all()?;
+                    latencies.push(due.elapsed().as_micros() as u64);
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let count = (rate * duration.as_secs_f64()).max(1.0) as u64;
+    for n in 0..count {
+        let due = start + interval.mul_f64(n as f64);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        tx.send((n, due))?;
+    }
+    drop(tx);
+    let mut results = Vec::new();
+    for writer in writers {
+        results.push((writer.join().map_err(|_| "a writer thread panicked")??, 0, None));
+    }
+    Ok(Load::from(results, start.elapsed()))
 }
 
 // ───────────────────────────── the load client ─────────────────────────────
@@ -809,8 +865,28 @@ async fn upload_once(addr: SocketAddr, input: &Path, mib: u64) -> Res<f64> {
     );
     let tail = format!("\r\n--{boundary}--\r\n");
     let length = head.len() as u64 + mib * 1024 * 1024 + tail.len() as u64;
-    let file = tokio::fs::File::open(input).await?;
-    let chunks = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+    // A thread reads the file in large pieces, so the client costs the shared cores little.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let mut file = File::open(input)?;
+    std::thread::spawn(move || {
+        loop {
+            let mut piece = vec![0u8; UPLOAD_PIECE];
+            match std::io::Read::read(&mut file, &mut piece) {
+                Ok(0) => break,
+                Ok(n) => {
+                    piece.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
     let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(head))])
         .chain(chunks)
         .chain(futures_util::stream::iter([Ok(Bytes::from(tail))]))
@@ -875,6 +951,7 @@ struct Report {
     idle_connections_rss_kib: u64,
     sweep: Vec<Step>,
     paced: Option<(f64, Load)>,
+    paced_disk: Option<Load>,
     seal: Option<SealResult>,
     age_crate_mib_s: f64,
     uploads: Vec<Upload>,
@@ -992,6 +1069,14 @@ impl Report {
                 load.errors,
                 p99 / p50,
                 met(p99 <= 10.0 * p50 && load.errors == 0)
+            );
+        }
+        if let Some(disk) = &self.paced_disk {
+            let (p50, p99) = (ms(disk.percentile(50.0)), ms(disk.percentile(99.0)));
+            let _ = writeln!(
+                t,
+                "| (the bare durable-write sequence at the same rate: the disk's own tail) | p50 {p50:.2} ms, p99 {p99:.2} ms ({:.1}×) | |",
+                p99 / p50
             );
         }
         let idle = self.idle_rss_kib as f64 / 1024.0;

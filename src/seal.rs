@@ -245,6 +245,11 @@ pub struct AttachmentSealer {
 /// The encrypting half of an [`AttachmentSealer`].
 pub struct AttachmentCipher {
     writer: age::stream::StreamWriter<BufWriter<File>>,
+    /// The same file, to start writing ciphertext back to disk while the upload goes on, so the
+    /// fsync at the end has little left to wait for.
+    file: File,
+    /// Bytes of the file already handed to writeback.
+    advised: u64,
 }
 
 /// The hashing and counting half of an [`AttachmentSealer`].
@@ -266,9 +271,10 @@ pub struct AttachmentDigest {
 impl AttachmentSealer {
     /// Starts an age stream into `file` (created by the spool).
     pub(crate) fn new(recipients: &Recipients, file: File) -> Result<Self, SealError> {
+        let advice = file.try_clone()?;
         let writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
         Ok(AttachmentSealer {
-            cipher: AttachmentCipher { writer },
+            cipher: AttachmentCipher { writer, file: advice, advised: 0 },
             digest: PlaintextDigest { hasher: Sha256::new(), size: 0 },
         })
     }
@@ -314,6 +320,20 @@ impl AttachmentCipher {
     /// Encrypts the next piece and writes the ciphertext.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), SealError> {
         Ok(self.writer.write_all(chunk)?)
+    }
+
+    /// [`AttachmentCipher::write`], then asks the kernel to start writing what the file holds so
+    /// far back to disk and to drop it from the page cache once written (no one reads ciphertext
+    /// back here). Only advice: durability still comes from the fsync in
+    /// [`AttachmentSealer::finish`].
+    pub fn write_batch(&mut self, batch: &[u8]) -> Result<(), SealError> {
+        self.write(batch)?;
+        let written = self.file.metadata()?.len();
+        if let Some(len) = std::num::NonZeroU64::new(written.saturating_sub(self.advised)) {
+            let _ = rustix::fs::fadvise(&self.file, self.advised, Some(len), rustix::fs::Advice::DontNeed);
+            self.advised = written;
+        }
+        Ok(())
     }
 }
 

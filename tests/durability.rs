@@ -46,7 +46,8 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
             std::thread::spawn(move || {
                 // Several sealing batches long, so a kill can land while one batch is being
                 // encrypted and hashed on two threads and the next is arriving.
-                let doc_bytes: Vec<u8> = (0..(600_000 + 7_919 * t)).map(|i| (i ^ (i >> 8) ^ t) as u8).collect();
+                let len = 2 * sealpost::form::SEAL_BATCH + 400_000 + 7_919 * t as usize;
+                let doc_bytes: Vec<u8> = (0..len).map(|i| (i ^ (i >> 8) ^ t as usize) as u8).collect();
                 for i in 0..MAX_PER_CLIENT {
                     if Instant::now() > stop_at {
                         break;
@@ -108,7 +109,9 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
 fn every_acknowledged_submission_survives_kill_9_in_every_round() {
     let rounds =
         std::env::var("SEALPOST_DURABILITY_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
-    let fx = Fixture::new();
+    // Room for attachments longer than two sealing batches (the fixture's form allows 1 MiB).
+    let fx = Fixture::with(Options { max_body: "8 MiB", ..Options::default() });
+    fx.edit_config(|text| text.replace("max_size = \"1 MiB\"", "max_size = \"4 MiB\""));
     let mut total = Round { acknowledged: 0, present: 0, decrypted: 0 };
     eprintln!("round  acknowledged  present  decrypt(all entries so far)");
     for round in 1..=rounds {
