@@ -32,10 +32,13 @@ pub const MAX_URLENCODED_BODY: u64 = 1024 * 1024;
 const MAX_FILE_NAME_CHARS: usize = 255;
 /// Longest media type kept for an attachment.
 const MAX_MEDIA_TYPE_BYTES: usize = 127;
-/// Plaintext gathered before one trip to the blocking pool to encrypt and write it: large enough
-/// to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than 256 KiB), small
-/// enough that memory per upload stays flat. An upload holds at most two batches.
+/// Most plaintext gathered before one trip to the blocking pool to encrypt and write it: large
+/// enough to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than with
+/// 256 KiB), small enough that memory per upload stays flat. An upload holds at most two batches.
 pub const SEAL_BATCH: usize = 1024 * 1024;
+/// The first batch of an upload; each next one is twice as large, up to [`SEAL_BATCH`]. Small
+/// files are then sealed while they arrive too, instead of all at the end.
+const FIRST_BATCH: usize = 64 * 1024;
 
 /// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
 #[derive(Debug, thiserror::Error)]
@@ -497,8 +500,9 @@ async fn read_file(
     // encrypted and hashed, so slow uploads cannot occupy the blocking pool. One batch is sealed
     // while the next arrives: at most two batches of plaintext per upload are in memory.
     let sealer = Box::new(draft.attachment(number, &state.ctx.recipients)?);
-    let mut stage = Stage::Idle(sealer, Zeroizing::new(Vec::with_capacity(SEAL_BATCH)));
-    let mut batch = Zeroizing::new(Vec::with_capacity(SEAL_BATCH));
+    let mut stage = Stage::Idle(sealer, Zeroizing::new(Vec::new()));
+    let mut batch = Zeroizing::new(Vec::with_capacity(FIRST_BATCH));
+    let mut batch_len = FIRST_BATCH;
     let mut size: u64 = 0;
     let mut too_large = false;
     while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
@@ -507,13 +511,24 @@ async fn read_file(
             too_large = true;
             break;
         }
-        batch.extend_from_slice(&chunk);
-        if batch.len() >= SEAL_BATCH {
-            // The two buffers take turns; plaintext is wiped when they are dropped.
-            let (sealer, mut spare) = stage.ready().await?;
-            spare.clear();
-            let full = std::mem::replace(&mut batch, spare);
-            stage = Stage::Sealing(seal_batch(sealer, full));
+        // Batches are filled to exactly their capacity, never grown: a grown Vec would leave an
+        // unwiped copy of its plaintext behind in freed memory.
+        let mut rest: &[u8] = &chunk;
+        while !rest.is_empty() {
+            let (now, later) = rest.split_at(rest.len().min(batch_len - batch.len()));
+            batch.extend_from_slice(now);
+            rest = later;
+            if batch.len() == batch_len {
+                batch_len = (batch_len * 2).min(SEAL_BATCH);
+                // The two buffers take turns; a too small one is dropped, which wipes it.
+                let (sealer, mut spare) = stage.ready().await?;
+                if spare.capacity() < batch_len {
+                    spare = Zeroizing::new(Vec::with_capacity(batch_len));
+                }
+                spare.clear();
+                let full = std::mem::replace(&mut batch, spare);
+                stage = Stage::Sealing(seal_batch(sealer, full));
+            }
         }
     }
     if too_large {
@@ -596,7 +611,7 @@ fn seal_batch(sealer: AttachmentSealer, batch: Batch) -> Sealing {
         let cipher = cipher.map_err(|_| failed())?.map_err(SpoolError::from)?;
         let (digest, batch) = hashed.map_err(|_| failed())?;
         // Both tasks are over, so the other reference is gone; if not, start a fresh buffer.
-        let batch = Arc::try_unwrap(batch).unwrap_or_else(|_| Zeroizing::new(Vec::with_capacity(SEAL_BATCH)));
+        let batch = Arc::try_unwrap(batch).unwrap_or_else(|_| Zeroizing::new(Vec::new()));
         Ok((AttachmentSealer::join(cipher, digest), batch))
     })
 }
@@ -718,6 +733,87 @@ fields = [
         );
         for bad in [None, Some("multipart/form-data"), Some("application/json"), Some("text/plain")] {
             assert!(matches!(Encoding::from_content_type(bad), Err(BodyError::Unsupported)), "{bad:?}");
+        }
+    }
+
+    /// Attachments whose sizes fall on, just before and just after the growing batch boundaries,
+    /// arriving in odd-sized chunks and in one piece, decrypt to exactly what was sent, and the
+    /// digest the envelope gets is the digest of what was sent.
+    #[tokio::test]
+    async fn attachments_across_batch_boundaries_decrypt_to_what_was_sent() {
+        use std::io::Read as _;
+        let identity = age::x25519::Identity::generate();
+        let key = identity.to_public().to_string();
+        let text = r#"[server]
+listen = "127.0.0.1:8080"
+data_dir = "data"
+trusted_proxies = []
+[limits]
+max_body = "8 MiB"
+per_client = { burst = 5, per_hour = 20 }
+global = { burst = 5, per_hour = 20 }
+max_spool = "1 GiB"
+min_fill_time = "0s"
+max_fill_time = "1h"
+[[form]]
+id = "f"
+recipients = "r.txt"
+fields = [{ name = "doc", kind = "file", max_files = 1, max_size = "4 MiB" }]
+"#;
+        let config =
+            crate::config::Config::parse(text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
+                Ok(format!("{key}\n"))
+            })
+            .unwrap();
+        let form = config.form("f").unwrap();
+        let tokens = TimingTokens::new([1; 32]);
+        let now = SystemTime::now();
+        let dir = tempfile::tempdir().unwrap();
+        let spool = crate::spool::Spool::open(dir.path(), 1 << 30, 8 << 20).unwrap();
+        let sizes =
+            [1, FIRST_BATCH - 1, FIRST_BATCH, FIRST_BATCH + 1, 3 * FIRST_BATCH, 2 * SEAL_BATCH + 3 * FIRST_BATCH + 5];
+        for size in sizes {
+            for piece in [7_919, usize::MAX] {
+                let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8 ^ (i >> 16) as u8).collect();
+                let mut body = format!(
+                    "--b\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\n{}\r\n--b\r\n\
+                     Content-Disposition: form-data; name=\"doc\"; filename=\"d.bin\"\r\n\r\n",
+                    tokens.issue("f", now)
+                )
+                .into_bytes();
+                body.extend_from_slice(&data);
+                body.extend_from_slice(b"\r\n--b--\r\n");
+                let chunks: Vec<Result<Bytes, std::io::Error>> =
+                    body.chunks(piece.min(body.len())).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+                let ctx = Context {
+                    form,
+                    recipients: form.recipients.current(),
+                    limits: &config.limits,
+                    tokens: &tokens,
+                    now,
+                };
+                let mut draft = spool.begin("f").unwrap();
+                let received =
+                    read(&ctx, Encoding::Multipart("b".into()), futures_util::stream::iter(chunks), &mut draft)
+                        .await
+                        .unwrap();
+                assert!(received.is_valid(), "{size}: {:?} {:?}", received.errors, received.problem);
+                let meta = &received.attachments.first().unwrap().1;
+                let digest = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&data));
+                assert_eq!((meta.size, meta.sha256.as_str()), (size as u64, digest.as_str()), "size {size}");
+                let id = draft.id().clone();
+                draft.commit().unwrap();
+                let sealed = std::fs::File::open(spool.ready_dir().join("f").join(id.as_str()).join("1.age")).unwrap();
+                let mut plain = Vec::new();
+                age::Decryptor::new(sealed)
+                    .unwrap()
+                    .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                    .unwrap()
+                    .read_to_end(&mut plain)
+                    .unwrap();
+                assert_eq!(plain.len() as u64, crate::seal::padme(size as u64), "size {size}");
+                assert!(plain.get(..size) == Some(&data[..]), "size {size}, pieces of {piece}: content differs");
+            }
         }
     }
 

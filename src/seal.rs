@@ -3,7 +3,8 @@
 //! Job: turn plaintext (an [`Envelope`] or an attachment's byte stream) into binary age v1
 //! ciphertext addressed to a form's [`Recipients`], padded so sizes leak little.
 //! Invariant: every byte this module writes has passed through the age encryptor; writers are
-//! finished and fsynced before they report success (an unfinished age stream is truncated).
+//! finished before they report success (an unfinished age stream is truncated). The envelope is
+//! fsynced here; attachment files by the spool when their submission is committed.
 //! Never: holds or parses a secret key; logs or returns plaintext in an error.
 
 use std::fmt;
@@ -300,7 +301,9 @@ impl AttachmentSealer {
         AttachmentSealer { cipher, digest }
     }
 
-    /// Pads to the Padmé length, finishes the age stream and fsyncs the file.
+    /// Pads to the Padmé length and finishes the age stream. The file is not fsynced here: the
+    /// spool fsyncs every file of a submission together at [`crate::spool::Draft::commit`], so one
+    /// journal commit can cover them all.
     pub fn finish(mut self) -> Result<AttachmentDigest, SealError> {
         let size = self.digest.size;
         let zeros = [0u8; 8192];
@@ -311,7 +314,7 @@ impl AttachmentSealer {
             pad -= n as u64;
         }
         let sha256 = data_encoding::HEXLOWER.encode(&self.digest.hasher.finalize());
-        let stored = finish(self.cipher.writer)?;
+        let stored = end_stream(self.cipher.writer)?.metadata()?.len();
         Ok(AttachmentDigest { size, sha256, stored })
     }
 }
@@ -324,8 +327,8 @@ impl AttachmentCipher {
 
     /// [`AttachmentCipher::write`], then asks the kernel to start writing what the file holds so
     /// far back to disk and to drop it from the page cache once written (no one reads ciphertext
-    /// back here). Only advice: durability still comes from the fsync in
-    /// [`AttachmentSealer::finish`].
+    /// back here). Only advice: durability still comes from the fsync at
+    /// [`crate::spool::Draft::commit`].
     pub fn write_batch(&mut self, batch: &[u8]) -> Result<(), SealError> {
         self.write(batch)?;
         let written = self.file.metadata()?.len();
@@ -345,11 +348,9 @@ impl PlaintextDigest {
     }
 }
 
-/// Finishes an age stream (without this the file is truncated), flushes and fsyncs the file.
-fn finish(writer: age::stream::StreamWriter<BufWriter<File>>) -> Result<u64, SealError> {
-    let file = writer.finish()?.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(file.metadata()?.len())
+/// Finishes an age stream (without this the file is truncated) and flushes it to the file.
+fn end_stream(writer: age::stream::StreamWriter<BufWriter<File>>) -> Result<File, SealError> {
+    Ok(writer.finish()?.into_inner().map_err(|e| e.into_error())?)
 }
 
 #[cfg(test)]

@@ -153,6 +153,7 @@ impl Spool {
             dir,
             reserved: reserve,
             written: 0,
+            unsynced: Vec::new(),
             committed: false,
         };
         create_private_dir(&draft.dir)?;
@@ -210,6 +211,8 @@ pub struct Draft {
     reserved: u64,
     /// Bytes of ciphertext written so far.
     written: u64,
+    /// The attachment files, each fsynced at commit.
+    unsynced: Vec<File>,
     committed: bool,
 }
 
@@ -219,9 +222,13 @@ impl Draft {
         &self.id
     }
 
-    /// Creates `<index>.age` (1-based) and returns a sealer streaming into it.
-    pub fn attachment(&self, index: usize, recipients: &Recipients) -> Result<AttachmentSealer, SpoolError> {
+    /// Creates `<index>.age` (1-based) and returns a sealer streaming into it. The draft keeps a
+    /// handle on the file to fsync it at [`Draft::commit`].
+    pub fn attachment(&mut self, index: usize, recipients: &Recipients) -> Result<AttachmentSealer, SpoolError> {
         let file = new_private_file(&self.dir.join(format!("{index}.age")))?;
+        // A duplicate of the descriptor that writes, not a reopened file: a write-back error
+        // reported before a later open would be invisible to that open's fsync.
+        self.unsynced.push(file.try_clone()?);
         Ok(AttachmentSealer::new(recipients, file)?)
     }
 
@@ -238,9 +245,12 @@ impl Draft {
         self.account(stored)
     }
 
-    /// Makes the submission durable and visible: fsync the draft dir, rename it into
-    /// `ready/<form>/`, fsync that dir. Files were fsynced as they were finished.
+    /// Makes the submission durable and visible: fsync the attachment files (the envelope was
+    /// fsynced when sealed) and the draft dir, rename it into `ready/<form>/`, fsync that dir.
     pub fn commit(mut self) -> Result<SubmissionId, SpoolError> {
+        for file in &self.unsynced {
+            file.sync_all()?;
+        }
         sync_dir(&self.dir)?;
         let form_dir = self.spool.inner.ready.join(&self.form);
         if !form_dir.exists() {
