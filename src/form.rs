@@ -513,6 +513,7 @@ async fn read_file(
         }
         // Batches are filled to exactly their capacity, never grown: a grown Vec would leave an
         // unwiped copy of its plaintext behind in freed memory.
+        // Invariant: batch.len() <= batch_len == batch.capacity() between chunks.
         let mut rest: &[u8] = &chunk;
         while !rest.is_empty() {
             let (now, later) = rest.split_at(rest.len().min(batch_len - batch.len()));
@@ -533,11 +534,14 @@ async fn read_file(
     }
     if too_large {
         // The sealer and its file go with the draft; a batch being sealed finishes on its own.
+        // The plaintext held here is wiped now, not after the rest of the body has trickled in.
+        drop(batch);
+        drop(stage);
         state.errors.push((index, FieldError::FileTooLarge { name: display_name(&file_name), max: spec.max_size }));
         return drain(part).await;
     }
-    // The last batch too is encrypted and hashed at once; then padding, the end of the stream
-    // and the fsync.
+    // The last batch too is encrypted and hashed at once; then padding and the end of the stream
+    // (the draft fsyncs the file at commit).
     if !batch.is_empty() {
         let (sealer, _spare) = stage.ready().await?;
         stage = Stage::Sealing(seal_batch(sealer, batch));
@@ -736,7 +740,8 @@ fields = [
         }
     }
 
-    /// Attachments whose sizes fall on, just before and just after the growing batch boundaries,
+    /// Attachments whose sizes fall on, just before and just after the growing batches'
+    /// boundaries (64, 192, 448, 960 and 1984 KiB, where the buffers start being reused),
     /// arriving in odd-sized chunks and in one piece, decrypt to exactly what was sent, and the
     /// digest the envelope gets is the digest of what was sent.
     #[tokio::test]
@@ -770,8 +775,15 @@ fields = [{ name = "doc", kind = "file", max_files = 1, max_size = "4 MiB" }]
         let now = SystemTime::now();
         let dir = tempfile::tempdir().unwrap();
         let spool = crate::spool::Spool::open(dir.path(), 1 << 30, 8 << 20).unwrap();
-        let sizes =
-            [1, FIRST_BATCH - 1, FIRST_BATCH, FIRST_BATCH + 1, 3 * FIRST_BATCH, 2 * SEAL_BATCH + 3 * FIRST_BATCH + 5];
+        let mut sizes = vec![1];
+        let mut boundary = 0;
+        let mut batch = FIRST_BATCH;
+        for _ in 0..5 {
+            boundary += batch;
+            batch = (batch * 2).min(SEAL_BATCH);
+            sizes.extend([boundary - 1, boundary, boundary + 1]);
+        }
+        sizes.push(2 * SEAL_BATCH + 3 * FIRST_BATCH + 5);
         for size in sizes {
             for piece in [7_919, usize::MAX] {
                 let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8 ^ (i >> 16) as u8).collect();

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -226,12 +227,57 @@ pub(crate) fn seal_envelope(recipients: &Recipients, envelope: &Envelope, file: 
 /// `out` once the age stream is finished. The spool's path adds the fsync; benchmarks seal into
 /// memory.
 pub fn seal_envelope_into<W: Write>(recipients: &Recipients, envelope: &Envelope, out: W) -> Result<W, SealError> {
-    let mut plain = Zeroizing::new(serde_json::to_vec(envelope).map_err(std::io::Error::other)?);
-    let padded = envelope_padded_len(plain.len());
+    // Measured first, then written into a buffer of its final size: a buffer that grew would
+    // leave unwiped copies of the plaintext behind in freed memory.
+    let mut length = ByteCount(0);
+    serde_json::to_writer(&mut length, envelope).map_err(std::io::Error::other)?;
+    let padded = envelope_padded_len(length.0);
+    let mut plain = Zeroizing::new(Vec::with_capacity(padded));
+    serde_json::to_writer(&mut *plain, envelope).map_err(std::io::Error::other)?;
     plain.resize(padded, b' ');
     let mut writer = recipients.encryptor()?.wrap_output(out)?;
     writer.write_all(&plain)?;
     Ok(writer.finish()?)
+}
+
+/// A writer that only counts what it is given.
+struct ByteCount(usize);
+
+impl Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An attachment file, shared by its age writer, its write-back advice and the draft that fsyncs
+/// it at commit: one descriptor for all three, so a write-back error reaches that fsync.
+#[derive(Clone)]
+pub(crate) struct SharedFile(Arc<File>);
+
+impl SharedFile {
+    pub(crate) fn new(file: File) -> SharedFile {
+        SharedFile(Arc::new(file))
+    }
+
+    /// fsyncs the file's data and metadata.
+    pub(crate) fn sync_all(&self) -> std::io::Result<()> {
+        self.0.sync_all()
+    }
+}
+
+impl Write for SharedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&*self.0).flush()
+    }
 }
 
 /// Streams one attachment through age into a file, hashing the plaintext on the way.
@@ -245,12 +291,14 @@ pub struct AttachmentSealer {
 
 /// The encrypting half of an [`AttachmentSealer`].
 pub struct AttachmentCipher {
-    writer: age::stream::StreamWriter<BufWriter<File>>,
+    writer: age::stream::StreamWriter<BufWriter<SharedFile>>,
     /// The same file, to start writing ciphertext back to disk while the upload goes on, so the
-    /// fsync at the end has little left to wait for.
-    file: File,
-    /// Bytes of the file already handed to writeback.
-    advised: u64,
+    /// fsync at commit has little left to wait for.
+    file: SharedFile,
+    /// Start of the part of the file whose pages may still be in the page cache.
+    cached_from: u64,
+    /// Where the file ended after the previous batch.
+    last_end: u64,
 }
 
 /// The hashing and counting half of an [`AttachmentSealer`].
@@ -271,11 +319,10 @@ pub struct AttachmentDigest {
 
 impl AttachmentSealer {
     /// Starts an age stream into `file` (created by the spool).
-    pub(crate) fn new(recipients: &Recipients, file: File) -> Result<Self, SealError> {
-        let advice = file.try_clone()?;
-        let writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file))?;
+    pub(crate) fn new(recipients: &Recipients, file: SharedFile) -> Result<Self, SealError> {
+        let writer = recipients.encryptor()?.wrap_output(BufWriter::with_capacity(WRITE_BUFFER, file.clone()))?;
         Ok(AttachmentSealer {
-            cipher: AttachmentCipher { writer, file: advice, advised: 0 },
+            cipher: AttachmentCipher { writer, file, cached_from: 0, last_end: 0 },
             digest: PlaintextDigest { hasher: Sha256::new(), size: 0 },
         })
     }
@@ -302,8 +349,8 @@ impl AttachmentSealer {
     }
 
     /// Pads to the Padmé length and finishes the age stream. The file is not fsynced here: the
-    /// spool fsyncs every file of a submission together at [`crate::spool::Draft::commit`], so one
-    /// journal commit can cover them all.
+    /// spool fsyncs all the files of a submission at [`crate::spool::Draft::commit`], one right
+    /// after another, instead of each as its attachment ends.
     pub fn finish(mut self) -> Result<AttachmentDigest, SealError> {
         let size = self.digest.size;
         let zeros = [0u8; 8192];
@@ -314,7 +361,7 @@ impl AttachmentSealer {
             pad -= n as u64;
         }
         let sha256 = data_encoding::HEXLOWER.encode(&self.digest.hasher.finalize());
-        let stored = end_stream(self.cipher.writer)?.metadata()?.len();
+        let stored = end_stream(self.cipher.writer)?.0.metadata()?.len();
         Ok(AttachmentDigest { size, sha256, stored })
     }
 }
@@ -325,16 +372,20 @@ impl AttachmentCipher {
         Ok(self.writer.write_all(chunk)?)
     }
 
-    /// [`AttachmentCipher::write`], then asks the kernel to start writing what the file holds so
-    /// far back to disk and to drop it from the page cache once written (no one reads ciphertext
-    /// back here). Only advice: durability still comes from the fsync at
-    /// [`crate::spool::Draft::commit`].
+    /// [`AttachmentCipher::write`], then advice to the kernel: start writing this batch's
+    /// ciphertext back to disk now, and drop the previous batch's pages, written back by then,
+    /// from the page cache (no one reads ciphertext back here). `DONTNEED` does both: it starts
+    /// write-back of dirty pages and drops clean ones. Only advice, so its failures are ignored;
+    /// durability comes from the fsync at [`crate::spool::Draft::commit`].
     pub fn write_batch(&mut self, batch: &[u8]) -> Result<(), SealError> {
         self.write(batch)?;
-        let written = self.file.metadata()?.len();
-        if let Some(len) = std::num::NonZeroU64::new(written.saturating_sub(self.advised)) {
-            let _ = rustix::fs::fadvise(&self.file, self.advised, Some(len), rustix::fs::Advice::DontNeed);
-            self.advised = written;
+        if let Ok(meta) = self.file.0.metadata() {
+            let end = meta.len();
+            if let Some(len) = std::num::NonZeroU64::new(end.saturating_sub(self.cached_from)) {
+                let _ = rustix::fs::fadvise(&*self.file.0, self.cached_from, Some(len), rustix::fs::Advice::DontNeed);
+            }
+            self.cached_from = self.last_end;
+            self.last_end = end;
         }
         Ok(())
     }
@@ -349,7 +400,7 @@ impl PlaintextDigest {
 }
 
 /// Finishes an age stream (without this the file is truncated) and flushes it to the file.
-fn end_stream(writer: age::stream::StreamWriter<BufWriter<File>>) -> Result<File, SealError> {
+fn end_stream(writer: age::stream::StreamWriter<BufWriter<SharedFile>>) -> Result<SharedFile, SealError> {
     Ok(writer.finish()?.into_inner().map_err(|e| e.into_error())?)
 }
 
@@ -453,7 +504,7 @@ mod tests {
             let recipients = Recipients::parse(&identity.to_public().to_string()).unwrap();
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("1.age");
-            let mut sealer = AttachmentSealer::new(&recipients, File::create(&path).unwrap()).unwrap();
+            let mut sealer = AttachmentSealer::new(&recipients, SharedFile::new(File::create(&path).unwrap())).unwrap();
             for chunk in bytes.chunks(7_000) {
                 sealer.write(chunk).unwrap();
             }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::seal::{AttachmentSealer, Envelope, Recipients, SealError};
+use crate::seal::{AttachmentSealer, Envelope, Recipients, SealError, SharedFile};
 
 /// Reserved per in-flight submission on top of `max_body`: the age header, chunk tags and
 /// Padmé padding (≤ 12.5 %) can make ciphertext larger than the upload.
@@ -212,7 +212,7 @@ pub struct Draft {
     /// Bytes of ciphertext written so far.
     written: u64,
     /// The attachment files, each fsynced at commit.
-    unsynced: Vec<File>,
+    unsynced: Vec<SharedFile>,
     committed: bool,
 }
 
@@ -225,10 +225,10 @@ impl Draft {
     /// Creates `<index>.age` (1-based) and returns a sealer streaming into it. The draft keeps a
     /// handle on the file to fsync it at [`Draft::commit`].
     pub fn attachment(&mut self, index: usize, recipients: &Recipients) -> Result<AttachmentSealer, SpoolError> {
-        let file = new_private_file(&self.dir.join(format!("{index}.age")))?;
-        // A duplicate of the descriptor that writes, not a reopened file: a write-back error
-        // reported before a later open would be invisible to that open's fsync.
-        self.unsynced.push(file.try_clone()?);
+        // The descriptor that writes, not a reopened file: a write-back error reported before a
+        // later open would be invisible to that open's fsync.
+        let file = SharedFile::new(new_private_file(&self.dir.join(format!("{index}.age")))?);
+        self.unsynced.push(file.clone());
         Ok(AttachmentSealer::new(recipients, file)?)
     }
 
