@@ -109,8 +109,9 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
 fn every_acknowledged_submission_survives_kill_9_in_every_round() {
     let rounds =
         std::env::var("SEALPOST_DURABILITY_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
-    // Room for attachments longer than two sealing batches (the fixture's form allows 1 MiB).
-    let fx = Fixture::with(Options { max_body: "8 MiB", ..Options::default() });
+    // Room for attachments longer than two sealing batches (the fixture's form allows 1 MiB),
+    // and for every round's submissions, which stay in the spool.
+    let fx = Fixture::with(Options { max_body: "8 MiB", max_spool: "8 GiB", ..Options::default() });
     fx.edit_config(|text| text.replace("max_size = \"1 MiB\"", "max_size = \"4 MiB\""));
     let mut total = Round { acknowledged: 0, present: 0, decrypted: 0 };
     eprintln!("round  acknowledged  present  decrypt(all entries so far)");
