@@ -29,14 +29,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::{MESSAGE_BYTES, message_text};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use http::{Request, StatusCode, header};
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Frame;
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
-use sealpost::seal::{Envelope, EnvelopeField, Recipients};
+use sealpost::seal::Recipients;
 use tokio::sync::Mutex;
+
+mod common;
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
 type Body = BoxBody<Bytes, std::io::Error>;
@@ -45,8 +48,6 @@ type Body = BoxBody<Bytes, std::io::Error>;
 const CONCURRENCY: [usize; 4] = [1, 8, 32, 128];
 /// The step whose ratio is DESIGN §7's durable-throughput target.
 const TARGET_CONCURRENCY: usize = 32;
-/// Length of the message each submission carries.
-const MESSAGE_BYTES: usize = 2048;
 /// Staff keys every benchmark submission is sealed to.
 const RECIPIENTS: usize = 3;
 /// Idle keep-alive connections held open for the memory measurement.
@@ -290,33 +291,14 @@ fields = [
         Ok(Bench { dir: dir.to_path_buf(), config, recipients, recipient_args })
     }
 
-    /// An envelope like the server builds for one benchmark submission.
-    fn envelope() -> Envelope {
-        let field =
-            |name: &str, label: &str, value: String| EnvelopeField { name: name.into(), label: label.into(), value };
-        Envelope {
-            sealpost: 1,
-            id: "a".repeat(26),
-            form: "contact".into(),
-            received: "2026-11-28T12:00:00Z".into(),
-            locale: "en".into(),
-            fields: vec![
-                field("name", "Your name", "Bench".into()),
-                field("email", "Email address", "bench@example.org".into()),
-                field("message", "Your message", message_text()),
-            ],
-            attachments: Vec::new(),
-        }
-    }
-
     fn sealed_envelope_len(&self) -> Res<usize> {
-        Ok(sealpost::seal::seal_envelope_into(&self.recipients, &Bench::envelope(), Vec::new())?.len())
+        Ok(sealpost::seal::seal_envelope_into(&self.recipients, &common::envelope(), Vec::new())?.len())
     }
 
     /// Envelopes sealed per second by sealpost, and by the age crate alone on the same
     /// plaintext (the serialised, padded envelope).
     fn seal_comparison(&self, each: Duration) -> Res<SealResult> {
-        let envelope = Bench::envelope();
+        let envelope = common::envelope();
         let mut plain = serde_json::to_vec(&envelope)?;
         plain.resize(sealpost::seal::envelope_padded_len(plain.len()), b' ');
         let keys: Vec<age::x25519::Recipient> =
@@ -364,12 +346,6 @@ fn per_second<E: Into<Box<dyn Error + Send + Sync>>>(
         count += 1;
     }
     Ok(count as f64 / start.elapsed().as_secs_f64())
-}
-
-/// 2 KiB of text, as a person would type it.
-fn message_text() -> String {
-    let words = "I need help with my asylum interview next week and my documents are with my lawyer ";
-    words.repeat(MESSAGE_BYTES / words.len() + 1)[..MESSAGE_BYTES].to_string()
 }
 
 /// The urlencoded form fields after the token.
@@ -667,6 +643,42 @@ impl Load {
     }
 }
 
+/// One load task's results.
+#[derive(Default)]
+struct Tally {
+    /// Successful submissions' latencies in microseconds.
+    latencies: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    /// One submission, timed from `since`. A failure is counted and the browser reconnects;
+    /// false when it cannot.
+    async fn submit(&mut self, browser: &mut Browser, addr: SocketAddr, fields: &str, since: Instant) -> bool {
+        match browser.submit(fields).await {
+            Ok(()) => self.latencies.push(since.elapsed().as_micros() as u64),
+            Err(e) => {
+                self.failed(e.as_ref());
+                match Browser::connect(addr).await {
+                    Ok(b) => *browser = b,
+                    Err(_) => return false,
+                }
+            }
+        }
+        true
+    }
+
+    fn failed(&mut self, error: &(dyn Error + Send + Sync)) {
+        self.errors += 1;
+        self.first_error.get_or_insert(error.to_string());
+    }
+
+    fn into_parts(self) -> (Vec<u64>, u64, Option<String>) {
+        (self.latencies, self.errors, self.first_error)
+    }
+}
+
 /// `clients` browsers submitting back to back for `duration`.
 async fn closed_loop(addr: SocketAddr, clients: usize, duration: Duration, fields: &str) -> Res<Load> {
     let start = Instant::now();
@@ -675,27 +687,20 @@ async fn closed_loop(addr: SocketAddr, clients: usize, duration: Duration, field
     for _ in 0..clients {
         let fields = fields.to_string();
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let (mut errors, mut first_error) = (0, None);
+            let mut tally = Tally::default();
             let mut browser = match Browser::connect(addr).await {
                 Ok(b) => b,
-                Err(e) => return (latencies, 1, Some(e.to_string())),
+                Err(e) => {
+                    tally.failed(e.as_ref());
+                    return tally.into_parts();
+                }
             };
             while Instant::now() < deadline {
-                let t = Instant::now();
-                match browser.submit(&fields).await {
-                    Ok(()) => latencies.push(t.elapsed().as_micros() as u64),
-                    Err(e) => {
-                        errors += 1;
-                        first_error.get_or_insert(e.to_string());
-                        match Browser::connect(addr).await {
-                            Ok(b) => browser = b,
-                            Err(_) => break,
-                        }
-                    }
+                if !tally.submit(&mut browser, addr, &fields, Instant::now()).await {
+                    break;
                 }
             }
-            (latencies, errors, first_error)
+            tally.into_parts()
         }));
     }
     let mut results = Vec::new();
@@ -719,23 +724,14 @@ async fn paced(addr: SocketAddr, rate: f64, duration: Duration, fields: &str) ->
         let (rx, fields) = (rx.clone(), fields.to_string());
         let mut browser = Browser::connect(addr).await?;
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let (mut errors, mut first_error) = (0, None);
+            let mut tally = Tally::default();
             loop {
                 let Some(due) = rx.lock().await.recv().await else { break };
-                match browser.submit(&fields).await {
-                    Ok(()) => latencies.push(due.elapsed().as_micros() as u64),
-                    Err(e) => {
-                        errors += 1;
-                        first_error.get_or_insert(e.to_string());
-                        match Browser::connect(addr).await {
-                            Ok(b) => browser = b,
-                            Err(_) => break,
-                        }
-                    }
+                if !tally.submit(&mut browser, addr, &fields, due).await {
+                    break;
                 }
             }
-            (latencies, errors, first_error)
+            tally.into_parts()
         }));
     }
     let start = Instant::now();

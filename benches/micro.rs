@@ -13,26 +13,14 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sealpost::config::Rate;
 use sealpost::limit::Limiter;
-use sealpost::seal::{Envelope, EnvelopeField, Recipients, seal_envelope_into};
+use sealpost::seal::{Recipients, seal_envelope_into};
 
-fn envelope() -> Envelope {
-    let field = |name: &str, value: String| EnvelopeField { name: name.into(), label: name.into(), value };
-    let words = "I need help with my asylum interview next week and my documents are with my lawyer ";
-    Envelope {
-        sealpost: 1,
-        id: "a".repeat(26),
-        form: "contact".into(),
-        received: "2026-11-28T12:00:00Z".into(),
-        locale: "en".into(),
-        fields: vec![field("name", "Bench".into()), field("message", words.repeat(25).chars().take(2048).collect())],
-        attachments: Vec::new(),
-    }
-}
+mod common;
 
 fn sealing(c: &mut Criterion) {
     let keys: Vec<String> = (0..3).map(|_| age::x25519::Identity::generate().to_public().to_string()).collect();
     let Ok(recipients) = Recipients::parse(&keys.join("\n")) else { return };
-    let envelope = envelope();
+    let envelope = common::envelope();
     c.bench_function("seal/envelope_2KiB_3_recipients", |b| {
         b.iter(|| seal_envelope_into(black_box(&recipients), black_box(&envelope), Vec::with_capacity(4096)))
     });

@@ -664,31 +664,38 @@ mod tests {
         assert_eq!(validate(&spec(File, true), "", 1), None);
     }
 
-    fn schema() -> crate::config::Config {
-        let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
-        let text = r#"[server]
+    /// A config with one form `f` of `fields`, sealed to `key`.
+    fn config(max_body: &str, fields: &str, key: &str) -> crate::config::Config {
+        let text = format!(
+            r#"[server]
 listen = "127.0.0.1:8080"
 data_dir = "data"
 trusted_proxies = []
 [limits]
-max_body = "1 MiB"
-per_client = { burst = 5, per_hour = 20 }
-global = { burst = 5, per_hour = 20 }
+max_body = "{max_body}"
+per_client = {{ burst = 5, per_hour = 20 }}
+global = {{ burst = 5, per_hour = 20 }}
 max_spool = "1 GiB"
 min_fill_time = "0s"
 max_fill_time = "1h"
 [[form]]
 id = "f"
 recipients = "r.txt"
-fields = [
-  { name = "stage", kind = "select", required = true, options = ["first-instance-interview-scheduled", "appeal"] },
-  { name = "ok", kind = "checkbox" },
-]
-"#;
-        crate::config::Config::parse(text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
+fields = [{fields}]
+"#
+        );
+        crate::config::Config::parse(&text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
             Ok(format!("{key}\n"))
         })
         .unwrap()
+    }
+
+    fn schema() -> crate::config::Config {
+        let fields = r#"
+  { name = "stage", kind = "select", required = true, options = ["first-instance-interview-scheduled", "appeal"] },
+  { name = "ok", kind = "checkbox" },
+"#;
+        config("1 MiB", fields, "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
     }
 
     fn read_pairs(config: &crate::config::Config, body: &str) -> Received {
@@ -748,28 +755,8 @@ fields = [
     async fn attachments_across_batch_boundaries_decrypt_to_what_was_sent() {
         use std::io::Read as _;
         let identity = age::x25519::Identity::generate();
-        let key = identity.to_public().to_string();
-        let text = r#"[server]
-listen = "127.0.0.1:8080"
-data_dir = "data"
-trusted_proxies = []
-[limits]
-max_body = "8 MiB"
-per_client = { burst = 5, per_hour = 20 }
-global = { burst = 5, per_hour = 20 }
-max_spool = "1 GiB"
-min_fill_time = "0s"
-max_fill_time = "1h"
-[[form]]
-id = "f"
-recipients = "r.txt"
-fields = [{ name = "doc", kind = "file", max_files = 1, max_size = "4 MiB" }]
-"#;
-        let config =
-            crate::config::Config::parse(text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
-                Ok(format!("{key}\n"))
-            })
-            .unwrap();
+        let fields = r#"{ name = "doc", kind = "file", max_files = 1, max_size = "4 MiB" }"#;
+        let config = config("8 MiB", fields, &identity.to_public().to_string());
         let form = config.form("f").unwrap();
         let tokens = TimingTokens::new([1; 32]);
         let now = SystemTime::now();

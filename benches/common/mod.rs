@@ -1,0 +1,31 @@
+//! What both benchmarks seal: one submission of the load benchmark's contact form.
+
+use sealpost::seal::{Envelope, EnvelopeField};
+
+/// Length of the message each benchmark submission carries.
+pub const MESSAGE_BYTES: usize = 2048;
+
+/// 2 KiB of text, as a person would type it.
+pub fn message_text() -> String {
+    let words = "I need help with my asylum interview next week and my documents are with my lawyer ";
+    words.repeat(MESSAGE_BYTES / words.len() + 1).chars().take(MESSAGE_BYTES).collect()
+}
+
+/// An envelope like the server builds for one benchmark submission.
+pub fn envelope() -> Envelope {
+    let field =
+        |name: &str, label: &str, value: String| EnvelopeField { name: name.into(), label: label.into(), value };
+    Envelope {
+        sealpost: 1,
+        id: "a".repeat(26),
+        form: "contact".into(),
+        received: "2026-11-28T12:00:00Z".into(),
+        locale: "en".into(),
+        fields: vec![
+            field("name", "Your name", "Bench".into()),
+            field("email", "Email address", "bench@example.org".into()),
+            field("message", "Your message", message_text()),
+        ],
+        attachments: Vec::new(),
+    }
+}
