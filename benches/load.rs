@@ -429,6 +429,17 @@ fn which(program: &str) -> Option<PathBuf> {
 
 // ───────────────────────────── the durable-write limit ─────────────────────────────
 
+/// The sequence the spool's commit rests on, bare: create `name` in `incoming`, write `payload`,
+/// fsync it, rename it into `ready` and fsync `ready`.
+fn durable_write(incoming: &Path, ready: &Path, name: &str, payload: &[u8]) -> std::io::Result<()> {
+    let from = incoming.join(name);
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&from)?;
+    file.write_all(payload)?;
+    file.sync_all()?;
+    fs::rename(&from, ready.join(name))?;
+    File::open(ready)?.sync_all()
+}
+
 /// The machine's durable-write limit at `writers`: each writer creates a file of `size` bytes,
 /// writes it, fsyncs it, renames it into another directory and fsyncs that directory.
 fn durable_limit(dir: &Path, writers: usize, size: usize, duration: Duration) -> Res<(f64, Vec<u64>)> {
@@ -446,13 +457,7 @@ fn durable_limit(dir: &Path, writers: usize, size: usize, duration: Duration) ->
                 let mut latencies = Vec::new();
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let name = format!("{writer}-{}", latencies.len());
-                    let from = incoming.join(&name);
-                    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&from)?;
-                    file.write_all(&payload)?;
-                    file.sync_all()?;
-                    fs::rename(&from, ready.join(&name))?;
-                    File::open(&ready)?.sync_all()?;
+                    durable_write(&incoming, &ready, &format!("{writer}-{}", latencies.len()), &payload)?;
                     latencies.push(t.elapsed().as_micros() as u64);
                 }
                 Ok(latencies)
@@ -484,12 +489,7 @@ fn paced_durable(dir: &Path, rate: f64, duration: Duration, size: usize) -> Res<
                 loop {
                     let next = rx.lock().map_err(|_| std::io::Error::other("poisoned"))?.recv();
                     let Ok((n, due)) = next else { break };
-                    let from = incoming.join(n.to_string());
-                    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&from)?;
-                    file.write_all(&payload)?;
-                    file.sync_all()?;
-                    fs::rename(&from, ready.join(n.to_string()))?;
-                    File::open(&ready)?.sync_all()?;
+                    durable_write(&incoming, &ready, &n.to_string(), &payload)?;
                     latencies.push(due.elapsed().as_micros() as u64);
                 }
                 Ok(latencies)

@@ -208,41 +208,37 @@ pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(),
     };
     let mut services =
         vec![http::serve_on(main, app.clone(), http::router(app.clone()), door, until_stopped(stopped.clone()))];
+    // The other listeners: each with its config key (for errors), what the log calls it, its
+    // routes and how its connections are served.
+    let mut others = Vec::new();
     if let Some(onion_listen) = onion_listen {
-        let listener = bind(&onion_listen, "server.onion_listen").await?;
-        tracing::info!(address = %listener.describe(), "onion listening");
         let door = http::Door { tls: None, onion: true };
-        services.push(http::serve_on(
-            listener,
-            app.clone(),
-            http::router(app.clone()),
-            door,
-            until_stopped(stopped.clone()),
-        ));
+        others.push((onion_listen, "server.onion_listen", "onion listening", http::router(app.clone()), door));
     }
     if let (Some(address), Some(public_url)) = (redirect, public_url) {
-        let listener = bind(&config::Listen::Tcp(address), "server.redirect_http").await?;
-        tracing::info!(address = %listener.describe(), "redirect listening");
         let router = http::redirect_router(public_url);
-        services.push(http::serve_on(
-            listener,
-            app.clone(),
+        others.push((
+            config::Listen::Tcp(address),
+            "server.redirect_http",
+            "redirect listening",
             router,
             http::Door::default(),
-            until_stopped(stopped.clone()),
         ));
     }
     if let Some(staff_listen) = staff_listen {
-        let listener = bind(&config::Listen::Tcp(staff_listen), "staff.listen").await?;
-        tracing::info!(address = %listener.describe(), "staff api listening");
         let router = http::staff_router(app.clone());
-        services.push(http::serve_on(
-            listener,
-            app.clone(),
+        others.push((
+            config::Listen::Tcp(staff_listen),
+            "staff.listen",
+            "staff api listening",
             router,
             http::Door::default(),
-            until_stopped(stopped.clone()),
         ));
+    }
+    for (address, key, what, router, door) in others {
+        let listener = bind(&address, key).await?;
+        tracing::info!(address = %listener.describe(), "{what}");
+        services.push(http::serve_on(listener, app.clone(), router, door, until_stopped(stopped.clone())));
     }
     drop(stopped);
     let url = match &listen {
