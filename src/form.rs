@@ -513,7 +513,7 @@ async fn read_file(
         }
         // Batches are filled to exactly their capacity, never grown: a grown Vec would leave an
         // unwiped copy of its plaintext behind in freed memory.
-        // Invariant: batch.len() <= batch_len == batch.capacity() between chunks.
+        // Invariant: batch.len() <= batch_len <= batch.capacity() between chunks.
         let mut rest: &[u8] = &chunk;
         while !rest.is_empty() {
             let (now, later) = rest.split_at(rest.len().min(batch_len - batch.len()));
