@@ -7,10 +7,12 @@
 //! Invariant: a submission is acknowledged only after its folder is complete on disk — every file
 //! fsynced, `OUT/.<id>.partial/` renamed to `OUT/<id>/`, `OUT` fsynced, and the folder checked to
 //! hold every file it should (invariant 4); one run at a time writes into an `OUT`
-//! (`OUT/.sealpost.lock`); every size and count a server announces is bounded. Every name
-//! that came from a submission or the server passes [`safe_file_name`] or
-//! [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every text
-//! from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
+//! (`OUT/.sealpost.lock`); every size and count a server announces is bounded, and so are a
+//! pull's time ([`DEFAULT_PULL_TIMEOUT`]), its slowest transfer ([`MIN_TRANSFER_RATE`]) and the
+//! disk it may fill ([`FREE_SPACE_MARGIN`]); names given out in a folder stay unique in
+//! linear time. Every name that came from a submission or the server passes [`safe_file_name`]
+//! or [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every
+//! text from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
 //! (invariant 8).
 //! Never: overwrites or writes outside `OUT`; prints an age error string as it is (they carry
 //! bidi isolation marks); answers a login challenge that is not exactly a sealpost challenge (so a
@@ -67,7 +69,7 @@ pub const DEFAULT_PULL_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 /// [`RATE_WINDOW`] after [`RATE_GRACE`]: 8 KiB/s (64 kbit/s). A staff member on bad hotel Wi-Fi
 /// (0.5–2 Mbit/s shared) or a slow Tor circuit gets eight times that or more, and still pulls a
 /// 20 MiB attachment within [`DEFAULT_PULL_TIMEOUT`]; a server dripping a byte every few seconds,
-/// which [`READ_TIMEOUT`] alone lets through, is left after one window.
+/// which the 120 s read timeout alone lets through, is left after one window.
 pub const MIN_TRANSFER_RATE: u64 = 8 * 1024;
 /// The window over which [`MIN_TRANSFER_RATE`] is measured: long enough to ride out a Wi-Fi
 /// roaming gap or a TCP retransmission backoff, short enough to notice a drip in half a minute.
@@ -1327,7 +1329,7 @@ struct Server {
     client: reqwest::Client,
     /// When the whole pull must be over (`--timeout`); every wait on the network ends by then.
     deadline: tokio::time::Instant,
-    /// The `--timeout` behind `deadline`, as the person wrote it, for the message.
+    /// The `--timeout` behind `deadline`, for the message.
     limit: Duration,
 }
 

@@ -294,7 +294,7 @@ fn a_server_dripping_bytes_is_left_when_the_pull_runs_out_of_time_and_what_was_s
     let runtime = runtime();
     let (addr, fake) = start_with(&runtime, Lie::Drip, Some(real));
     let out = keys.path().join("out");
-    let output = pull_as(addr, &staff, &out, &["--timeout", "2s"]);
+    let output = pull_as(addr, &staff, &out, &["--timeout", "2s", "--json"]);
     assert_eq!(
         stderr(&output),
         "sealpost-staff: the pull ran out of time after 2s; the submissions saved before then are kept\n\
@@ -306,6 +306,10 @@ fn a_server_dripping_bytes_is_left_when_the_pull_runs_out_of_time_and_what_was_s
     assert_eq!(saved_ids(&out), std::slice::from_ref(&real_id));
     assert_eq!(std::fs::read_to_string(out.join(&real_id).join("a.txt")).unwrap(), "attached");
     assert_eq!(fake.acks.load(Ordering::SeqCst), 1);
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["saved"], 1);
+    assert_eq!(summary["submissions"][0]["id"], real_id.as_str());
+    assert_eq!(summary["stopped"], "the pull ran out of time after 2s; the submissions saved before then are kept");
 }
 
 #[test]
