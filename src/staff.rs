@@ -7,17 +7,19 @@
 //! Invariant: a submission is acknowledged only after its folder is complete on disk — every file
 //! fsynced, `OUT/.<id>.partial/` renamed to `OUT/<id>/`, `OUT` fsynced, and the folder checked to
 //! hold every file it should (invariant 4); one run at a time writes into an `OUT`
-//! (`OUT/.sealpost.lock`); every size and count a server announces is bounded. Every name
-//! that came from a submission or the server passes [`safe_file_name`] or
-//! [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every text
-//! from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
+//! (`OUT/.sealpost.lock`); every size and count a server announces is bounded, and so are a
+//! pull's time ([`DEFAULT_PULL_TIMEOUT`]), its slowest transfer ([`MIN_TRANSFER_RATE`]) and the
+//! disk it may fill ([`FREE_SPACE_MARGIN`]); names given out in a folder stay unique in
+//! linear time. Every name that came from a submission or the server passes [`safe_file_name`]
+//! or [`SubmissionId::parse`]/[`FileName::parse`] before it touches the file system, and every
+//! text from outside passes [`neutralize_text`] or [`for_terminal`] before a person sees it
 //! (invariant 8).
 //! Never: overwrites or writes outside `OUT`; prints an age error string as it is (they carry
 //! bidi isolation marks); answers a login challenge that is not exactly a sealpost challenge (so a
 //! compromised server cannot use the login to decrypt a submission); sends a session token in
 //! clear to anything but this machine.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -58,6 +60,27 @@ const MAX_UNIQUE: usize = 10_000;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time allowed between two reads on a connection.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a whole `pull` may run unless `--timeout` says otherwise: an hour holds a 20 MiB
+/// attachment at exactly [`MIN_TRANSFER_RATE`] (43 minutes) with room for logins and listings,
+/// and a cron job never holds the lock on `OUT` for longer. A pull that runs out of time keeps
+/// what it saved; the next one goes on from there.
+pub const DEFAULT_PULL_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// The slowest transfer a response body may keep up, in bytes per second, measured over each
+/// [`RATE_WINDOW`] after [`RATE_GRACE`]: 8 KiB/s (64 kbit/s). A staff member on bad hotel Wi-Fi
+/// (0.5–2 Mbit/s shared) or a slow Tor circuit gets eight times that or more, and still pulls a
+/// 20 MiB attachment within [`DEFAULT_PULL_TIMEOUT`]; a server dripping a byte every few seconds,
+/// which the 120 s read timeout alone lets through, is left after one window.
+pub const MIN_TRANSFER_RATE: u64 = 8 * 1024;
+/// The window over which [`MIN_TRANSFER_RATE`] is measured: long enough to ride out a Wi-Fi
+/// roaming gap or a TCP retransmission backoff, short enough to notice a drip in half a minute.
+pub const RATE_WINDOW: Duration = Duration::from_secs(30);
+/// Time after a response starts before its rate is measured: TCP slow start, a fresh Tor
+/// circuit, a server that has to read the file from a cold disk.
+pub const RATE_GRACE: Duration = Duration::from_secs(30);
+/// Free space left over on the disk of `OUT` after a submission is saved, in bytes: room for the
+/// staff machine to keep working (its swap, mail, the next submission's small files), so a
+/// large listing never fills the disk to the last byte.
+pub const FREE_SPACE_MARGIN: u64 = 512 << 20;
 /// A session is renewed when less than this remains of it.
 const SESSION_MARGIN: Duration = Duration::from_secs(3 * 60);
 /// Buffer for decrypting and copying.
@@ -189,6 +212,15 @@ pub enum StaffError {
     /// The pull asked for [`MAX_LISTING_ROUNDS`] listings and stopped; more may be waiting.
     #[error("stopped after {rounds} listings; more submissions may be waiting on the server")]
     Unfinished { rounds: usize },
+    /// The pull ran for its whole `--timeout` and stopped.
+    #[error("the pull ran out of time after {limit}; the submissions saved before then are kept")]
+    TimedOut { limit: String },
+    /// A response came in slower than [`MIN_TRANSFER_RATE`] for a whole [`RATE_WINDOW`].
+    #[error("{server} sent less than {rate} for {window}; the pull stopped")]
+    TooSlow { server: String, rate: String, window: String },
+    /// Saving a submission would leave less than [`FREE_SPACE_MARGIN`] free on the disk of `OUT`.
+    #[error("submission {id} needs {needed} of free space in {out}, which has only {available}")]
+    NoSpace { id: String, out: String, needed: String, available: String },
 }
 
 impl StaffError {
@@ -293,7 +325,24 @@ impl StaffError {
             StaffError::Failures { .. } => one("the messages above say why; run the pull again to retry"),
             StaffError::OpenFailures { .. } => one("the messages above say why"),
             StaffError::Unfinished { .. } => one("run the pull again to fetch the rest"),
+            StaffError::TimedOut { .. } => vec![
+                "run the pull again to fetch the rest; it goes on where this one stopped".into(),
+                "on a slow connection, allow more time, e.g. --timeout 3h".into(),
+            ],
+            StaffError::TooSlow { .. } => {
+                one("check your network connection, then run the pull again; it goes on where this one stopped")
+            }
+            StaffError::NoSpace { .. } => vec![
+                "free some space there, or save into a folder on a larger disk with --out".into(),
+                "the size is what the server lists for the submission, twice (ciphertext and readable copy) and a margin; if it is implausible, tell the server's admin".into(),
+            ],
         }
+    }
+
+    /// Whether this failure stops the pull but leaves what it saved before in the summary (the
+    /// next pull goes on from there).
+    fn stops_the_pull(&self) -> bool {
+        matches!(self, StaffError::TimedOut { .. } | StaffError::TooSlow { .. } | StaffError::NoSpace { .. })
     }
 
     /// Whether this failure concerns one submission only (the pull goes on with the others).
@@ -850,13 +899,18 @@ impl Staging {
             (CIPHERTEXT_SHA256.to_string(), sums_text.len() as u64),
         ];
 
+        let mut names = FolderNames::default();
+        for own in [SUBMISSION_TXT, ENVELOPE_JSON, CIPHERTEXT_SHA256] {
+            names.reserve(own);
+        }
         let mut saved_names = Vec::new();
         for (index, meta) in envelope.attachments.iter().enumerate() {
             let source = cipher
                 .iter()
                 .find(|c| c.name.to_string() == meta.file)
                 .ok_or_else(|| bad("missing attachment".into()))?;
-            let (file, name) = create_attachment(&self.partial, &safe_file_name(&meta.name, index + 1), index + 1)?;
+            let (file, name) =
+                create_attachment(&self.partial, &mut names, &safe_file_name(&meta.name, index + 1), index + 1)?;
             decrypt_attachment(identities, id, source, meta.size, &meta.sha256, file, &self.partial.join(&name))?;
             files.push((name.clone(), meta.size));
             saved_names.push(name);
@@ -998,25 +1052,32 @@ fn create_private(path: &Path) -> io::Result<File> {
 }
 
 /// Creates the file for attachment number `number` in `dir` as `name` (made unique by
-/// [`create_unique`]). If the file system refuses the name itself, the file is created as
+/// [`FolderNames::create_unique`]). If the file system refuses the name itself, the file is created as
 /// `attachment-N<ext>` instead ([`fallback_name`]): one odd name must not hold back a submission,
 /// let alone the queue behind it. The refusals that mean "not this name" — ENAMETOOLONG, EILSEQ,
 /// EINVAL, and whatever FUSE, exFAT or NTFS drivers answer instead — differ between file systems,
 /// so any refusal gets one retry under the plain ASCII name; if that fails too, the problem was
 /// not the name, and it is reported.
-fn create_attachment(dir: &Path, name: &str, number: usize) -> Result<(File, String), StaffError> {
-    create_attachment_with(dir, name, number, &create_private)
+fn create_attachment(
+    dir: &Path,
+    names: &mut FolderNames,
+    name: &str,
+    number: usize,
+) -> Result<(File, String), StaffError> {
+    create_attachment_with(dir, names, name, number, &create_private)
 }
 
 /// [`create_attachment`] with the file creation passed in (tests pass a pickier file system).
 fn create_attachment_with(
     dir: &Path,
+    names: &mut FolderNames,
     name: &str,
     number: usize,
     create: &dyn Fn(&Path) -> io::Result<File>,
 ) -> Result<(File, String), StaffError> {
-    create_unique(dir, name, create)
-        .or_else(|_| create_unique(dir, &fallback_name(name, number), create).map_err(|(path, e)| io_error(&path)(e)))
+    names.create_unique(dir, name, create).or_else(|_| {
+        names.create_unique(dir, &fallback_name(name, number), create).map_err(|(path, e)| io_error(&path)(e))
+    })
 }
 
 /// `attachment-N`, with `name`'s extension when that is a dot and 1 to 10 ASCII letters or
@@ -1029,24 +1090,62 @@ fn fallback_name(name: &str, number: usize) -> String {
     format!("attachment-{number}{}", if safe { ext } else { "" })
 }
 
-/// Creates `name` in `dir` with `create`, or `stem (2).ext`, `stem (3).ext`, … if taken; on
-/// failure, the path tried and why.
-fn create_unique(
-    dir: &Path,
-    name: &str,
-    create: &dyn Fn(&Path) -> io::Result<File>,
-) -> Result<(File, String), (PathBuf, io::Error)> {
-    let (stem, ext) = split_extension(name);
-    for n in 1..=MAX_UNIQUE {
-        let candidate = if n == 1 { name.to_string() } else { format!("{stem} ({n}){ext}") };
-        let path = dir.join(&candidate);
-        match create(&path) {
-            Ok(file) => return Ok((file, candidate)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err((path, e)),
-        }
+/// The names given out in one submission folder, so that making a name unique costs a few
+/// lookups in memory instead of a walk through the file system from ` (2)` on: 9 999 attachments
+/// of one name take 9 999 file creations, not 50 million.
+#[derive(Default)]
+struct FolderNames {
+    /// Every name given out, case-folded: names that differ only in case are one file on macOS
+    /// and Windows, where staff may copy the folder.
+    taken: HashSet<String>,
+    /// Per wanted name (case-folded), the next ` (n)` to try, so the 100th `scan.pdf` starts at
+    /// `scan (100).pdf` rather than at `scan (2).pdf`.
+    next: HashMap<String, usize>,
+    /// Names considered so far, each one lookup and at most one file creation (the test of
+    /// linear cost reads it).
+    probes: usize,
+}
+
+impl FolderNames {
+    /// Takes `name` for a file created by other means (our own files, written first).
+    fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_lowercase());
     }
-    Err((dir.to_owned(), io::Error::other("too many attachments with the same name")))
+
+    /// Creates `name` in `dir` with `create`, or `stem (2).ext`, `stem (3).ext`, … if taken; at
+    /// most [`MAX_UNIQUE`] names considered. On failure, the path tried and why.
+    fn create_unique(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        create: &dyn Fn(&Path) -> io::Result<File>,
+    ) -> Result<(File, String), (PathBuf, io::Error)> {
+        let (stem, ext) = split_extension(name);
+        let wanted = name.to_lowercase();
+        let first = self.next.get(&wanted).copied().unwrap_or(1);
+        for n in first..first.saturating_add(MAX_UNIQUE) {
+            self.probes += 1;
+            let candidate = if n == 1 { name.to_string() } else { format!("{stem} ({n}){ext}") };
+            let folded = candidate.to_lowercase();
+            if self.taken.contains(&folded) {
+                continue;
+            }
+            let path = dir.join(&candidate);
+            match create(&path) {
+                Ok(file) => {
+                    self.taken.insert(folded);
+                    self.next.insert(wanted, n + 1);
+                    return Ok((file, candidate));
+                }
+                // Someone else's file, or one the file system folds in a way we do not.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    self.taken.insert(folded);
+                }
+                Err(e) => return Err((path, e)),
+            }
+        }
+        Err((dir.to_owned(), io::Error::other("too many attachments with the same name")))
+    }
 }
 
 /// The human-readable `submission.txt`.
@@ -1228,9 +1327,14 @@ struct Server {
     base: reqwest::Url,
     shown: String,
     client: reqwest::Client,
+    /// When the whole pull must be over (`--timeout`); every wait on the network ends by then.
+    deadline: tokio::time::Instant,
+    /// The `--timeout` behind `deadline`, for the message.
+    limit: Duration,
 }
 
 impl Server {
+    /// The server at `url`, with no deadline until [`Server::deadline_in`] sets one.
     fn new(url: &str, ca_cert: Option<&Path>) -> Result<Server, StaffError> {
         let base = parse_server_url(url)?;
         let mut builder = reqwest::Client::builder()
@@ -1264,7 +1368,62 @@ impl Server {
         }
         let client =
             builder.build().map_err(|_| StaffError::BadUrl { url: for_terminal(url), reason: "cannot be used" })?;
-        Ok(Server { shown: base.as_str().trim_end_matches('/').to_string(), base, client })
+        let (deadline, limit) = Server::far_deadline();
+        Ok(Server { shown: base.as_str().trim_end_matches('/').to_string(), base, client, deadline, limit })
+    }
+
+    /// A deadline as good as none: about 34 years from now.
+    fn far_deadline() -> (tokio::time::Instant, Duration) {
+        let limit = Duration::from_secs(1 << 30);
+        let now = tokio::time::Instant::now();
+        (now.checked_add(limit).unwrap_or(now), limit)
+    }
+
+    /// Every wait on this server from now on ends `timeout` from now (one that does not fit on
+    /// the clock counts as none).
+    fn deadline_in(&mut self, timeout: Duration) {
+        let now = tokio::time::Instant::now();
+        (self.deadline, self.limit) = match now.checked_add(timeout) {
+            Some(deadline) => (deadline, timeout),
+            None => Server::far_deadline(),
+        };
+    }
+
+    fn timed_out(&self) -> StaffError {
+        StaffError::TimedOut { limit: humantime::format_duration(self.limit).to_string() }
+    }
+
+    /// The next piece of `response`'s body, or `None` at its end; fails at the pull's deadline
+    /// or when the body falls below `floor`'s rate.
+    async fn chunk(
+        &self,
+        response: &mut reqwest::Response,
+        floor: &mut RateFloor,
+    ) -> Result<Option<bytes::Bytes>, StaffError> {
+        loop {
+            let wake = floor.window_end().min(self.deadline.into_std());
+            // `chunk` is cancel-safe: a wake-up before a piece arrives loses nothing.
+            match tokio::time::timeout_at(wake.into(), response.chunk()).await {
+                Ok(piece) => {
+                    let piece = piece.map_err(|e| self.transport(e))?;
+                    let len = piece.as_ref().map_or(0, |p| p.len() as u64);
+                    if piece.is_some() {
+                        floor.received(Instant::now(), len).map_err(|()| self.too_slow())?;
+                    }
+                    return Ok(piece);
+                }
+                Err(_) if tokio::time::Instant::now() >= self.deadline => return Err(self.timed_out()),
+                Err(_) => floor.received(Instant::now(), 0).map_err(|()| self.too_slow())?,
+            }
+        }
+    }
+
+    fn too_slow(&self) -> StaffError {
+        StaffError::TooSlow {
+            server: self.shown.clone(),
+            rate: format!("{}/s", bytesize::ByteSize(MIN_TRANSFER_RATE).display().iec()),
+            window: humantime::format_duration(RATE_WINDOW).to_string(),
+        }
     }
 
     fn url(&self, path: &str) -> Result<reqwest::Url, StaffError> {
@@ -1286,14 +1445,19 @@ impl Server {
         StaffError::Connect { server: self.shown.clone(), reason }
     }
 
+    /// Sends `request` and waits for the response's head, until the pull's deadline at most.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, StaffError> {
-        request.send().await.map_err(|e| self.transport(e))
+        match tokio::time::timeout_at(self.deadline, request.send()).await {
+            Ok(response) => response.map_err(|e| self.transport(e)),
+            Err(_) => Err(self.timed_out()),
+        }
     }
 
     /// Reads a whole (small) response body.
     async fn body(&self, mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, StaffError> {
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+        let mut floor = RateFloor::new(Instant::now(), None);
+        while let Some(chunk) = self.chunk(&mut response, &mut floor).await? {
             if body.len() + chunk.len() > max {
                 return Err(StaffError::Protocol { what: "an oversized response" });
             }
@@ -1412,7 +1576,8 @@ impl Server {
         let mut writer = BufWriter::with_capacity(BUFFER, out);
         let mut hasher = Sha256::new();
         let mut received = 0u64;
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+        let mut floor = RateFloor::new(Instant::now(), Some(file.size));
+        while let Some(chunk) = self.chunk(&mut response, &mut floor).await? {
             received += chunk.len() as u64;
             if received > file.size {
                 return Err(mismatch());
@@ -1436,6 +1601,52 @@ impl Server {
             200..=299 | 404 => Ok(()),
             _ => Err(self.refused("the acknowledgement", response).await),
         }
+    }
+}
+
+/// The slowest a response body may come in: after [`RATE_GRACE`], each [`RATE_WINDOW`] must
+/// bring [`MIN_TRANSFER_RATE`] × the window, or the rest of the body if that is less. Time is an
+/// input, so tests need no clock.
+struct RateFloor {
+    /// When the window being measured ends.
+    window_end: Instant,
+    /// Bytes received since the last window ended (the grace period counts toward the first).
+    in_window: u64,
+    /// Bytes the body still had to bring when this window began; `None` if its size is unknown.
+    due: Option<u64>,
+    /// Bytes the body still has to bring; `None` if its size is unknown.
+    remaining: Option<u64>,
+}
+
+impl RateFloor {
+    /// The floor for a body starting at `now`, of `size` bytes if known.
+    fn new(now: Instant, size: Option<u64>) -> RateFloor {
+        let window_end = now.checked_add(RATE_GRACE + RATE_WINDOW).unwrap_or(now);
+        RateFloor { window_end, in_window: 0, due: size, remaining: size }
+    }
+
+    /// When the current window ends (and the rate must be checked even if nothing arrives).
+    fn window_end(&self) -> Instant {
+        self.window_end
+    }
+
+    /// Counts `bytes` that arrived at `now` (0 when only the time passed); fails if a window
+    /// ended with less than the floor.
+    fn received(&mut self, now: Instant, bytes: u64) -> Result<(), ()> {
+        self.in_window = self.in_window.saturating_add(bytes);
+        self.remaining = self.remaining.map(|r| r.saturating_sub(bytes));
+        if now < self.window_end {
+            return Ok(());
+        }
+        let floor = MIN_TRANSFER_RATE.saturating_mul(RATE_WINDOW.as_secs());
+        let needed = self.due.map_or(floor, |due| due.min(floor));
+        if self.in_window < needed {
+            return Err(());
+        }
+        self.window_end = now.checked_add(RATE_WINDOW).unwrap_or(now);
+        self.in_window = 0;
+        self.due = self.remaining;
+        Ok(())
     }
 }
 
@@ -1560,6 +1771,8 @@ pub struct PullOptions {
     /// Acknowledge once saved. The command always does; tests turn it off to play an
     /// interruption between saving and acknowledging.
     pub ack: bool,
+    /// `--timeout`: how long the whole pull may take ([`DEFAULT_PULL_TIMEOUT`] unless given).
+    pub timeout: Duration,
 }
 
 /// Where progress goes: a bar on a terminal, nothing otherwise.
@@ -1626,8 +1839,20 @@ pub struct Summary {
     pub gone: usize,
     /// The pull stopped after [`MAX_LISTING_ROUNDS`] listings; more may be waiting.
     pub unfinished: bool,
+    /// Why the pull stopped before the end of the queue (out of time, too slow, out of space);
+    /// what it saved before is listed all the same.
+    #[serde(rename = "stopped", serialize_with = "error_message", skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<StaffError>,
     /// Details, in order.
     pub submissions: Vec<Outcome>,
+}
+
+/// A [`StaffError`] in a JSON summary: its message, neutralised.
+fn error_message<S: serde::Serializer>(error: &Option<StaffError>, serializer: S) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(e) => serializer.serialize_some(&for_terminal(&e.to_string())),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// One submission's outcome.
@@ -1707,12 +1932,15 @@ impl Summary {
 /// `sealpost-staff pull`: logs in with every recipient of the identity, then lists, downloads,
 /// verifies, decrypts and saves each submission, and acknowledges it once it is durable here.
 /// Submission-level failures are counted in the summary (the pull goes on); anything else stops
-/// the pull with an error.
+/// the pull with an error — except running out of time, of transfer rate or of disk space after
+/// some were saved: then the summary says what was saved, and [`Summary::stopped`] why it stopped.
 pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<Summary, StaffError> {
-    let server = Server::new(&options.server, options.ca_cert.as_deref())?;
+    let mut server = Server::new(&options.server, options.ca_cert.as_deref())?;
     let identities = Arc::new(Identities::load(&options.identity)?);
     prepare_out(&options.out)?;
     let _lock = lock_out(&options.out)?;
+    // The clock starts once the passphrase is typed and OUT is ours.
+    server.deadline_in(options.timeout);
 
     let mut sessions = Vec::new();
     for recipient in identities.recipients() {
@@ -1725,6 +1953,27 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
     }
 
     let mut summary = Summary::default();
+    let result = pull_queue(&server, &identities, &mut sessions, options, progress, &mut summary).await;
+    progress.finish();
+    match result {
+        Ok(()) => Ok(summary),
+        Err(e) if e.stops_the_pull() => {
+            summary.stopped = Some(e);
+            Ok(summary)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The listing and saving loop of [`pull`], into `summary`.
+async fn pull_queue(
+    server: &Server,
+    identities: &Arc<Identities>,
+    sessions: &mut [Session],
+    options: &PullOptions,
+    progress: &mut dyn Progress,
+    summary: &mut Summary,
+) -> Result<(), StaffError> {
     // Each submission is tried once per run. Those known to have left the server (acknowledged
     // here, or pulled by a colleague) are in `removed`; the others are still there, and the last
     // of them on a page is where the next page starts, so submissions this identity cannot save
@@ -1742,7 +1991,7 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
             }
             rounds += 1;
             let session = sessions.get_mut(index).ok_or(StaffError::Protocol { what: "an inconsistent listing" })?;
-            server.fresh(&identities, session).await?;
+            server.fresh(identities, session).await?;
             let Some(page) = server.list(session, cursor.as_deref()).await? else {
                 // The submission the page was to start after left the server meanwhile.
                 cursor = None;
@@ -1752,8 +2001,8 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
             total += new.len() as u64;
             progress.total(total);
             for listed in &new {
-                server.fresh(&identities, session).await?;
-                match pull_one(&server, session, listed, &options.out, &identities, options.ack).await {
+                server.fresh(identities, session).await?;
+                match pull_one(server, session, listed, &options.out, identities, options.ack).await {
                     Ok(Pulled::Saved(saved)) => {
                         if options.ack {
                             removed.insert(listed.id.clone());
@@ -1783,10 +2032,7 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
                     Err(e) if e.is_per_submission() || matches!(e, StaffError::Io { .. }) => {
                         summary.failed(&listed.id, &e)
                     }
-                    Err(e) => {
-                        progress.finish();
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 }
                 progress.advance();
             }
@@ -1801,8 +2047,7 @@ pub async fn pull(options: &PullOptions, progress: &mut dyn Progress) -> Result<
             }
         }
     }
-    progress.finish();
-    Ok(summary)
+    Ok(())
 }
 
 enum Pulled {
@@ -1851,6 +2096,7 @@ async fn pull_one(
         return Ok(Pulled::AlreadySaved(saved));
     }
 
+    check_free_space(out, &id, &files, free_space(out).map_err(io_error(out))?)?;
     let staging = Staging::begin(out, &id)?;
     let cipher_dir = staging.cipher_dir()?;
     let mut cipher = Vec::new();
@@ -1873,6 +2119,48 @@ async fn pull_one(
         server.ack(session, id.as_str(), &files).await?;
     }
     Ok(Pulled::Saved(saved))
+}
+
+/// Refuses to start on submission `id` unless `available` bytes (the free space on the disk of
+/// `out`, `None` where it cannot be known) hold it: its files as listed, twice — the ciphertext
+/// waits in the partial folder while the readable copy, at most as large, is written beside it —
+/// and [`FREE_SPACE_MARGIN`] left over. Checked before each download, so what earlier
+/// submissions took is counted.
+fn check_free_space(
+    out: &Path,
+    id: &SubmissionId,
+    files: &[ListedPlan],
+    available: Option<u64>,
+) -> Result<(), StaffError> {
+    let Some(available) = available else { return Ok(()) };
+    let listed = files.iter().fold(0u64, |sum, f| sum.saturating_add(f.size));
+    let needed = listed.saturating_mul(2).saturating_add(FREE_SPACE_MARGIN);
+    if needed <= available {
+        return Ok(());
+    }
+    let size = |n: u64| bytesize::ByteSize(n).display().iec().to_string();
+    Err(StaffError::NoSpace {
+        id: id.to_string(),
+        out: out.display().to_string(),
+        needed: size(needed),
+        available: size(available),
+    })
+}
+
+/// The bytes an unprivileged user may still write on the file system holding `path`
+/// (`statvfs`'s `f_bavail` × `f_frsize`, as `df` shows them).
+#[cfg(unix)]
+fn free_space(path: &Path) -> io::Result<Option<u64>> {
+    let stat = rustix::fs::statvfs(path)?;
+    Ok(Some(stat.f_bavail.saturating_mul(stat.f_frsize)))
+}
+
+/// Where `statvfs` does not exist the free space is not checked beforehand; a full disk then
+/// shows as a failed write, which leaves nothing half-written either (the partial folder is
+/// removed). The staff client's own crate will use `GetDiskFreeSpaceExW` there.
+#[cfg(not(unix))]
+fn free_space(_: &Path) -> io::Result<Option<u64>> {
+    Ok(None)
 }
 
 /// `sealpost-staff open`: decrypts submission folders copied by other means (rsync, backup) —
@@ -2158,10 +2446,60 @@ mod tests {
     #[test]
     fn unique_names_count_up_before_the_extension() {
         let tmp = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..3).map(|_| create_attachment(tmp.path(), "a.pdf", 1).unwrap().1).collect();
+        let mut taken = FolderNames::default();
+        let names: Vec<String> =
+            (0..3).map(|_| create_attachment(tmp.path(), &mut taken, "a.pdf", 1).unwrap().1).collect();
         assert_eq!(names, ["a.pdf", "a (2).pdf", "a (3).pdf"]);
-        assert_eq!(create_attachment(tmp.path(), "noext", 1).unwrap().1, "noext");
-        assert_eq!(create_attachment(tmp.path(), "noext", 1).unwrap().1, "noext (2)");
+        assert_eq!(create_attachment(tmp.path(), &mut taken, "noext", 1).unwrap().1, "noext");
+        assert_eq!(create_attachment(tmp.path(), &mut taken, "noext", 1).unwrap().1, "noext (2)");
+    }
+
+    #[test]
+    fn names_that_differ_only_in_case_or_were_taken_by_our_own_files_are_made_unique() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut taken = FolderNames::default();
+        taken.reserve(SUBMISSION_TXT);
+        for (name, expected) in [
+            ("Submission.TXT", "Submission (2).TXT"),
+            ("scan.pdf", "scan.pdf"),
+            ("SCAN.pdf", "SCAN (2).pdf"),
+            ("scan (2).pdf", "scan (2) (2).pdf"),
+            ("scan.pdf", "scan (3).pdf"),
+        ] {
+            assert_eq!(create_attachment(tmp.path(), &mut taken, name, 1).unwrap().1, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn nine_thousand_nine_hundred_and_ninety_nine_same_named_attachments_get_distinct_names_at_linear_cost() {
+        use std::cell::{Cell, RefCell};
+        const COUNT: usize = 9_999;
+        let tmp = tempfile::tempdir().unwrap();
+        let scratch = File::create(tmp.path().join("scratch")).unwrap();
+        // An in-memory folder that counts every file creation tried, and stops answering once a
+        // linear budget is spent (a quadratic search would try about 50 million names).
+        let made = RefCell::new(HashSet::new());
+        let tried = Cell::new(0usize);
+        let create = |path: &Path| -> io::Result<File> {
+            tried.set(tried.get() + 1);
+            if tried.get() > 2 * COUNT {
+                return Err(io::Error::other("over the linear budget"));
+            }
+            if !made.borrow_mut().insert(path.to_owned()) {
+                return Err(io::ErrorKind::AlreadyExists.into());
+            }
+            scratch.try_clone()
+        };
+        let mut taken = FolderNames::default();
+        let mut names = HashSet::new();
+        for number in 1..=COUNT {
+            let (_, name) = create_attachment_with(tmp.path(), &mut taken, "scan.pdf", number, &create).unwrap();
+            names.insert(name);
+        }
+        assert_eq!(names.len(), COUNT, "every name is distinct");
+        assert!(names.contains("scan.pdf") && names.contains("scan (9999).pdf"));
+        assert!(tried.get() <= 2 * COUNT, "{} creations tried", tried.get());
+        assert!(taken.probes <= 2 * COUNT, "{} names considered", taken.probes);
     }
 
     /// A file system that refuses names longer than `max` bytes or outside ASCII, as some do.
@@ -2178,6 +2516,7 @@ mod tests {
     #[test]
     fn an_attachment_name_the_file_system_refuses_is_saved_as_attachment_n() {
         let tmp = tempfile::tempdir().unwrap();
+        let mut taken = FolderNames::default();
         const ENAMETOOLONG: i32 = 36;
         const EILSEQ: i32 = 84;
         const EINVAL: i32 = 22;
@@ -2187,13 +2526,15 @@ mod tests {
             (EINVAL, "отчёт", "attachment-4"),
             (EINVAL, "report.tar.gz ~ weird?ext", "attachment-5"),
         ] {
-            let (_, saved) = create_attachment_with(tmp.path(), name, expected.len(), &picky(20, errno)).unwrap();
             let number: usize = expected.trim_start_matches("attachment-").split('.').next().unwrap().parse().unwrap();
-            let (_, saved_again) = create_attachment_with(tmp.path(), name, number, &picky(20, errno)).unwrap();
+            let (_, saved) =
+                create_attachment_with(tmp.path(), &mut taken, name, number + 10, &picky(20, errno)).unwrap();
+            let (_, saved_again) =
+                create_attachment_with(tmp.path(), &mut taken, name, number, &picky(20, errno)).unwrap();
             assert!(tmp.path().join(&saved).is_file() && tmp.path().join(&saved_again).is_file());
             assert_eq!(saved_again, expected, "{name:?}");
         }
-        let (_, fits) = create_attachment_with(tmp.path(), "short.pdf", 9, &picky(20, EINVAL)).unwrap();
+        let (_, fits) = create_attachment_with(tmp.path(), &mut taken, "short.pdf", 9, &picky(20, EINVAL)).unwrap();
         assert_eq!(fits, "short.pdf", "names the file system takes are kept");
     }
 
@@ -2201,7 +2542,7 @@ mod tests {
     fn when_even_the_plain_name_is_refused_the_error_is_reported() {
         let tmp = tempfile::tempdir().unwrap();
         let full = |_: &Path| -> io::Result<File> { Err(io::Error::from_raw_os_error(28)) };
-        let err = create_attachment_with(tmp.path(), "a.pdf", 1, &full).unwrap_err();
+        let err = create_attachment_with(tmp.path(), &mut FolderNames::default(), "a.pdf", 1, &full).unwrap_err();
         let StaffError::Io { path, reason } = &err else { panic!("{err}") };
         assert!(path.ends_with("attachment-1.pdf") && reason.contains("space"), "{err}");
     }
@@ -2240,6 +2581,79 @@ mod tests {
             err.to_string(),
             "submission aaaaaaaaaaaaaaaaaaaaaaaaaa: the server lists envelope.age as larger than the 8 GiB this program downloads"
         );
+    }
+
+    #[test]
+    fn a_body_dripping_a_byte_every_five_seconds_falls_below_the_floor_after_the_first_window() {
+        let start = Instant::now();
+        let mut floor = RateFloor::new(start, Some(20 << 20));
+        let mut at = start;
+        let mut failed_at = None;
+        for _ in 0..100 {
+            at += Duration::from_secs(5);
+            if floor.received(at, 1).is_err() {
+                failed_at = Some(at - start);
+                break;
+            }
+        }
+        assert_eq!(failed_at, Some(RATE_GRACE + RATE_WINDOW));
+    }
+
+    #[test]
+    fn a_twenty_mebibyte_attachment_at_the_floor_rate_is_never_cut_off() {
+        let start = Instant::now();
+        let size: u64 = 20 << 20;
+        let mut floor = RateFloor::new(start, Some(size));
+        let mut sent = 0;
+        let mut at = start;
+        while sent < size {
+            // One piece a second, at exactly the floor.
+            at += Duration::from_secs(1);
+            let piece = MIN_TRANSFER_RATE.min(size - sent);
+            assert!(floor.received(at, piece).is_ok(), "cut off after {sent} bytes");
+            sent += piece;
+        }
+        assert!(at - start < DEFAULT_PULL_TIMEOUT, "the default --timeout holds it");
+    }
+
+    #[test]
+    fn the_last_bytes_of_a_body_need_not_fill_a_window() {
+        let start = Instant::now();
+        let mut floor = RateFloor::new(start, Some(MIN_TRANSFER_RATE * 30 + 10));
+        assert!(floor.received(start + RATE_GRACE, MIN_TRANSFER_RATE * 30).is_ok());
+        let first = start + RATE_GRACE + RATE_WINDOW;
+        assert!(floor.received(first, 0).is_ok(), "the first window brought the floor");
+        // Ten bytes were left: a window that brings those ten is fast enough.
+        assert!(floor.received(first + RATE_WINDOW, 10).is_ok());
+        let mut stalled = RateFloor::new(start, None);
+        assert!(stalled.received(start + RATE_GRACE, 0).is_ok(), "the grace is not measured");
+        assert!(stalled.received(first, 0).is_err(), "a body of unknown size that stops is too slow");
+    }
+
+    #[test]
+    fn a_submission_is_started_only_if_twice_its_size_and_the_margin_are_free() {
+        let id = SubmissionId::parse("aaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let file = |size| ListedPlan { name: FileName::Envelope, size, sha256: "a".repeat(64) };
+        let files = [file(1 << 30)];
+        let out = Path::new("out");
+        let exactly = (2 << 30) + FREE_SPACE_MARGIN;
+        assert!(check_free_space(out, &id, &files, Some(exactly)).is_ok());
+        assert!(check_free_space(out, &id, &files, None).is_ok(), "unknown free space is not checked");
+        assert!(check_free_space(out, &id, &files, Some(exactly - 1)).is_err());
+        let err = check_free_space(out, &id, &files, Some(1 << 30)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "submission aaaaaaaaaaaaaaaaaaaaaaaaaa needs 2.5 GiB of free space in out, which has only 1.0 GiB"
+        );
+        assert!(err.stops_the_pull() && err.code() == 1);
+        let huge = [file(u64::MAX), file(u64::MAX)];
+        assert!(check_free_space(out, &id, &huge, Some(u64::MAX - 1)).is_err(), "sizes saturate, never wrap");
+    }
+
+    #[test]
+    fn the_free_space_of_a_real_folder_is_known() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(free_space(tmp.path()).unwrap().is_some_and(|n| n > 0));
     }
 
     #[test]

@@ -27,6 +27,21 @@ fn pull_args<'a>(server: &'a str, identity: &'a str, out: &'a str) -> Vec<&'a st
 }
 
 #[test]
+fn a_timeout_that_is_not_a_duration_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let identity = Staff::new(tmp.path(), "id").identity;
+    let mut args = pull_args("https://forms.example.org", identity.to_str().unwrap(), "out");
+    args.extend(["--timeout", "soon"]);
+    let output = staff_cli(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("error: invalid value 'soon' for '--timeout <DURATION>'"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn a_malformed_server_url_is_a_usage_error() {
     let tmp = tempfile::tempdir().unwrap();
     let identity = Staff::new(tmp.path(), "id").identity;

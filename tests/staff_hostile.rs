@@ -7,8 +7,10 @@
 #[path = "staff_common/mod.rs"]
 mod common;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,10 +18,10 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Staff, stderr};
+use common::{Server, Setup, Staff, saved_ids, stderr};
 use sealpost::pull::{CHALLENGE_LABEL, ChallengeRequest, ChallengeResponse, Listed, ListedFile, SessionResponse};
 
 /// What the fake server lies about.
@@ -33,6 +35,16 @@ enum Lie {
     HugeFile,
     /// Lists one new submission at every request, forever (each gone when downloaded).
     EndlessListing,
+    /// Lists a real submission, then one whose download drips a byte every 200 ms.
+    Drip,
+    /// Lists 1 PiB in all: 128 submissions of 1024 files at the download bound each.
+    Petabyte,
+}
+
+/// A real submission the fake serves as it is: its listing entry and its files' bytes.
+struct Real {
+    listed: Listed,
+    files: HashMap<String, Vec<u8>>,
 }
 
 struct Fake {
@@ -43,6 +55,10 @@ struct Fake {
     downloads: AtomicU64,
     /// Download bytes sent.
     sent: AtomicU64,
+    /// Acknowledgements received.
+    acks: AtomicU64,
+    /// The real submission [`Lie::Drip`] lists first.
+    real: Option<Real>,
 }
 
 fn id(n: u64) -> String {
@@ -82,7 +98,21 @@ async fn list(State(fake): State<Arc<Fake>>) -> Response {
                 files: vec![file(sealpost::staff::MAX_DOWNLOAD_BYTES + 1)],
             }]
         }
-        Lie::EndlessDownload | Lie::HugeFile => Vec::new(),
+        Lie::Drip if n == 0 => {
+            let real = fake.real.as_ref().unwrap().listed.clone();
+            vec![real, Listed { id: id(2), form: "contact".into(), files: vec![file(1000)] }]
+        }
+        Lie::Petabyte if n == 0 => (0..128)
+            .map(|s| Listed {
+                id: id(s + 1),
+                form: "contact".into(),
+                files: std::iter::once("envelope.age".to_string())
+                    .chain((1..1024).map(|a| format!("{a}.age")))
+                    .map(|name| ListedFile { name, size: sealpost::staff::MAX_DOWNLOAD_BYTES, sha256: "a".repeat(64) })
+                    .collect(),
+            })
+            .collect(),
+        Lie::EndlessDownload | Lie::HugeFile | Lie::Drip | Lie::Petabyte => Vec::new(),
         Lie::EndlessListing => vec![Listed { id: id(n + 1), form: "contact".into(), files: vec![file(10)] }],
     };
     axum::Json(listing).into_response()
@@ -90,10 +120,20 @@ async fn list(State(fake): State<Arc<Fake>>) -> Response {
 
 static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
 
-async fn download(State(fake): State<Arc<Fake>>) -> Response {
+async fn download(State(fake): State<Arc<Fake>>, UrlPath((sub, file)): UrlPath<(String, String)>) -> Response {
     fake.downloads.fetch_add(1, Ordering::SeqCst);
+    if let Some(real) = fake.real.as_ref().filter(|r| r.listed.id == sub) {
+        return real.files[&file].clone().into_response();
+    }
     match fake.lie {
-        Lie::EndlessListing => http::StatusCode::NOT_FOUND.into_response(),
+        Lie::EndlessListing | Lie::Petabyte => http::StatusCode::NOT_FOUND.into_response(),
+        Lie::Drip => {
+            let drip = futures_util::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), ()))
+            });
+            Body::from_stream(drip).into_response()
+        }
         _ => {
             let fake = fake.clone();
             let endless = futures_util::stream::repeat_with(move || {
@@ -105,15 +145,32 @@ async fn download(State(fake): State<Arc<Fake>>) -> Response {
     }
 }
 
+async fn ack(State(fake): State<Arc<Fake>>) -> Response {
+    fake.acks.fetch_add(1, Ordering::SeqCst);
+    http::StatusCode::NO_CONTENT.into_response()
+}
+
 /// Starts the fake server; returns its address and its counters.
 fn start(runtime: &tokio::runtime::Runtime, lie: Lie) -> (SocketAddr, Arc<Fake>) {
-    let fake =
-        Arc::new(Fake { lie, listings: AtomicU64::new(0), downloads: AtomicU64::new(0), sent: AtomicU64::new(0) });
+    start_with(runtime, lie, None)
+}
+
+/// [`start`], serving `real` as it is.
+fn start_with(runtime: &tokio::runtime::Runtime, lie: Lie, real: Option<Real>) -> (SocketAddr, Arc<Fake>) {
+    let fake = Arc::new(Fake {
+        lie,
+        listings: AtomicU64::new(0),
+        downloads: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
+        acks: AtomicU64::new(0),
+        real,
+    });
     let app = Router::new()
         .route("/staff/v1/challenge", post(challenge))
         .route("/staff/v1/session", post(session))
         .route("/staff/v1/submissions", get(list))
         .route("/staff/v1/submissions/{id}/{file}", get(download))
+        .route("/staff/v1/submissions/{id}/ack", post(ack))
         .with_state(fake.clone());
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -125,12 +182,16 @@ fn start(runtime: &tokio::runtime::Runtime, lie: Lie) -> (SocketAddr, Arc<Fake>)
 fn pull(addr: SocketAddr, extra: &[&str]) -> Output {
     let keys = tempfile::tempdir().unwrap();
     let staff = Staff::new(keys.path(), "staff");
-    let out = keys.path().join("out");
+    pull_as(addr, &staff, &keys.path().join("out"), extra)
+}
+
+/// Runs a pull against `addr` as `staff` into `out`; fails the test if it takes over a minute.
+fn pull_as(addr: SocketAddr, staff: &Staff, out: &Path, extra: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
         .args(["pull", "--server", &format!("http://{addr}"), "--identity"])
         .arg(&staff.identity)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -205,4 +266,90 @@ fn a_server_that_never_stops_listing_is_left_after_a_bounded_number_of_listings(
     assert_eq!(summary["unfinished"], true);
     assert_eq!(summary["gone"], rounds);
     assert_eq!(fake.listings.load(Ordering::SeqCst), rounds as u64);
+}
+
+/// A submission sealed to `staff` by a real server, as the fake will serve it.
+fn real_submission(staff: &Staff) -> Real {
+    let server = Server::start(Setup::new(&[&staff.public], &[]));
+    let id = server.seal("contact", &[("Message", "sent before the slow one")], &[("a.txt", b"attached")]);
+    let folder = server.ready().join("contact").join(&id);
+    let mut files = HashMap::new();
+    let mut listed = Vec::new();
+    for name in ["envelope.age", "1.age"] {
+        let path = folder.join(name);
+        let sha256 = sealpost::pull::sha256_file(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        listed.push(ListedFile { name: name.into(), size: bytes.len() as u64, sha256 });
+        files.insert(name.to_string(), bytes);
+    }
+    Real { listed: Listed { id, form: "contact".into(), files: listed }, files }
+}
+
+#[test]
+fn a_server_dripping_bytes_is_left_when_the_pull_runs_out_of_time_and_what_was_saved_stays() {
+    let keys = tempfile::tempdir().unwrap();
+    let staff = Staff::new(keys.path(), "staff");
+    let real = real_submission(&staff);
+    let real_id = real.listed.id.clone();
+    let runtime = runtime();
+    let (addr, fake) = start_with(&runtime, Lie::Drip, Some(real));
+    let out = keys.path().join("out");
+    let output = pull_as(addr, &staff, &out, &["--timeout", "2s", "--json"]);
+    assert_eq!(
+        stderr(&output),
+        "sealpost-staff: the pull ran out of time after 2s; the submissions saved before then are kept\n\
+         hint: run the pull again to fetch the rest; it goes on where this one stopped\n\
+         hint: on a slow connection, allow more time, e.g. --timeout 3h\n"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    // The real one is saved and acknowledged; nothing of the dripping one is left, not even hidden.
+    assert_eq!(saved_ids(&out), std::slice::from_ref(&real_id));
+    assert_eq!(std::fs::read_to_string(out.join(&real_id).join("a.txt")).unwrap(), "attached");
+    assert_eq!(fake.acks.load(Ordering::SeqCst), 1);
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["saved"], 1);
+    assert_eq!(summary["submissions"][0]["id"], real_id.as_str());
+    assert_eq!(summary["stopped"], "the pull ran out of time after 2s; the submissions saved before then are kept");
+}
+
+#[test]
+fn a_pull_that_runs_out_of_time_releases_its_lock_on_out() {
+    let keys = tempfile::tempdir().unwrap();
+    let staff = Staff::new(keys.path(), "staff");
+    let runtime = runtime();
+    let (addr, _) = start_with(&runtime, Lie::Drip, Some(real_submission(&staff)));
+    let out = keys.path().join("out");
+    let options = sealpost::staff::PullOptions {
+        server: format!("http://{addr}"),
+        identity: staff.identity.clone(),
+        out: out.clone(),
+        ca_cert: None,
+        ack: true,
+        timeout: Duration::from_secs(1),
+    };
+    let summary = runtime.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap();
+    assert!(matches!(summary.stopped, Some(sealpost::staff::StaffError::TimedOut { .. })), "{:?}", summary.stopped);
+    assert_eq!(summary.saved, 1, "what was saved before the deadline is in the summary");
+    let lock = std::fs::File::open(out.join(sealpost::staff::LOCK_FILE)).unwrap();
+    assert!(lock.try_lock().is_ok(), "the lock on OUT outlived the pull");
+}
+
+#[test]
+fn a_listing_announcing_a_petabyte_is_refused_for_want_of_space_before_anything_is_downloaded() {
+    let runtime = runtime();
+    let (addr, fake) = start(&runtime, Lie::Petabyte);
+    let output = pull(addr, &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("sealpost-staff: submission {} needs 16.0 TiB of free space in ", id(1)))
+            && first.contains(", which has only "),
+        "{err}"
+    );
+    assert!(
+        err.contains("\nhint: free some space there, or save into a folder on a larger disk with --out\n"),
+        "{err}"
+    );
+    assert_eq!(fake.downloads.load(Ordering::SeqCst), 0);
 }

@@ -137,6 +137,7 @@ fn a_pull_interrupted_between_saving_and_acknowledging_is_finished_by_the_next_w
         out: out.clone(),
         ca_cert: None,
         ack: false,
+        timeout: sealpost::staff::DEFAULT_PULL_TIMEOUT,
     };
     let first = server.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap();
     assert_eq!(first.saved, 4);
@@ -479,6 +480,7 @@ fn an_already_saved_folder_missing_a_file_is_not_acknowledged() {
         out: out.clone(),
         ca_cert: None,
         ack: false,
+        timeout: sealpost::staff::DEFAULT_PULL_TIMEOUT,
     };
     assert_eq!(server.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap().saved, 1);
     // Something removed a file between that run and this one; ciphertext.sha256 still matches.

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use sealpost::staff::{self, StaffError, Summary, for_terminal};
@@ -33,6 +34,11 @@ enum Command {
         /// Trust only this CA certificate (PEM) for the server, for self-signed setups.
         #[arg(long, value_name = "FILE")]
         ca_cert: Option<PathBuf>,
+        /// Stop the whole pull after this long, like 30m or 3h; what was saved by then is kept
+        /// and the next pull goes on from there. A transfer slower than 8 KiB/s for 30 s stops
+        /// it sooner.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
+        timeout: Duration,
         /// Print one JSON summary on stdout instead of lines.
         #[arg(long)]
         json: bool,
@@ -64,8 +70,8 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Pull { server, identity, out, ca_cert, json } => {
-            pull(staff::PullOptions { server, identity, out, ca_cert, ack: true }, json)
+        Command::Pull { server, identity, out, ca_cert, timeout, json } => {
+            pull(staff::PullOptions { server, identity, out, ca_cert, ack: true, timeout }, json)
         }
         Command::Open { path, identity, out, json } => staff::open(&path, &identity, &out)
             .and_then(|summary| report(&summary, json, |n| StaffError::OpenFailures { count: n })),
@@ -93,20 +99,22 @@ fn pull(options: staff::PullOptions, json: bool) -> Result<(), StaffError> {
         .build()
         .map_err(|e| StaffError::Io { path: "runtime".into(), reason: e.to_string() })?;
     let show_bar = !json && std::io::stdout().is_terminal();
-    let summary = if show_bar {
+    let mut summary = if show_bar {
         runtime.block_on(staff::pull(&options, &mut staff::Bar::new()))?
     } else {
         runtime.block_on(staff::pull(&options, &mut staff::Quiet))?
     };
     let reported = report(&summary, json, |n| StaffError::Failures { count: n });
-    if !summary.unfinished {
-        return reported;
-    }
-    let unfinished = StaffError::Unfinished { rounds: staff::MAX_LISTING_ROUNDS };
-    match reported {
-        Ok(()) => Err(unfinished),
-        Err(failures) => {
-            print_error(&unfinished.to_string(), &unfinished.hints());
+    // Why the pull ended early, if it did: out of time, rate or space, or of listings.
+    let stopped = summary
+        .stopped
+        .take()
+        .or_else(|| summary.unfinished.then_some(StaffError::Unfinished { rounds: staff::MAX_LISTING_ROUNDS }));
+    match (reported, stopped) {
+        (reported, None) => reported,
+        (Ok(()), Some(stopped)) => Err(stopped),
+        (Err(failures), Some(stopped)) => {
+            print_error(&stopped.to_string(), &stopped.hints());
             Err(failures)
         }
     }
