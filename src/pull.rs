@@ -46,7 +46,8 @@ use zeroize::Zeroizing;
 use crate::config::{FormSpec, Limits};
 use crate::http::{App, Connection};
 use crate::limit::{self, ClientLimiter};
-use crate::spool::{SubmissionId, sync_dir};
+use crate::seal::AckSecret;
+use crate::spool::{ACK_FILE, SubmissionId, sync_dir};
 
 /// How long a login challenge can be answered.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
@@ -168,12 +169,20 @@ pub struct ListQuery {
     pub after: Option<String>,
 }
 
-/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received.
-#[derive(Debug, Serialize, Deserialize)]
+/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received, and the
+/// envelope's ack secret, which only someone who decrypted the envelope has. No `Debug`: it
+/// carries that secret.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
     /// File name → hex SHA-256 of its ciphertext.
     pub sha256: BTreeMap<String, String>,
+    /// The envelope's `ack` (64 hex digits). Required for entries written with envelope version 2
+    /// (which keep its hash in [`ACK_FILE`]); a version 1 entry has none, and its ack is the file
+    /// hashes alone. Left out of the JSON when absent, so an ack for a version 1 entry is what
+    /// older servers expect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<AckSecret>,
 }
 
 /// A JSON error body: `{"error": "…"}`.
@@ -855,7 +864,7 @@ async fn ack(
         if !readable_forms(current_forms(&app2), &access.recipient).contains(&form2) {
             return Err(ApiError::NotFound("no such submission"));
         }
-        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named)
+        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named, request.ack.as_ref())
     })
     .await
     .map_err(|_| ApiError::Internal)??;
@@ -878,14 +887,18 @@ async fn find_entry(app: &App, access: &Access, id: &SubmissionId) -> Result<Pat
 
 // ───────────────────────────── spool reading and deleting (blocking) ─────────────────────────────
 
-/// The files of one entry, by name, with their sizes; `None` if the entry holds anything else
-/// (which the spool never writes) or no envelope.
+/// The files of one entry, by name, with their sizes, leaving out [`ACK_FILE`]; `None` if the
+/// entry holds anything else (which the spool never writes) or no envelope.
 fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u64>>> {
     let mut files = BTreeMap::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let meta = entry.metadata()?;
         let name = entry.file_name();
+        if name == ACK_FILE && meta.is_file() {
+            // Not a submission file: never listed, downloaded or named in an ack.
+            continue;
+        }
         match name.to_str().and_then(FileName::parse) {
             Some(file) if meta.is_file() => {
                 files.insert(file, meta.len());
@@ -994,10 +1007,18 @@ fn describe(path: &Path) -> io::Result<Option<Vec<ListedFile>>> {
     Ok(Some(out))
 }
 
-/// Deletes entry `dir` if `named` lists exactly its files with matching hashes: rename into
-/// `trash/<id>`, fsync both parents, then unlink. Returns the bytes freed: 0 if emptying trash
-/// failed, since those bytes are still on disk (the next start empties trash and measures again).
-fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileName, String>) -> Result<u64, ApiError> {
+/// Deletes entry `dir` if `named` lists exactly its files with matching hashes and, for an entry
+/// with an [`ACK_FILE`], `ack` is the secret it is the hash of: rename into `trash/<id>`, fsync
+/// both parents, then unlink. An entry without one (written before envelope version 2) is deleted
+/// on the hashes alone, as it always was. Returns the bytes freed: 0 if emptying trash failed,
+/// since those bytes are still on disk (the next start empties trash and measures again).
+fn delete_if_matching(
+    dir: &Path,
+    trash: &Path,
+    id: &str,
+    named: &BTreeMap<FileName, String>,
+    ack: Option<&AckSecret>,
+) -> Result<u64, ApiError> {
     let files = match entry_files(dir) {
         Ok(Some(files)) => files,
         Ok(None) => {
@@ -1024,7 +1045,20 @@ fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileN
             return Err(ApiError::Mismatch(format!("the sha256 of {file} does not match")));
         }
     }
-    let freed: u64 = files.values().sum();
+    let ack_record = match fs::read(dir.join(ACK_FILE)) {
+        Ok(text) => Some(parse_ack_record(&text).ok_or_else(|| {
+            tracing::error!("staff api: a submission's ack record is malformed; it is kept");
+            ApiError::Internal
+        })?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(internal("reading an ack record")(e)),
+    };
+    if let Some(digest) = &ack_record
+        && !ack.is_some_and(|secret| secret.matches(digest))
+    {
+        return Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+    }
+    let freed: u64 = files.values().sum::<u64>() + ack_record.map_or(0, |_| ACK_RECORD_LEN as u64);
     let parent = dir.parent().ok_or(ApiError::Internal)?;
     let target = trash.join(id);
     fs::rename(dir, &target).map_err(internal("moving a submission to trash"))?;
@@ -1040,6 +1074,19 @@ fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileN
         tracing::warn!(error_kind = ?e.kind(), "staff api: syncing trash failed");
     }
     Ok(freed)
+}
+
+/// Bytes of an [`ACK_FILE`]: the hex SHA-256.
+const ACK_RECORD_LEN: usize = 64;
+
+/// The digest in an [`ACK_FILE`]; `None` unless it is exactly 64 hex digits.
+fn parse_ack_record(text: &[u8]) -> Option<[u8; 32]> {
+    if text.len() != ACK_RECORD_LEN {
+        return None;
+    }
+    let mut digest = [0u8; 32];
+    data_encoding::HEXLOWER_PERMISSIVE.decode_mut(text, &mut digest).ok()?;
+    Some(digest)
 }
 
 #[cfg(test)]
@@ -1390,7 +1437,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
         let named = hashes(&[("envelope.age", b"e"), ("1.age", b"two")]);
-        let err = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named).unwrap_err();
+        let err = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named, None).unwrap_err();
         assert_eq!(err, ApiError::Mismatch("the sha256 of 1.age does not match".into()));
         assert!(dir.join("1.age").exists() && dir.join("envelope.age").exists());
     }
@@ -1402,12 +1449,12 @@ mod tests {
         let trash = tmp.path().join("trash");
         let short = hashes(&[("envelope.age", b"e")]);
         assert_eq!(
-            delete_if_matching(&dir, &trash, "x", &short),
+            delete_if_matching(&dir, &trash, "x", &short, None),
             Err(ApiError::Mismatch("the ack does not name 1.age".into()))
         );
         let long = hashes(&[("envelope.age", b"e"), ("1.age", b"one"), ("2.age", b"")]);
         assert_eq!(
-            delete_if_matching(&dir, &trash, "x", &long),
+            delete_if_matching(&dir, &trash, "x", &long, None),
             Err(ApiError::Mismatch("the submission has no 2.age".into()))
         );
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
@@ -1418,7 +1465,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("notes.txt", b"?")]);
         let named = hashes(&[("envelope.age", b"e")]);
-        assert!(matches!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named), Err(ApiError::Mismatch(_))));
+        assert!(matches!(
+            delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named, None),
+            Err(ApiError::Mismatch(_))
+        ));
         assert!(dir.exists());
         let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], None, 10, u64::MAX).unwrap();
         assert_eq!(listed, Some(Vec::new()));
@@ -1429,10 +1479,75 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope"), ("1.age", b"one")];
         let dir = entry(tmp.path(), files);
-        let freed = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files)).unwrap();
+        let freed = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), None).unwrap();
         assert_eq!(freed, 11);
         assert!(!dir.exists());
         assert_eq!(fs::read_dir(tmp.path().join("trash")).unwrap().count(), 0);
+    }
+
+    fn with_ack_record(dir: &Path, secret: &AckSecret) {
+        fs::write(dir.join(ACK_FILE), data_encoding::HEXLOWER.encode(&secret.digest())).unwrap();
+    }
+
+    #[test]
+    fn an_entry_with_an_ack_record_is_deleted_only_with_the_secret_it_hashes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope"), ("1.age", b"one")];
+        let dir = entry(tmp.path(), files);
+        let secret = AckSecret::random();
+        with_ack_record(&dir, &secret);
+        let trash = tmp.path().join("trash");
+        let refused = Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), None), refused);
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&AckSecret::random())), refused);
+        let from_hash = AckSecret::from_hex(&fs::read_to_string(dir.join(ACK_FILE)).unwrap()).unwrap();
+        assert_eq!(
+            delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&from_hash)),
+            refused,
+            "the hash is no key"
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 3, "nothing was deleted");
+        let wrong_hash = hashes(&[("envelope.age", b"envelope"), ("1.age", b"two")]);
+        assert!(matches!(
+            delete_if_matching(&dir, &trash, "x", &wrong_hash, Some(&secret)),
+            Err(ApiError::Mismatch(_))
+        ));
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&secret)), Ok(8 + 3 + 64));
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_version_1_entry_without_an_ack_record_is_deleted_on_its_hashes_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope")];
+        let dir = entry(tmp.path(), files);
+        assert_eq!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), None), Ok(8));
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_damaged_ack_record_keeps_the_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope")];
+        let dir = entry(tmp.path(), files);
+        fs::write(dir.join(ACK_FILE), "not a digest").unwrap();
+        let secret = AckSecret::random();
+        assert_eq!(
+            delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), Some(&secret)),
+            Err(ApiError::Internal)
+        );
+        assert!(dir.join("envelope.age").exists());
+    }
+
+    #[test]
+    fn the_ack_record_is_never_listed_and_is_no_file_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
+        with_ack_record(&dir, &AckSecret::random());
+        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], None, 10, u64::MAX).unwrap().unwrap();
+        let names: Vec<&str> = listed[0].files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["envelope.age", "1.age"]);
+        assert_eq!(FileName::parse(ACK_FILE), None, "so it can be neither downloaded nor named in an ack");
     }
 
     #[test]
