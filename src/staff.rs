@@ -271,6 +271,7 @@ impl StaffError {
                 None => one("wait a few minutes, then try again"),
             },
             StaffError::Refused { status: 401, .. } => one("run the pull again to log in afresh"),
+            StaffError::Refused { status: 503, .. } => one("wait a minute, then try again"),
             StaffError::Refused { .. } => Vec::new(),
             StaffError::Protocol { .. } => one("check that --server is the address of a sealpost server"),
             StaffError::Plugin { .. } => one("check that the hardware key is plugged in, and try again"),
