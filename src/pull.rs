@@ -390,7 +390,7 @@ impl StaffApi {
 
     /// A challenge id for `recipient` whose answer hashes to `answer`. Nothing is stored: however
     /// many challenges anyone asks for, every one issued stays answerable until it expires.
-    fn add_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
+    fn issue_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
         self.challenges.issue(&recipient, &answer, now)
     }
 
@@ -717,7 +717,7 @@ async fn challenge(
     charge_login(&app, connection, &headers, Some(&canonical))?;
     let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
     let armored = encrypt_challenge(&recipient, &secret[..]).map_err(internal("encrypting a challenge"))?;
-    let id = app.staff().add_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
+    let id = app.staff().issue_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
     Ok(json(StatusCode::OK, &ChallengeResponse { challenge_id: id, challenge: armored }))
 }
 
@@ -1159,7 +1159,7 @@ mod tests {
     fn a_challenge_is_single_use() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
         assert_eq!(api.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge));
     }
@@ -1168,7 +1168,7 @@ mod tests {
     fn a_wrong_response_is_refused_and_leaves_the_challenge_to_its_owner() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"guess", now), Err(ApiError::WrongResponse));
         assert!(lock(&api.challenges.redeemed).is_empty(), "failures never fill the redeemed set");
         assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
@@ -1178,7 +1178,7 @@ mod tests {
     fn a_challenge_expires_after_its_ttl() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL), Err(ApiError::ExpiredChallenge));
         assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL * 100), Err(ApiError::ExpiredChallenge));
         let just_in_time = now + CHALLENGE_TTL - Duration::from_millis(2);
@@ -1189,7 +1189,7 @@ mod tests {
     fn a_tampered_challenge_id_is_refused() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         let bytes = data_encoding::BASE64URL_NOPAD.decode(id.as_bytes()).unwrap();
         for at in 0..bytes.len() {
             let mut changed = bytes.clone();
@@ -1210,8 +1210,8 @@ mod tests {
     fn a_challenge_for_one_recipient_cannot_log_in_as_another() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let alices = api.add_challenge("age1alice".into(), answer(b"alice's secret"), now).unwrap();
-        let bobs = api.add_challenge("age1bob".into(), answer(b"bob's secret"), now).unwrap();
+        let alices = api.issue_challenge("age1alice".into(), answer(b"alice's secret"), now).unwrap();
+        let bobs = api.issue_challenge("age1bob".into(), answer(b"bob's secret"), now).unwrap();
         // Alice can decrypt only her own challenge; its secret does not answer Bob's.
         assert_eq!(api.redeem(&bobs, b"alice's secret", now), Err(ApiError::WrongResponse));
         assert_eq!(api.redeem(&alices, b"alice's secret", now).unwrap(), "age1alice");
@@ -1222,9 +1222,9 @@ mod tests {
     fn a_pending_challenge_survives_any_number_of_challenges_for_its_key() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let mine = api.add_challenge("age1staff".into(), answer(b"mine"), now).unwrap();
+        let mine = api.issue_challenge("age1staff".into(), answer(b"mine"), now).unwrap();
         for i in 0..10_000u64 {
-            api.add_challenge("age1staff".into(), answer(b"s"), now + Duration::from_micros(i)).unwrap();
+            api.issue_challenge("age1staff".into(), answer(b"s"), now + Duration::from_micros(i)).unwrap();
         }
         assert!(lock(&api.challenges.redeemed).is_empty(), "nothing is kept for an unanswered challenge");
         assert_eq!(api.redeem(&mine, b"mine", now + Duration::from_secs(59)).unwrap(), "age1staff");
@@ -1235,15 +1235,15 @@ mod tests {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
         for _ in 0..MAX_LOGINS_PER_RECIPIENT {
-            let id = api.add_challenge("age1cron".into(), answer(b"s"), now).unwrap();
+            let id = api.issue_challenge("age1cron".into(), answer(b"s"), now).unwrap();
             api.redeem(&id, b"s", now).unwrap();
         }
-        let id = api.add_challenge("age1cron".into(), answer(b"s"), now).unwrap();
+        let id = api.issue_challenge("age1cron".into(), answer(b"s"), now).unwrap();
         assert_eq!(api.redeem(&id, b"s", now), Err(ApiError::Busy));
-        let other = api.add_challenge("age1alice".into(), answer(b"a"), now).unwrap();
+        let other = api.issue_challenge("age1alice".into(), answer(b"a"), now).unwrap();
         assert_eq!(api.redeem(&other, b"a", now).unwrap(), "age1alice", "another recipient is not held up");
         let later = now + CHALLENGE_TTL;
-        let id = api.add_challenge("age1cron".into(), answer(b"s"), later).unwrap();
+        let id = api.issue_challenge("age1cron".into(), answer(b"s"), later).unwrap();
         assert_eq!(api.redeem(&id, b"s", later).unwrap(), "age1cron", "expired entries are forgotten");
     }
 
@@ -1254,15 +1254,15 @@ mod tests {
         let mut first = None;
         for i in 0..MAX_REDEEMED {
             let recipient = format!("age1r{}", i / MAX_LOGINS_PER_RECIPIENT);
-            let id = api.add_challenge(recipient, answer(b"s"), now).unwrap();
+            let id = api.issue_challenge(recipient, answer(b"s"), now).unwrap();
             api.redeem(&id, b"s", now).unwrap();
             first.get_or_insert(id);
         }
-        let id = api.add_challenge("age1new".into(), answer(b"s"), now).unwrap();
+        let id = api.issue_challenge("age1new".into(), answer(b"s"), now).unwrap();
         assert_eq!(api.redeem(&id, b"s", now), Err(ApiError::Busy));
         assert_eq!(api.redeem(first.as_ref().unwrap(), b"s", now), Err(ApiError::UnknownChallenge), "no replay");
         let later = now + CHALLENGE_TTL;
-        let id = api.add_challenge("age1new".into(), answer(b"s"), later).unwrap();
+        let id = api.issue_challenge("age1new".into(), answer(b"s"), later).unwrap();
         assert_eq!(api.redeem(&id, b"s", later).unwrap(), "age1new");
         assert_eq!(lock(&api.challenges.redeemed).len(), 1);
     }
