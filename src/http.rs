@@ -39,7 +39,7 @@ use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
 use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenProblem};
-use crate::seal::{Envelope, EnvelopeField};
+use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
 use crate::spool::{Spool, SpoolError};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
@@ -1156,7 +1156,9 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
         });
     }
     Envelope {
-        sealpost: 1,
+        sealpost: ENVELOPE_VERSION,
+        // The proof of decryption an ack must carry; the spool keeps only its hash.
+        ack: Some(AckSecret::random()),
         id: id.to_string(),
         form: form.id.clone(),
         received: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),

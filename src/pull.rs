@@ -8,10 +8,11 @@
 //! login), and an ack checks once more right before deleting. A form whose list no longer names
 //! the recipient looks exactly like an unknown id (404); a recipient on no list at all gets a 401
 //! and all its sessions are dropped. A submission leaves `ready/` only after an ack naming the
-//! SHA-256 of every file in its entry, by a rename into `trash/` (invariant 4); challenges and
-//! sessions live only in memory, in tables with a fixed number of slots, capped per recipient so
-//! one recipient cannot fill them for the others (invariant 7); session tokens are held as SHA-256
-//! hashes and compared in constant time. Logins have their own per-client budget and no global
+//! SHA-256 of every file in its entry, by a rename into `trash/` (invariant 4). Challenges are
+//! stateless (their id is sealed under a per-process key), so no one can evict a challenge before
+//! its owner answers it; the set of redeemed ids and the sessions live only in memory, in tables
+//! with a fixed number of slots, capped per recipient so one recipient cannot fill them for the
+//! others (invariant 7); session tokens are held as SHA-256 hashes and compared in constant time. Logins have their own per-client budget and no global
 //! one ([`StaffApi`]), so nobody can spend the staff's logins, whatever addresses they have.
 //! Never: builds a path from request text (ids go through [`SubmissionId::parse`], file names
 //! through [`FileName::parse`]); logs an address, a token, a recipient or a submission id;
@@ -20,7 +21,7 @@
 //! The wire types ([`Listed`], [`FileName`], …) are public: the staff client ([`crate::staff`])
 //! speaks the same format.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,6 +34,8 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -43,23 +46,38 @@ use zeroize::Zeroizing;
 use crate::config::{FormSpec, Limits};
 use crate::http::{App, Connection};
 use crate::limit::{self, ClientLimiter};
-use crate::spool::{SubmissionId, sync_dir};
+use crate::seal::AckSecret;
+use crate::spool::{ACK_FILE, SubmissionId, sync_dir};
 
 /// How long a login challenge can be answered.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
 /// How long a session token is valid.
 pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
-/// Most login challenges outstanding at once (each ≈ 150 bytes); beyond it logins get a 503.
-pub const MAX_CHALLENGES: usize = 1024;
 /// Most sessions open at once (each ≈ 150 bytes); only holders of a listed identity can open one.
 pub const MAX_SESSIONS: usize = 256;
 /// Most sessions open at once for one recipient; a new login evicts that recipient's oldest. A
 /// pull needs one, so this leaves room for a person on two machines and a cron job, while a
 /// cron job logging in every minute cannot fill [`MAX_SESSIONS`] for everyone else.
 pub const MAX_SESSIONS_PER_RECIPIENT: usize = 4;
-/// Most challenges outstanding for one recipient; a new one evicts that recipient's oldest. So
-/// whoever knows one staff public key can fill at most this many of the [`MAX_CHALLENGES`] slots.
-pub const MAX_CHALLENGES_PER_RECIPIENT: usize = 16;
+/// Most logins one recipient can complete within one [`CHALLENGE_TTL`]; the next gets a 503 until
+/// its oldest redeemed challenge expires. Only someone who can decrypt as that recipient can
+/// reach it (each entry needs a correct answer), and then it holds up only that recipient. A pull
+/// logs in once per recipient, so 16 a minute leaves room for a person, a cron job and retries.
+pub const MAX_LOGINS_PER_RECIPIENT: usize = 16;
+/// Most redeemed challenge ids remembered at once (each ≈ 100 bytes, 400 KiB in all), each only
+/// until its challenge would have expired, so that none is accepted twice. Entries come only from
+/// *successful* logins, at most [`MAX_LOGINS_PER_RECIPIENT`] per listed recipient per
+/// [`CHALLENGE_TTL`], so the set fills only if more than 256 listed identities each log in at
+/// that maximum within one minute; then logins get a 503 until the oldest entry expires (≤ 60 s)
+/// and nothing is evicted (an evicted id could be replayed).
+pub const MAX_REDEEMED: usize = 4096;
+/// Longest `challenge_id` accepted, in characters (a real one is 190); longer ones are unknown
+/// without being decoded.
+const MAX_CHALLENGE_ID: usize = 512;
+/// Associated data of every challenge id, so the key can never authenticate anything else.
+const CHALLENGE_ID_AAD: &[u8] = b"sealpost-staff-challenge-id-v1";
+/// XChaCha20-Poly1305 nonce bytes at the front of a challenge id (random, so never repeated).
+const CHALLENGE_NONCE_LEN: usize = 24;
 /// Most clients the login rate limit tracks at once (each ≈ 50 bytes); beyond it the client
 /// closest to a full budget is forgotten (see [`ClientLimiter`]).
 pub const MAX_LOGIN_CLIENTS: usize = 4096;
@@ -151,12 +169,20 @@ pub struct ListQuery {
     pub after: Option<String>,
 }
 
-/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received.
-#[derive(Debug, Serialize, Deserialize)]
+/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received, and the
+/// envelope's ack secret, which only someone who decrypted the envelope has. No `Debug`: it
+/// carries that secret.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
     /// File name → hex SHA-256 of its ciphertext.
     pub sha256: BTreeMap<String, String>,
+    /// The envelope's `ack` (64 hex digits). Required for entries written with envelope version 2
+    /// (which keep its hash in [`ACK_FILE`]); a version 1 entry has none, and its ack is the file
+    /// hashes alone. Left out of the JSON when absent, so an ack for a version 1 entry is what
+    /// older servers expect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<AckSecret>,
 }
 
 /// A JSON error body: `{"error": "…"}`.
@@ -212,10 +238,12 @@ pub fn parse_sha256(s: &str) -> Option<String> {
 
 // ───────────────────────────── state ─────────────────────────────
 
-/// The staff API's in-memory state: challenges, sessions, the login rate limit.
+/// The staff API's in-memory state: the challenge key, redeemed challenges, sessions, the login
+/// rate limit.
 pub struct StaffApi {
-    /// Outstanding challenges by id; at most [`MAX_CHALLENGES`].
-    challenges: Mutex<HashMap<String, Challenge>>,
+    /// Issues and opens challenge ids. Outstanding challenges are kept nowhere on the server, so
+    /// no number of requests from others can push one out before its owner answers it.
+    challenges: Challenges,
     /// Open sessions; at most [`MAX_SESSIONS`]. A list, scanned in full on every lookup, so the
     /// token comparison takes the same time wherever (and whether) the token is found.
     sessions: Mutex<Vec<Session>>,
@@ -225,7 +253,7 @@ pub struct StaffApi {
     /// global bucket is a lock that anyone with enough addresses can hold shut, and it would
     /// protect nothing that is not bounded otherwise. A refused challenge (unknown recipient) costs
     /// a JSON parse; an issued one costs one X25519 encryption (less than rendering a public page)
-    /// and a challenge slot, and slots are capped per recipient ([`MAX_CHALLENGES_PER_RECIPIENT`]).
+    /// and no memory at all (the challenge id carries its own state).
     /// Keying by recipient keeps a flood of guesses from one address (every Tor client is
     /// 127.0.0.1) from spending the budget of staff who log in from that address too.
     limiter: ClientLimiter,
@@ -235,14 +263,88 @@ pub struct StaffApi {
     separate_listener: bool,
 }
 
-/// A login challenge waiting for its answer.
-struct Challenge {
-    /// Canonical `age1…` recipient it was encrypted to.
+/// Stateless login challenges: the id is an XChaCha20-Poly1305 box, under a key drawn at start
+/// and never stored, of (expiry, SHA-256 of the secret, recipient). Only this process can make
+/// or open one, a changed byte makes it unknown, and the recipient it names is the one the
+/// secret was encrypted to, so an answer logs in as that recipient and no other. The one state
+/// kept is the set of redeemed ids (until their expiry), which makes each id single use.
+struct Challenges {
+    /// The per-process key (zeroized on drop by the crate).
+    cipher: XChaCha20Poly1305,
+    /// Expiries inside ids count milliseconds from here: a monotonic clock, and ids never
+    /// outlive the process that holds their key.
+    epoch: Instant,
+    /// Ids answered correctly, until they expire; at most [`MAX_REDEEMED`].
+    redeemed: Mutex<Vec<Redeemed>>,
+}
+
+/// A challenge that was answered correctly, remembered so it cannot be answered again.
+struct Redeemed {
+    /// The id's nonce: random, so it names exactly one id; a changed id fails to open.
+    nonce: [u8; CHALLENGE_NONCE_LEN],
+    /// The recipient it logged in, for [`MAX_LOGINS_PER_RECIPIENT`].
     recipient: String,
-    /// SHA-256 of the 32 secret bytes (the bytes themselves are not kept).
-    answer: [u8; 32],
-    /// When it stops being accepted.
+    /// When the id would have expired anyway; then it is forgotten.
     expires: Instant,
+}
+
+/// What a challenge id says once opened.
+struct OpenedChallenge {
+    nonce: [u8; CHALLENGE_NONCE_LEN],
+    expires: Instant,
+    answer: [u8; 32],
+    recipient: String,
+}
+
+impl Challenges {
+    fn new() -> Challenges {
+        let key = Zeroizing::new(crate::random_bytes::<32>());
+        Challenges {
+            cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..])),
+            epoch: Instant::now(),
+            redeemed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A challenge id for `recipient`, whose secret hashes to `answer`, valid for
+    /// [`CHALLENGE_TTL`] from `now`.
+    fn issue(&self, recipient: &str, answer: &[u8; 32], now: Instant) -> Result<String, ApiError> {
+        let expires = now.saturating_duration_since(self.epoch).saturating_add(CHALLENGE_TTL);
+        let millis = u64::try_from(expires.as_millis()).unwrap_or(u64::MAX);
+        let mut plain = Zeroizing::new(Vec::with_capacity(8 + 32 + recipient.len()));
+        plain.extend_from_slice(&millis.to_be_bytes());
+        plain.extend_from_slice(answer);
+        plain.extend_from_slice(recipient.as_bytes());
+        let nonce = crate::random_bytes::<CHALLENGE_NONCE_LEN>();
+        let sealed = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: CHALLENGE_ID_AAD })
+            .map_err(|_| ApiError::Internal)?;
+        let mut id = Vec::with_capacity(nonce.len() + sealed.len());
+        id.extend_from_slice(&nonce);
+        id.extend_from_slice(&sealed);
+        Ok(data_encoding::BASE64URL_NOPAD.encode(&id))
+    }
+
+    /// Opens a challenge id; `None` unless this process issued exactly it.
+    fn open(&self, id: &str) -> Option<OpenedChallenge> {
+        if id.len() > MAX_CHALLENGE_ID {
+            return None;
+        }
+        let bytes = data_encoding::BASE64URL_NOPAD.decode(id.as_bytes()).ok()?;
+        let (nonce, sealed) = bytes.split_at_checked(CHALLENGE_NONCE_LEN)?;
+        let plain = Zeroizing::new(
+            self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: CHALLENGE_ID_AAD }).ok()?,
+        );
+        let (millis, rest) = plain.split_first_chunk::<8>()?;
+        let (answer, recipient) = rest.split_first_chunk::<32>()?;
+        Some(OpenedChallenge {
+            nonce: nonce.try_into().ok()?,
+            expires: self.epoch.checked_add(Duration::from_millis(u64::from_be_bytes(*millis)))?,
+            answer: *answer,
+            recipient: String::from_utf8(recipient.to_vec()).ok()?,
+        })
+    }
 }
 
 /// An open session.
@@ -265,7 +367,7 @@ impl StaffApi {
     /// Empty tables; logins limited at the per-client submission rate in `limits`.
     pub fn new(limits: &Limits, separate_listener: bool) -> StaffApi {
         StaffApi {
-            challenges: Mutex::new(HashMap::new()),
+            challenges: Challenges::new(),
             sessions: Mutex::new(Vec::new()),
             limiter: ClientLimiter::new(limits.per_client, MAX_LOGIN_CLIENTS),
             ack_lock: Mutex::new(()),
@@ -278,41 +380,26 @@ impl StaffApi {
         self.separate_listener
     }
 
-    /// Drops expired challenges and sessions and idle rate-limit entries.
+    /// Drops expired redeemed challenges and sessions and idle rate-limit entries.
     pub fn prune(&self) {
         let now = Instant::now();
-        lock(&self.challenges).retain(|_, c| c.expires > now);
+        lock(&self.challenges.redeemed).retain(|r| r.expires > now);
         lock(&self.sessions).retain(|s| s.expires > now);
         self.limiter.prune(now);
     }
 
-    /// Records a challenge for `recipient` whose answer hashes to `answer`; returns its id.
-    /// A recipient with [`MAX_CHALLENGES_PER_RECIPIENT`] outstanding loses its oldest.
-    fn add_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
-        let mut table = lock(&self.challenges);
-        if table.len() >= MAX_CHALLENGES {
-            table.retain(|_, c| c.expires > now);
-        }
-        let mut theirs: Vec<(Instant, String)> =
-            table.iter().filter(|(_, c)| c.recipient == recipient).map(|(id, c)| (c.expires, id.clone())).collect();
-        theirs.sort();
-        let surplus = (theirs.len() + 1).saturating_sub(MAX_CHALLENGES_PER_RECIPIENT);
-        for (_, id) in theirs.into_iter().take(surplus) {
-            table.remove(&id);
-        }
-        if table.len() >= MAX_CHALLENGES {
-            tracing::warn!("staff login refused: too many challenges outstanding");
-            return Err(ApiError::Busy);
-        }
-        let id = data_encoding::BASE32_NOPAD.encode(&crate::random_bytes::<16>()).to_ascii_lowercase();
-        table.insert(id.clone(), Challenge { recipient, answer, expires: now + CHALLENGE_TTL });
-        Ok(id)
+    /// A challenge id for `recipient` whose answer hashes to `answer`. Nothing is stored: however
+    /// many challenges anyone asks for, every one issued stays answerable until it expires.
+    fn issue_challenge(&self, recipient: String, answer: [u8; 32], now: Instant) -> Result<String, ApiError> {
+        self.challenges.issue(&recipient, &answer, now)
     }
 
-    /// Consumes challenge `id` (whatever the outcome: one attempt per challenge) and returns its
-    /// recipient if `response` is its answer.
+    /// Returns the recipient of challenge `id` if `response` is its answer, and marks the id used.
+    /// A wrong answer leaves the challenge open: only the client that asked holds its id, the
+    /// secret has 256 bits, and failures spend login budget, while remembering them would let
+    /// failures fill the redeemed set.
     fn redeem(&self, id: &str, response: &[u8], now: Instant) -> Result<String, ApiError> {
-        let challenge = lock(&self.challenges).remove(id).ok_or(ApiError::UnknownChallenge)?;
+        let challenge = self.challenges.open(id).ok_or(ApiError::UnknownChallenge)?;
         if challenge.expires <= now {
             return Err(ApiError::ExpiredChallenge);
         }
@@ -320,6 +407,24 @@ impl StaffApi {
         if !bool::from(given.ct_eq(&challenge.answer)) {
             return Err(ApiError::WrongResponse);
         }
+        let mut redeemed = lock(&self.challenges.redeemed);
+        redeemed.retain(|r| r.expires > now);
+        if redeemed.iter().any(|r| r.nonce == challenge.nonce) {
+            return Err(ApiError::UnknownChallenge);
+        }
+        if redeemed.iter().filter(|r| r.recipient == challenge.recipient).count() >= MAX_LOGINS_PER_RECIPIENT {
+            tracing::warn!("staff login refused: too many logins for one recipient in the last minute");
+            return Err(ApiError::Busy);
+        }
+        if redeemed.len() >= MAX_REDEEMED {
+            tracing::warn!("staff login refused: too many logins in the last minute");
+            return Err(ApiError::Busy);
+        }
+        redeemed.push(Redeemed {
+            nonce: challenge.nonce,
+            recipient: challenge.recipient.clone(),
+            expires: challenge.expires,
+        });
         Ok(challenge.recipient)
     }
 
@@ -612,7 +717,7 @@ async fn challenge(
     charge_login(&app, connection, &headers, Some(&canonical))?;
     let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
     let armored = encrypt_challenge(&recipient, &secret[..]).map_err(internal("encrypting a challenge"))?;
-    let id = app.staff().add_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
+    let id = app.staff().issue_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
     Ok(json(StatusCode::OK, &ChallengeResponse { challenge_id: id, challenge: armored }))
 }
 
@@ -759,7 +864,7 @@ async fn ack(
         if !readable_forms(current_forms(&app2), &access.recipient).contains(&form2) {
             return Err(ApiError::NotFound("no such submission"));
         }
-        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named)
+        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named, request.ack.as_ref())
     })
     .await
     .map_err(|_| ApiError::Internal)??;
@@ -782,14 +887,18 @@ async fn find_entry(app: &App, access: &Access, id: &SubmissionId) -> Result<Pat
 
 // ───────────────────────────── spool reading and deleting (blocking) ─────────────────────────────
 
-/// The files of one entry, by name, with their sizes; `None` if the entry holds anything else
-/// (which the spool never writes) or no envelope.
+/// The files of one entry, by name, with their sizes, leaving out [`ACK_FILE`]; `None` if the
+/// entry holds anything else (which the spool never writes) or no envelope.
 fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u64>>> {
     let mut files = BTreeMap::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let meta = entry.metadata()?;
         let name = entry.file_name();
+        if name == ACK_FILE && meta.is_file() {
+            // Not a submission file: never listed, downloaded or named in an ack.
+            continue;
+        }
         match name.to_str().and_then(FileName::parse) {
             Some(file) if meta.is_file() => {
                 files.insert(file, meta.len());
@@ -898,10 +1007,18 @@ fn describe(path: &Path) -> io::Result<Option<Vec<ListedFile>>> {
     Ok(Some(out))
 }
 
-/// Deletes entry `dir` if `named` lists exactly its files with matching hashes: rename into
-/// `trash/<id>`, fsync both parents, then unlink. Returns the bytes freed: 0 if emptying trash
-/// failed, since those bytes are still on disk (the next start empties trash and measures again).
-fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileName, String>) -> Result<u64, ApiError> {
+/// Deletes entry `dir` if `named` lists exactly its files with matching hashes and, for an entry
+/// with an [`ACK_FILE`], `ack` is the secret it is the hash of: rename into `trash/<id>`, fsync
+/// both parents, then unlink. An entry without one (written before envelope version 2) is deleted
+/// on the hashes alone, as it always was. Returns the bytes freed: 0 if emptying trash failed,
+/// since those bytes are still on disk (the next start empties trash and measures again).
+fn delete_if_matching(
+    dir: &Path,
+    trash: &Path,
+    id: &str,
+    named: &BTreeMap<FileName, String>,
+    ack: Option<&AckSecret>,
+) -> Result<u64, ApiError> {
     let files = match entry_files(dir) {
         Ok(Some(files)) => files,
         Ok(None) => {
@@ -928,7 +1045,20 @@ fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileN
             return Err(ApiError::Mismatch(format!("the sha256 of {file} does not match")));
         }
     }
-    let freed: u64 = files.values().sum();
+    let ack_record = match fs::read(dir.join(ACK_FILE)) {
+        Ok(text) => Some(parse_ack_record(&text).ok_or_else(|| {
+            tracing::error!("staff api: a submission's ack record is malformed; it is kept");
+            ApiError::Internal
+        })?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(internal("reading an ack record")(e)),
+    };
+    if let Some(digest) = &ack_record
+        && !ack.is_some_and(|secret| secret.matches(digest))
+    {
+        return Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+    }
+    let freed: u64 = files.values().sum::<u64>() + ack_record.map_or(0, |_| ACK_RECORD_LEN as u64);
     let parent = dir.parent().ok_or(ApiError::Internal)?;
     let target = trash.join(id);
     fs::rename(dir, &target).map_err(internal("moving a submission to trash"))?;
@@ -944,6 +1074,19 @@ fn delete_if_matching(dir: &Path, trash: &Path, id: &str, named: &BTreeMap<FileN
         tracing::warn!(error_kind = ?e.kind(), "staff api: syncing trash failed");
     }
     Ok(freed)
+}
+
+/// Bytes of an [`ACK_FILE`]: the hex SHA-256.
+const ACK_RECORD_LEN: usize = 64;
+
+/// The digest in an [`ACK_FILE`]; `None` unless it is exactly 64 hex digits.
+fn parse_ack_record(text: &[u8]) -> Option<[u8; 32]> {
+    if text.len() != ACK_RECORD_LEN {
+        return None;
+    }
+    let mut digest = [0u8; 32];
+    data_encoding::HEXLOWER_PERMISSIVE.decode_mut(text, &mut digest).ok()?;
+    Some(digest)
 }
 
 #[cfg(test)]
@@ -1016,39 +1159,112 @@ mod tests {
     fn a_challenge_is_single_use() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
         assert_eq!(api.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge));
     }
 
     #[test]
-    fn a_wrong_response_consumes_the_challenge() {
+    fn a_wrong_response_is_refused_and_leaves_the_challenge_to_its_owner() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"guess", now), Err(ApiError::WrongResponse));
-        assert_eq!(api.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge));
+        assert!(lock(&api.challenges.redeemed).is_empty(), "failures never fill the redeemed set");
+        assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
     }
 
     #[test]
     fn a_challenge_expires_after_its_ttl() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let id = api.add_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL), Err(ApiError::ExpiredChallenge));
+        assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL * 100), Err(ApiError::ExpiredChallenge));
+        let just_in_time = now + CHALLENGE_TTL - Duration::from_millis(2);
+        assert_eq!(api.redeem(&id, b"secret", just_in_time).unwrap(), "age1x");
     }
 
     #[test]
-    fn the_challenge_table_is_bounded_and_reclaims_expired_slots() {
+    fn a_tampered_challenge_id_is_refused() {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
-        let recipients = MAX_CHALLENGES / MAX_CHALLENGES_PER_RECIPIENT;
-        for i in 0..MAX_CHALLENGES {
-            api.add_challenge(format!("age1r{}", i % recipients), answer(b"s"), now).unwrap();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let bytes = data_encoding::BASE64URL_NOPAD.decode(id.as_bytes()).unwrap();
+        for at in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[at] ^= 1;
+            let forged = data_encoding::BASE64URL_NOPAD.encode(&changed);
+            assert_eq!(api.redeem(&forged, b"secret", now), Err(ApiError::UnknownChallenge), "byte {at}");
         }
-        assert_eq!(api.add_challenge("age1new".into(), answer(b"s"), now), Err(ApiError::Busy));
-        assert!(api.add_challenge("age1new".into(), answer(b"s"), now + CHALLENGE_TTL).is_ok());
-        assert_eq!(lock(&api.challenges).len(), 1);
+        let truncated = data_encoding::BASE64URL_NOPAD.encode(&bytes[..bytes.len() - 1]);
+        for forged in [truncated, format!("{id}A"), String::new(), "!".repeat(10), "A".repeat(100_000)] {
+            assert_eq!(api.redeem(&forged, b"secret", now), Err(ApiError::UnknownChallenge));
+        }
+        let other_process = StaffApi::new(&limits(), false);
+        assert_eq!(other_process.redeem(&id, b"secret", now), Err(ApiError::UnknownChallenge), "another key");
+        assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x", "the real one still works");
+    }
+
+    #[test]
+    fn a_challenge_for_one_recipient_cannot_log_in_as_another() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let alices = api.issue_challenge("age1alice".into(), answer(b"alice's secret"), now).unwrap();
+        let bobs = api.issue_challenge("age1bob".into(), answer(b"bob's secret"), now).unwrap();
+        // Alice can decrypt only her own challenge; its secret does not answer Bob's.
+        assert_eq!(api.redeem(&bobs, b"alice's secret", now), Err(ApiError::WrongResponse));
+        assert_eq!(api.redeem(&alices, b"alice's secret", now).unwrap(), "age1alice");
+        assert_eq!(api.redeem(&bobs, b"bob's secret", now).unwrap(), "age1bob");
+    }
+
+    #[test]
+    fn a_pending_challenge_survives_any_number_of_challenges_for_its_key() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let mine = api.issue_challenge("age1staff".into(), answer(b"mine"), now).unwrap();
+        for i in 0..10_000u64 {
+            api.issue_challenge("age1staff".into(), answer(b"s"), now + Duration::from_micros(i)).unwrap();
+        }
+        assert!(lock(&api.challenges.redeemed).is_empty(), "nothing is kept for an unanswered challenge");
+        assert_eq!(api.redeem(&mine, b"mine", now + Duration::from_secs(59)).unwrap(), "age1staff");
+    }
+
+    #[test]
+    fn one_recipient_can_complete_a_bounded_number_of_logins_per_challenge_lifetime() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        for _ in 0..MAX_LOGINS_PER_RECIPIENT {
+            let id = api.issue_challenge("age1cron".into(), answer(b"s"), now).unwrap();
+            api.redeem(&id, b"s", now).unwrap();
+        }
+        let id = api.issue_challenge("age1cron".into(), answer(b"s"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"s", now), Err(ApiError::Busy));
+        let other = api.issue_challenge("age1alice".into(), answer(b"a"), now).unwrap();
+        assert_eq!(api.redeem(&other, b"a", now).unwrap(), "age1alice", "another recipient is not held up");
+        let later = now + CHALLENGE_TTL;
+        let id = api.issue_challenge("age1cron".into(), answer(b"s"), later).unwrap();
+        assert_eq!(api.redeem(&id, b"s", later).unwrap(), "age1cron", "expired entries are forgotten");
+    }
+
+    #[test]
+    fn the_redeemed_set_is_bounded_and_refuses_rather_than_forgets() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let mut first = None;
+        for i in 0..MAX_REDEEMED {
+            let recipient = format!("age1r{}", i / MAX_LOGINS_PER_RECIPIENT);
+            let id = api.issue_challenge(recipient, answer(b"s"), now).unwrap();
+            api.redeem(&id, b"s", now).unwrap();
+            first.get_or_insert(id);
+        }
+        let id = api.issue_challenge("age1new".into(), answer(b"s"), now).unwrap();
+        assert_eq!(api.redeem(&id, b"s", now), Err(ApiError::Busy));
+        assert_eq!(api.redeem(first.as_ref().unwrap(), b"s", now), Err(ApiError::UnknownChallenge), "no replay");
+        let later = now + CHALLENGE_TTL;
+        let id = api.issue_challenge("age1new".into(), answer(b"s"), later).unwrap();
+        assert_eq!(api.redeem(&id, b"s", later).unwrap(), "age1new");
+        assert_eq!(lock(&api.challenges.redeemed).len(), 1);
     }
 
     #[test]
@@ -1092,20 +1308,6 @@ mod tests {
         }
         assert_eq!(api.session(&other, later).unwrap(), "age1other", "another recipient's session survives");
         assert_eq!(lock(&api.sessions).len(), MAX_SESSIONS_PER_RECIPIENT + 1);
-    }
-
-    #[test]
-    fn one_recipient_cannot_fill_the_challenge_table_for_the_others() {
-        let api = StaffApi::new(&limits(), false);
-        let now = Instant::now();
-        let first = api.add_challenge("age1flood".into(), answer(b"first"), now).unwrap();
-        for i in 0..MAX_CHALLENGES * 2 {
-            api.add_challenge("age1flood".into(), answer(b"s"), now + Duration::from_millis(i as u64 + 1)).unwrap();
-        }
-        assert_eq!(lock(&api.challenges).len(), MAX_CHALLENGES_PER_RECIPIENT);
-        assert_eq!(api.redeem(&first, b"first", now), Err(ApiError::UnknownChallenge), "the oldest was evicted");
-        let id = api.add_challenge("age1staff".into(), answer(b"mine"), now).unwrap();
-        assert_eq!(api.redeem(&id, b"mine", now).unwrap(), "age1staff");
     }
 
     fn forms(lists: &[(&str, &[&str])]) -> Vec<FormSpec> {
@@ -1235,7 +1437,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
         let named = hashes(&[("envelope.age", b"e"), ("1.age", b"two")]);
-        let err = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named).unwrap_err();
+        let err = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named, None).unwrap_err();
         assert_eq!(err, ApiError::Mismatch("the sha256 of 1.age does not match".into()));
         assert!(dir.join("1.age").exists() && dir.join("envelope.age").exists());
     }
@@ -1247,12 +1449,12 @@ mod tests {
         let trash = tmp.path().join("trash");
         let short = hashes(&[("envelope.age", b"e")]);
         assert_eq!(
-            delete_if_matching(&dir, &trash, "x", &short),
+            delete_if_matching(&dir, &trash, "x", &short, None),
             Err(ApiError::Mismatch("the ack does not name 1.age".into()))
         );
         let long = hashes(&[("envelope.age", b"e"), ("1.age", b"one"), ("2.age", b"")]);
         assert_eq!(
-            delete_if_matching(&dir, &trash, "x", &long),
+            delete_if_matching(&dir, &trash, "x", &long, None),
             Err(ApiError::Mismatch("the submission has no 2.age".into()))
         );
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 2);
@@ -1263,7 +1465,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("notes.txt", b"?")]);
         let named = hashes(&[("envelope.age", b"e")]);
-        assert!(matches!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named), Err(ApiError::Mismatch(_))));
+        assert!(matches!(
+            delete_if_matching(&dir, &tmp.path().join("trash"), "x", &named, None),
+            Err(ApiError::Mismatch(_))
+        ));
         assert!(dir.exists());
         let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], None, 10, u64::MAX).unwrap();
         assert_eq!(listed, Some(Vec::new()));
@@ -1274,10 +1479,75 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope"), ("1.age", b"one")];
         let dir = entry(tmp.path(), files);
-        let freed = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files)).unwrap();
+        let freed = delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), None).unwrap();
         assert_eq!(freed, 11);
         assert!(!dir.exists());
         assert_eq!(fs::read_dir(tmp.path().join("trash")).unwrap().count(), 0);
+    }
+
+    fn with_ack_record(dir: &Path, secret: &AckSecret) {
+        fs::write(dir.join(ACK_FILE), data_encoding::HEXLOWER.encode(&secret.digest())).unwrap();
+    }
+
+    #[test]
+    fn an_entry_with_an_ack_record_is_deleted_only_with_the_secret_it_hashes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope"), ("1.age", b"one")];
+        let dir = entry(tmp.path(), files);
+        let secret = AckSecret::random();
+        with_ack_record(&dir, &secret);
+        let trash = tmp.path().join("trash");
+        let refused = Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), None), refused);
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&AckSecret::random())), refused);
+        let from_hash = AckSecret::from_hex(&fs::read_to_string(dir.join(ACK_FILE)).unwrap()).unwrap();
+        assert_eq!(
+            delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&from_hash)),
+            refused,
+            "the hash is no key"
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 3, "nothing was deleted");
+        let wrong_hash = hashes(&[("envelope.age", b"envelope"), ("1.age", b"two")]);
+        assert!(matches!(
+            delete_if_matching(&dir, &trash, "x", &wrong_hash, Some(&secret)),
+            Err(ApiError::Mismatch(_))
+        ));
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&secret)), Ok(8 + 3 + 64));
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_version_1_entry_without_an_ack_record_is_deleted_on_its_hashes_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope")];
+        let dir = entry(tmp.path(), files);
+        assert_eq!(delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), None), Ok(8));
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_damaged_ack_record_keeps_the_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files: &[(&str, &[u8])] = &[("envelope.age", b"envelope")];
+        let dir = entry(tmp.path(), files);
+        fs::write(dir.join(ACK_FILE), "not a digest").unwrap();
+        let secret = AckSecret::random();
+        assert_eq!(
+            delete_if_matching(&dir, &tmp.path().join("trash"), "x", &hashes(files), Some(&secret)),
+            Err(ApiError::Internal)
+        );
+        assert!(dir.join("envelope.age").exists());
+    }
+
+    #[test]
+    fn the_ack_record_is_never_listed_and_is_no_file_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = entry(tmp.path(), &[("envelope.age", b"e"), ("1.age", b"one")]);
+        with_ack_record(&dir, &AckSecret::random());
+        let listed = list_ready(&tmp.path().join("ready"), &["contact".into()], None, 10, u64::MAX).unwrap().unwrap();
+        let names: Vec<&str> = listed[0].files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["envelope.age", "1.age"]);
+        assert_eq!(FileName::parse(ACK_FILE), None, "so it can be neither downloaded nor named in an ack");
     }
 
     #[test]

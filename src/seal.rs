@@ -18,6 +18,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The envelope's plaintext is padded with spaces to a multiple of this many bytes.
 pub const ENVELOPE_BLOCK: usize = 1024;
+/// The envelope format this server writes. Version 2 added [`Envelope::ack`]; staff clients read
+/// versions 1 and 2.
+pub const ENVELOPE_VERSION: u32 = 2;
+/// Bytes of an envelope's ack secret.
+pub const ACK_SECRET_LEN: usize = 32;
 /// Buffer between the age writer and the file: one age chunk plus its tag.
 const WRITE_BUFFER: usize = 64 * 1024 + 16;
 
@@ -170,7 +175,8 @@ pub fn envelope_padded_len(len: usize) -> usize {
 /// The plaintext inside `envelope.age`. Zeroized on drop; no `Debug` or `Clone` (STYLE 8).
 #[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Envelope {
-    /// Format version; always 1.
+    /// Format version: [`ENVELOPE_VERSION`] when written now, 1 for envelopes from before acks
+    /// needed a secret.
     pub sealpost: u32,
     /// The submission id (also the folder name).
     pub id: String,
@@ -184,6 +190,63 @@ pub struct Envelope {
     pub fields: Vec<EnvelopeField>,
     /// The attachments, in upload order.
     pub attachments: Vec<AttachmentMeta>,
+    /// Version 2: the secret whose SHA-256 alone is kept beside the files; an ack must carry it,
+    /// so only someone who decrypted this envelope can have the submission deleted. Absent in
+    /// version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<AckSecret>,
+}
+
+/// 32 random bytes sealed inside an envelope (`"ack": "<64 hex digits>"` in its JSON) that prove,
+/// when sent back in an acknowledgement, that the sender decrypted it. The server keeps only
+/// [`AckSecret::digest`]. Zeroized on drop; no `Debug` or `Clone`.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct AckSecret([u8; ACK_SECRET_LEN]);
+
+impl AckSecret {
+    /// A fresh secret from the operating system's random source.
+    pub fn random() -> AckSecret {
+        AckSecret(crate::random_bytes())
+    }
+
+    /// Parses 64 hex digits (either case); `None` for anything else.
+    pub fn from_hex(text: &str) -> Option<AckSecret> {
+        let mut bytes = Zeroizing::new([0u8; ACK_SECRET_LEN]);
+        let decoded = data_encoding::HEXLOWER_PERMISSIVE.decode_len(text.len()).ok()?;
+        if decoded != ACK_SECRET_LEN {
+            return None;
+        }
+        data_encoding::HEXLOWER_PERMISSIVE.decode_mut(text.as_bytes(), &mut bytes[..]).ok()?;
+        Some(AckSecret(*bytes))
+    }
+
+    /// The secret as 64 lower-case hex digits.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(data_encoding::HEXLOWER.encode(&self.0))
+    }
+
+    /// SHA-256 of the secret: what the spool keeps (`ack.sha256`, as hex).
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.0).into()
+    }
+
+    /// Whether this secret hashes to `digest`, compared in constant time.
+    pub fn matches(&self, digest: &[u8; 32]) -> bool {
+        bool::from(subtle::ConstantTimeEq::ct_eq(&self.digest()[..], &digest[..]))
+    }
+}
+
+impl Serialize for AckSecret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for AckSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<AckSecret, D::Error> {
+        let text = Zeroizing::new(String::deserialize(deserializer)?);
+        AckSecret::from_hex(&text).ok_or_else(|| serde::de::Error::custom("an ack secret is 64 hex digits"))
+    }
 }
 
 /// One field's value, with the label staff saw it under.
@@ -461,6 +524,29 @@ mod tests {
         out
     }
 
+    #[test]
+    fn an_ack_secret_is_64_hex_digits_and_matches_only_its_own_digest() {
+        let secret = AckSecret::random();
+        assert_eq!(secret.to_hex().len(), 64);
+        let back = AckSecret::from_hex(&secret.to_hex().to_ascii_uppercase()).unwrap();
+        assert!(back.matches(&secret.digest()));
+        assert!(!AckSecret::random().matches(&secret.digest()));
+        assert_eq!(secret.digest(), <[u8; 32]>::from(Sha256::digest(AckSecret::from_hex(&secret.to_hex()).unwrap().0)));
+        for bad in ["", "00", &"0".repeat(63), &"0".repeat(65), &"g".repeat(64), &format!(" {}", "0".repeat(63))] {
+            assert!(AckSecret::from_hex(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_version_1_envelope_without_an_ack_still_parses() {
+        let v1 = br#"{"sealpost":1,"id":"aaaaaaaaaaaaaaaaaaaaaaaaaa","form":"contact","received":"2026-11-28T10:15:03Z","locale":"en","fields":[],"attachments":[]}"#;
+        let envelope: Envelope = serde_json::from_slice(v1).unwrap();
+        assert_eq!(envelope.sealpost, 1);
+        assert!(envelope.ack.is_none());
+        let json = serde_json::to_string(&envelope).unwrap();
+        assert!(!json.contains("\"ack\""), "no ack field is written for it: {json}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
@@ -471,8 +557,11 @@ mod tests {
         ) {
             let identity = age::x25519::Identity::generate();
             let recipients = Recipients::parse(&identity.to_public().to_string()).unwrap();
+            let secret = AckSecret::random();
+            let digest = secret.digest();
             let envelope = Envelope {
-                sealpost: 1,
+                sealpost: ENVELOPE_VERSION,
+                ack: Some(secret),
                 id: "aaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
                 form: "contact".into(),
                 received: "2026-11-28T10:15:03Z".into(),
@@ -496,6 +585,7 @@ mod tests {
                 prop_assert_eq!(&meta.name, name);
             }
             prop_assert_eq!(&back.locale, "fa");
+            prop_assert!(back.ack.as_ref().is_some_and(|a| a.matches(&digest)), "the ack secret comes back");
         }
 
         #[test]

@@ -10,12 +10,14 @@
 //! Job: give the HTTP layer a [`Draft`] to seal into, and make it visible to staff only once
 //! every byte and every directory entry is on stable storage.
 //! Invariant: files are created `create_new` with mode 0600 and written only through
-//! [`crate::seal`] writers, so only ciphertext reaches disk (invariant 2); [`Draft::commit`]
+//! [`crate::seal`] writers, so only ciphertext reaches disk (invariant 2); the one exception,
+//! [`ACK_FILE`], holds the SHA-256 of a random secret, nothing derived from the submission.
+//! [`Draft::commit`]
 //! returns only after fsync of files, rename into `ready/`, and fsync of the parent (invariant 3).
 //! Never: names a path after anything a client sent; ids are random.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,8 +28,14 @@ use crate::seal::{AttachmentSealer, Envelope, Recipients, SealError, SharedFile}
 /// Reserved per in-flight submission on top of `max_body`: the age header, chunk tags and
 /// Padmé padding (≤ 12.5 %) can make ciphertext larger than the upload.
 const CIPHERTEXT_OVERHEAD_DIVISOR: u64 = 8;
-/// Fixed allowance per submission for the envelope and directory entries.
+/// Fixed allowance per submission for the envelope, its ack record and directory entries.
 const PER_SUBMISSION_ALLOWANCE: u64 = 64 * 1024;
+/// The file in an entry beside `envelope.age` that holds the hex SHA-256 of the envelope's ack
+/// secret ([`crate::seal::AckSecret`]): 64 bytes, no newline. Only the digest of a random value,
+/// nothing derived from the submission; never listed or served (it is not a [`crate::pull::FileName`],
+/// which are `envelope.age` and `N.age` only). An entry without one was written before envelope
+/// version 2.
+pub const ACK_FILE: &str = "ack.sha256";
 
 /// A submission id: 26 lower-case base32 characters from 128 random bits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -238,8 +246,16 @@ impl Draft {
         if self.written > self.reserved { Err(SpoolError::Full) } else { Ok(()) }
     }
 
-    /// Seals the envelope into `envelope.age`.
+    /// Seals the envelope into `envelope.age` and, if it carries an ack secret, its SHA-256 into
+    /// [`ACK_FILE`] (created new, 0600, fsynced; the commit fsyncs the directory).
     pub fn seal_envelope(&mut self, recipients: &Recipients, envelope: &Envelope) -> Result<(), SpoolError> {
+        if let Some(secret) = &envelope.ack {
+            let digest = data_encoding::HEXLOWER.encode(&secret.digest());
+            let mut file = new_private_file(&self.dir.join(ACK_FILE))?;
+            file.write_all(digest.as_bytes())?;
+            file.sync_all()?;
+            self.account(digest.len() as u64)?;
+        }
         let file = new_private_file(&self.dir.join("envelope.age"))?;
         let stored = crate::seal::seal_envelope(recipients, envelope, file)?;
         self.account(stored)

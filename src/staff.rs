@@ -37,7 +37,7 @@ use crate::pull::{
     AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, FileName,
     Listed, MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse, parse_sha256,
 };
-use crate::seal::Envelope;
+use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope};
 use crate::spool::SubmissionId;
 
 /// Largest identity file read (age's own limit is 16 MiB; real ones are a few hundred bytes).
@@ -303,6 +303,7 @@ impl StaffError {
                 None => one("wait a few minutes, then try again"),
             },
             StaffError::Refused { status: 401, .. } => one("run the pull again to log in afresh"),
+            StaffError::Refused { status: 503, .. } => one("wait a minute, then try again"),
             StaffError::Refused { .. } => Vec::new(),
             StaffError::Protocol { .. } => one("check that --server is the address of a sealpost server"),
             StaffError::Plugin { .. } => one("check that the hardware key is plugged in, and try again"),
@@ -847,19 +848,19 @@ impl Staging {
     }
 
     /// Decrypts and verifies `cipher` and writes the readable files. `form` is what the listing
-    /// said, checked against the envelope.
-    fn fill(&self, cipher: &[CipherFile], identities: &Identities, form: Option<&str>) -> Result<Saved, StaffError> {
+    /// said, checked against the envelope. Returns, besides what was saved, the envelope's ack
+    /// secret (none in a version 1 envelope), which is written nowhere.
+    fn fill(
+        &self,
+        cipher: &[CipherFile],
+        identities: &Identities,
+        form: Option<&str>,
+    ) -> Result<(Saved, Option<AckSecret>), StaffError> {
         let id = self.id.as_str();
         let bad = |what: String| StaffError::BadEnvelope { id: id.to_string(), what };
         let envelope_file =
             cipher.iter().find(|c| c.name == FileName::Envelope).ok_or_else(|| bad("no envelope.age".into()))?;
-        let (envelope, json) = read_envelope(identities, id, &envelope_file.path)?;
-        if envelope.sealpost != 1 {
-            return Err(bad(format!(
-                "envelope format {} is newer than this program; update sealpost-staff",
-                envelope.sealpost
-            )));
-        }
+        let (mut envelope, json) = read_envelope(identities, id, &envelope_file.path)?;
         if envelope.id != id {
             return Err(bad("the envelope belongs to another submission".into()));
         }
@@ -918,13 +919,14 @@ impl Staging {
         let text = render_submission(&envelope, &saved_names);
         text_file.write_all(text.as_bytes()).and_then(|()| text_file.sync_all()).map_err(io_error(&self.partial))?;
         files.push((SUBMISSION_TXT.to_string(), text.len() as u64));
-        Ok(Saved {
+        let saved = Saved {
             id: id.to_string(),
             form: for_terminal(&envelope.form),
             folder: self.target.display().to_string(),
             attachments: saved_names.len(),
             files,
-        })
+        };
+        Ok((saved, envelope.ack.take()))
     }
 
     fn create(&self, name: &str) -> Result<File, StaffError> {
@@ -979,8 +981,9 @@ fn recorded_sums(folder: &Path) -> Option<BTreeMap<FileName, String>> {
     Some(sums)
 }
 
-/// Decrypts and parses `envelope.age`: the envelope, and its JSON re-serialised for
-/// `envelope.json` (every field kept, padding dropped).
+/// Decrypts and parses `envelope.age` (format version 1 or 2): the envelope, and its JSON
+/// re-serialised for `envelope.json` (every field kept but the ack secret, padding dropped). A
+/// version 2 envelope must carry its ack secret.
 fn read_envelope(identities: &Identities, id: &str, path: &Path) -> Result<(Envelope, String), StaffError> {
     let file = File::open(path).map_err(io_error(path))?;
     let plain =
@@ -990,8 +993,22 @@ fn read_envelope(identities: &Identities, id: &str, path: &Path) -> Result<(Enve
         what: "envelope.age does not hold a sealpost envelope".into(),
     };
     // serde_json's messages can quote the text they choke on, so they are never shown.
-    let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| bad())?;
+    let mut value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| bad())?;
     let envelope: Envelope = serde_json::from_slice(&plain).map_err(|_| bad())?;
+    if !(1..=ENVELOPE_VERSION).contains(&envelope.sealpost) {
+        return Err(StaffError::BadEnvelope {
+            id: id.to_string(),
+            what: format!("envelope format {} is newer than this program; update sealpost-staff", envelope.sealpost),
+        });
+    }
+    if envelope.sealpost >= 2 && envelope.ack.is_none() {
+        return Err(StaffError::BadEnvelope { id: id.to_string(), what: "the envelope lacks its ack secret".into() });
+    }
+    // The ack secret proves this machine decrypted the envelope; it is sent once, in the ack,
+    // and never written to the staff's folder.
+    if let Some(serde_json::Value::String(mut secret)) = value.as_object_mut().and_then(|m| m.remove("ack")) {
+        zeroize::Zeroize::zeroize(&mut secret);
+    }
     let json = serde_json::to_string_pretty(&value).map_err(|_| bad())? + "\n";
     Ok((envelope, json))
 }
@@ -1592,9 +1609,16 @@ impl Server {
         Ok(())
     }
 
-    /// Acknowledges receipt; the server deletes its copy. "Already gone" counts as done.
-    async fn ack(&self, session: &Session, id: &str, files: &[ListedPlan]) -> Result<(), StaffError> {
-        let body = AckRequest { sha256: files.iter().map(|f| (f.name.to_string(), f.sha256.clone())).collect() };
+    /// Acknowledges receipt with the envelope's ack secret (none for a version 1 envelope); the
+    /// server deletes its copy. "Already gone" counts as done.
+    async fn ack(
+        &self,
+        session: &Session,
+        id: &str,
+        files: &[ListedPlan],
+        ack: Option<AckSecret>,
+    ) -> Result<(), StaffError> {
+        let body = AckRequest { sha256: files.iter().map(|f| (f.name.to_string(), f.sha256.clone())).collect(), ack };
         let url = self.url(&format!("staff/v1/submissions/{id}/ack"))?;
         let response = self.send(self.client.post(url).bearer_auth(session.token.as_str()).json_body(&body)).await?;
         match response.status().as_u16() {
@@ -2084,7 +2108,8 @@ async fn pull_one(
         .await
         .map_err(|_| task_failed())??;
         if ack {
-            server.ack(session, id.as_str(), &files).await?;
+            let secret = fetch_ack_secret(server, session, &id, &files, out, identities).await?;
+            server.ack(session, id.as_str(), &files, secret).await?;
         }
         let saved = Saved {
             id: id.to_string(),
@@ -2107,16 +2132,16 @@ async fn pull_one(
     }
     let form = listed.form.clone();
     let ids = identities.clone();
-    let saved = tokio::task::spawn_blocking(move || {
-        let saved = staging.fill(&cipher, &ids, Some(&form))?;
+    let (saved, secret) = tokio::task::spawn_blocking(move || {
+        let (saved, secret) = staging.fill(&cipher, &ids, Some(&form))?;
         let folder = staging.commit()?;
         verify_folder(&saved.id, &folder, &saved.files)?;
-        Ok::<Saved, StaffError>(saved)
+        Ok::<_, StaffError>((saved, secret))
     })
     .await
     .map_err(|_| task_failed())??;
     if ack {
-        server.ack(session, id.as_str(), &files).await?;
+        server.ack(session, id.as_str(), &files, secret).await?;
     }
     Ok(Pulled::Saved(saved))
 }
@@ -2161,6 +2186,33 @@ fn free_space(path: &Path) -> io::Result<Option<u64>> {
 #[cfg(not(unix))]
 fn free_space(_: &Path) -> io::Result<Option<u64>> {
     Ok(None)
+}
+
+/// The ack secret of a submission saved by an earlier run (which never wrote it down): downloads
+/// and decrypts its envelope once more, in a partial folder that is removed afterwards.
+async fn fetch_ack_secret(
+    server: &Server,
+    session: &Session,
+    id: &SubmissionId,
+    files: &[ListedPlan],
+    out: &Path,
+    identities: &Arc<Identities>,
+) -> Result<Option<AckSecret>, StaffError> {
+    let envelope = files
+        .iter()
+        .find(|f| f.name == FileName::Envelope)
+        .ok_or(StaffError::Protocol { what: "a listing without an envelope" })?;
+    let staging = Staging::begin(out, id)?;
+    let path = staging.cipher_dir()?.join(envelope.name.to_string());
+    server.download(session, id.as_str(), envelope, &path).await?;
+    let (ids, checked) = (identities.clone(), id.clone());
+    tokio::task::spawn_blocking(move || {
+        let (mut envelope, _) = read_envelope(&ids, checked.as_str(), &path)?;
+        drop(staging);
+        Ok(envelope.ack.take())
+    })
+    .await
+    .map_err(|_| StaffError::Io { path: out.display().to_string(), reason: "the decryption task failed".into() })?
 }
 
 /// `sealpost-staff open`: decrypts submission folders copied by other means (rsync, backup) —
@@ -2240,7 +2292,8 @@ fn open_one(folder: &Path, identities: &Identities, out: &Path) -> Result<Saved,
         return Err(StaffError::AlreadyOpened { id: id.to_string(), folder: target.display().to_string() });
     }
     let staging = Staging::begin(out, &id)?;
-    let saved = staging.fill(&cipher, identities, None)?;
+    // `open` acknowledges nothing: the secret is dropped (and wiped) here.
+    let (saved, _secret) = staging.fill(&cipher, identities, None)?;
     staging.commit()?;
     Ok(saved)
 }

@@ -33,10 +33,14 @@ async fn multipart_round_trip_with_two_attachments_decrypts_to_the_same_bytes() 
     let mut names: Vec<String> =
         std::fs::read_dir(entry).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["1.age", "2.age", "envelope.age"]);
+    assert_eq!(names, ["1.age", "2.age", "ack.sha256", "envelope.age"]);
 
     let env = fx.envelope(entry);
-    assert_eq!(env["sealpost"], 1);
+    assert_eq!(env["sealpost"], 2);
+    // The ack secret is sealed inside; beside the files only its SHA-256 is kept.
+    let secret = data_encoding::HEXLOWER.decode(env["ack"].as_str().unwrap().as_bytes()).unwrap();
+    assert_eq!(secret.len(), 32);
+    assert_eq!(std::fs::read_to_string(entry.join("ack.sha256")).unwrap(), hex_sha256(&secret));
     assert_eq!(env["form"], "asylum-help");
     assert_eq!(env["locale"], "en");
     assert_eq!(env["id"], entry.file_name().unwrap().to_str().unwrap());

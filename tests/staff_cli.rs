@@ -378,3 +378,42 @@ fn an_identity_file_with_several_keys_logs_in_with_each() {
     expected.sort();
     assert_eq!(common::saved_ids(&out), expected);
 }
+
+#[test]
+fn open_still_decrypts_a_version_1_envelope() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alice = Staff::new(tmp.path(), "alice");
+    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let id = server.seal_v1("asylum-help", &[("Message", "from before the upgrade")], &[("a.txt", b"doc")]);
+    let out = tmp.path().join("opened");
+    let source = server.ready().join("asylum-help").join(&id);
+    let output = staff_cli(&[
+        "open",
+        source.to_str().unwrap(),
+        "--identity",
+        alice.identity.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(fs::read_to_string(out.join(&id).join("submission.txt")).unwrap().contains("from before the upgrade"));
+    assert_eq!(fs::read(out.join(&id).join("a.txt")).unwrap(), b"doc");
+}
+
+#[test]
+fn a_key_over_its_logins_per_minute_is_told_to_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alice = Staff::new(tmp.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    for _ in 0..sealpost::pull::MAX_LOGINS_PER_RECIPIENT {
+        server.login(&alice);
+    }
+    let out = tmp.path().join("out");
+    let url = server.url();
+    let (identity, out) = (alice.identity.to_str().unwrap(), out.to_str().unwrap());
+    let output = staff_cli(&pull_args(&url, identity, out));
+    let errors = stderr(&output);
+    assert!(errors.contains(": 503 too many logins in progress; try again shortly\n"), "{errors}");
+    assert!(errors.ends_with("hint: wait a minute, then try again\n"), "{errors}");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -36,6 +36,7 @@ fn a_submission_sent_through_the_form_is_pulled_verified_and_deleted_from_the_se
     assert_eq!(status, 303);
     let ids = server.ready_ids();
     assert_eq!(ids.len(), 1);
+    let secret = server.envelope_json(&alice, "asylum-help", &ids[0])["ack"].as_str().unwrap().to_string();
 
     let out = keys.path().join("received");
     let output = pull(&server.url(), &alice.identity, &out, &["--json"]);
@@ -56,6 +57,12 @@ fn a_submission_sent_through_the_form_is_pulled_verified_and_deleted_from_the_se
         serde_json::from_str(&fs::read_to_string(folder.join("envelope.json")).unwrap()).unwrap();
     assert_eq!(envelope["id"], ids[0].as_str());
     assert_eq!(envelope["attachments"][1]["name"], "letter.pdf");
+    assert_eq!(envelope["sealpost"], 2);
+    assert!(envelope.get("ack").is_none(), "the ack secret is sent to the server, never written down");
+    for entry in fs::read_dir(&folder).unwrap() {
+        let bytes = fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "the ack secret was written");
+    }
     assert!(fs::read_to_string(folder.join("ciphertext.sha256")).unwrap().contains("  envelope.age\n"));
 
     // Private on disk: the folder 0700, every file 0600.
@@ -581,4 +588,43 @@ fn plain_http_to_this_machine_never_goes_through_a_proxy() {
     assert!(proxy.accept().is_err(), "the proxy saw a connection, and with it the session token");
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(server.ready_ids().is_empty());
+}
+
+#[test]
+fn a_version_1_submission_left_by_an_older_server_is_pulled_and_acknowledged_on_its_hashes() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let old = server.seal_v1("asylum-help", &[("Message", "sent before the upgrade")], &[("a.txt", b"old doc")]);
+    let new = server.seal("asylum-help", &[("Message", "sent after it")], &[]);
+    assert!(!server.ready().join("asylum-help").join(&old).join(sealpost::spool::ACK_FILE).exists());
+    let out = keys.path().join("out");
+    let output = pull(&server.url(), &alice.identity, &out, &["--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(json(&output)["saved"], 2);
+    assert_eq!(fs::read(out.join(&old).join("a.txt")).unwrap(), b"old doc");
+    let envelope: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join(&old).join("envelope.json")).unwrap()).unwrap();
+    assert_eq!(envelope["sealpost"], 1);
+    assert!(fs::read_to_string(out.join(&new).join("submission.txt")).unwrap().contains("sent after it"));
+    assert!(server.ready_ids().is_empty(), "both versions are acknowledged and deleted");
+}
+
+#[test]
+fn an_envelope_of_an_unknown_version_or_a_version_2_one_without_its_secret_is_kept_on_the_server() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let future = server.seal_as(3, true, "contact", &[("Message", "from a newer server")], &[]);
+    let stripped = server.seal_as(2, false, "contact", &[("Message", "no secret")], &[]);
+    let out = keys.path().join("out");
+    let output = pull(&server.url(), &alice.identity, &out, &["--json"]);
+    let errors = stderr(&output);
+    assert!(errors.contains(&format!("submission {future}: envelope format 3 is newer than this program")), "{errors}");
+    assert!(errors.contains(&format!("submission {stripped}: the envelope lacks its ack secret")), "{errors}");
+    assert_eq!(json(&output)["failed"], 2);
+    let mut both = vec![future, stripped];
+    both.sort();
+    assert_eq!(server.ready_ids(), both, "neither is acknowledged");
+    assert!(saved_ids(&out).is_empty());
 }

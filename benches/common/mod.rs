@@ -16,7 +16,8 @@ pub fn envelope() -> Envelope {
     let field =
         |name: &str, label: &str, value: String| EnvelopeField { name: name.into(), label: label.into(), value };
     Envelope {
-        sealpost: 1,
+        sealpost: sealpost::seal::ENVELOPE_VERSION,
+        ack: Some(sealpost::seal::AckSecret::random()),
         id: "a".repeat(26),
         form: "contact".into(),
         received: "2026-11-28T12:00:00Z".into(),

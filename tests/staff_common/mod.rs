@@ -171,6 +171,24 @@ fields = [
 
     /// Seals a submission straight into the spool, as the server would after a POST.
     pub fn seal(&self, form: &str, fields: &[(&str, &str)], attachments: &[(&str, &[u8])]) -> String {
+        self.seal_as(sealpost::seal::ENVELOPE_VERSION, true, form, fields, attachments)
+    }
+
+    /// Seals a submission as a server from before envelope version 2 did: no ack secret in the
+    /// envelope, no ack record beside it.
+    pub fn seal_v1(&self, form: &str, fields: &[(&str, &str)], attachments: &[(&str, &[u8])]) -> String {
+        self.seal_as(1, false, form, fields, attachments)
+    }
+
+    /// Seals a submission with envelope format `version`, with or without an ack secret.
+    pub fn seal_as(
+        &self,
+        version: u32,
+        ack: bool,
+        form: &str,
+        fields: &[(&str, &str)],
+        attachments: &[(&str, &[u8])],
+    ) -> String {
         let file = if form == "contact" { "contact.txt" } else { "legal.txt" };
         let recipients = Recipients::parse(&std::fs::read_to_string(self.dir.path().join(file)).unwrap()).unwrap();
         let mut draft = self.app.spool().begin(form).unwrap();
@@ -189,7 +207,8 @@ fields = [
             });
         }
         let envelope = Envelope {
-            sealpost: 1,
+            sealpost: version,
+            ack: ack.then(sealpost::seal::AckSecret::random),
             id: draft.id().to_string(),
             form: form.to_string(),
             received: "2026-11-28T10:15:03Z".into(),
@@ -325,6 +344,15 @@ fields = [
             let status = response.status().as_u16();
             (status, response.bytes().await.unwrap().to_vec())
         })
+    }
+
+    /// The decrypted envelope of submission `id` of `form`, as JSON.
+    pub fn envelope_json(&self, staff: &Staff, form: &str, id: &str) -> serde_json::Value {
+        let bytes = std::fs::read(self.ready().join(form).join(id).join("envelope.age")).unwrap();
+        let decryptor = age::Decryptor::new(&bytes[..]).unwrap();
+        let mut plain = Vec::new();
+        decryptor.decrypt(std::iter::once(&staff.key as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
+        serde_json::from_slice(&plain).unwrap()
     }
 
     /// Logs `staff` in through the API and returns the token.
