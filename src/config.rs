@@ -466,7 +466,10 @@ impl Config {
             max_connections: l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
             rate_limit_table: l.rate_limit_table.unwrap_or(DEFAULT_RATE_LIMIT_TABLE),
             max_requests_per_client: l.max_requests_per_client.unwrap_or(DEFAULT_MAX_REQUESTS_PER_CLIENT),
-            max_connections_per_client: l.max_connections_per_client.unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+            // The default never exceeds a smaller max_connections; a written value must not.
+            max_connections_per_client: l.max_connections_per_client.unwrap_or(
+                DEFAULT_MAX_CONNECTIONS_PER_CLIENT.min(l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)),
+            ),
             min_upload_rate: l.min_upload_rate.map_or(DEFAULT_MIN_UPLOAD_RATE, |s| s.0),
             upload_rate_window: l.upload_rate_window.map_or(DEFAULT_UPLOAD_RATE_WINDOW, |d| d.0),
             http2_idle_timeout: l.http2_idle_timeout.map_or(DEFAULT_HTTP2_IDLE_TIMEOUT, |d| d.0),
@@ -1404,6 +1407,8 @@ mod tests {
             let err = parse(&set(keys)).unwrap_err().to_string();
             assert!(err.contains(message), "{keys}: {err}");
         }
+        let small = parse(&set("max_connections = 2")).unwrap();
+        assert_eq!(small.limits.max_connections_per_client, 2, "the default follows a smaller max_connections");
     }
 
     #[test]

@@ -495,7 +495,9 @@ pub async fn serve_on(
         match accepted {
             Ok(Accepted::Tcp(stream, peer)) => {
                 let ip = peer.ip();
-                let slot = if app.trusted_proxies.nets.iter().any(|net| net.contains(&ip)) {
+                // Not for a trusted proxy, nor for the tor daemon on the onion listener: every
+                // visitor behind them arrives from that one address.
+                let slot = if shared.onion || app.trusted_proxies.nets.iter().any(|net| net.contains(&ip)) {
                     None
                 } else {
                     match app.connection_slots.try_acquire(ip) {
