@@ -343,18 +343,67 @@ fn an_idle_http2_connection_that_answers_pings_is_closed_after_the_idle_timeout(
             .await
             .unwrap();
         let connection = tokio::spawn(connection);
-        let get = || {
-            http::Request::get("https://localhost/healthz").body(http_body_util::Empty::<bytes::Bytes>::new()).unwrap()
+        type Boxed = http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>;
+        let get = |path: &str| {
+            let empty: Boxed = http_body_util::BodyExt::boxed(http_body_util::Empty::<bytes::Bytes>::new());
+            http::Request::get(format!("https://localhost{path}")).body(empty).unwrap()
         };
         // A request well inside the timeout works, twice over the same connection.
+        let mut page = String::new();
         for _ in 0..2 {
-            let response = sender.send_request(get()).await.unwrap();
+            let response = sender.send_request(get("/contact")).await.unwrap();
             assert_eq!(response.status(), 200);
-            http_body_util::BodyExt::collect(response.into_body()).await.unwrap();
+            let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            page = String::from_utf8(bytes.to_vec()).unwrap();
         }
+        // An upload that takes longer than the idle timeout is in flight all along: not cut.
+        let body = server::urlencoded(&contact_pairs(&extract_token(&page), "slowly over h2"));
+        let pieces: Vec<bytes::Bytes> =
+            body.chunks(body.len().div_ceil(6)).map(bytes::Bytes::copy_from_slice).collect();
+        let stream = futures_util::stream::unfold(pieces.into_iter(), |mut rest| async move {
+            let piece = rest.next()?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Some((Ok::<_, std::convert::Infallible>(hyper::body::Frame::data(piece)), rest))
+        });
+        let slow: Boxed = http_body_util::BodyExt::boxed(http_body_util::StreamBody::new(stream));
+        let post = http::Request::post("https://localhost/contact")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(slow)
+            .unwrap();
+        let response = sender.send_request(post).await.unwrap();
+        assert_eq!(response.status(), 303, "an upload in flight keeps its HTTP/2 connection");
         // Then nothing but pings, answered both ways: the server closes it anyway.
         let ended = tokio::time::timeout(Duration::from_secs(15), connection).await;
         assert!(ended.is_ok(), "an HTTP/2 connection with no request for 15 s was still open (idle timeout 1 s)");
-        assert!(sender.send_request(get()).await.is_err(), "the closed connection takes no new request");
+        assert!(sender.send_request(get("/healthz")).await.is_err(), "the closed connection takes no new request");
+        assert_eq!(fx.entries("contact").len(), 1);
     });
+}
+
+#[test]
+fn onion_visitors_all_arriving_from_the_tor_daemon_are_not_capped_as_one_client() {
+    let fx = Fixture::with(Options {
+        trusted_proxies: "[]",
+        extra_limits: "max_connections_per_client = 2\nmax_requests_per_client = 1",
+        ..Options::default()
+    });
+    fx.add_server_settings("onion_listen = \"127.0.0.1:0\"", "");
+    let srv = Server::start(&fx.config_path);
+    let onion = srv.listener("onion");
+    let slow_uploads = |addr: SocketAddr| -> Vec<Fate> {
+        let mut streams: Vec<TcpStream> = (0..4)
+            .map(|_| {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let mut request = post_head("/contact", "application/x-www-form-urlencoded", 100_000);
+                request.extend_from_slice(b"message=ab");
+                let _ = stream.write_all(&request);
+                stream
+            })
+            .collect();
+        streams.iter_mut().map(|s| fate(s, Duration::from_millis(700))).collect()
+    };
+    let clearnet = slow_uploads(srv.addr);
+    assert_eq!(clearnet.iter().filter(|f| **f == Fate::Held).count(), 1, "{clearnet:?}");
+    let onion_fates = slow_uploads(onion);
+    assert!(onion_fates.iter().all(|f| *f == Fate::Held), "every onion visitor's upload goes on: {onion_fates:?}");
 }
