@@ -250,7 +250,8 @@ impl Bench {
         fs::write(dir.join("staff.txt"), &list)?;
         let config = dir.join("sealpost.toml");
         // Limits high enough that only the machine limits the rate; the spool quota is a number,
-        // not an allocation, and every in-flight submission reserves max_body of it.
+        // not an allocation. Every simulated browser connects from 127.0.0.1, so the per-client
+        // caps on connections and requests in flight are as high as max_connections.
         fs::write(
             &config,
             r#"[server]
@@ -268,6 +269,8 @@ max_fill_time = "1h"
 header_read_timeout = "10m"
 request_timeout = "30m"
 max_connections = 12000
+max_connections_per_client = 12000
+max_requests_per_client = 12000
 
 [[form]]
 id = "contact"

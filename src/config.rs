@@ -33,6 +33,25 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default number of slots in the per-client rate-limit table (≈ 70 bytes each).
 const DEFAULT_RATE_LIMIT_TABLE: usize = 100_000;
+/// Default number of requests one client (IPv4 address, IPv6 /64) may have in flight at once.
+/// A page load needs two (the page and its stylesheet); eight leaves room for a few people
+/// behind one shared address (a family, an office, carrier-grade NAT) while one address can hold
+/// only a small share of `max_connections`.
+const DEFAULT_MAX_REQUESTS_PER_CLIENT: usize = 8;
+/// Default number of connections one peer network may hold at once on a listener it reaches
+/// directly (not through a trusted proxy). Browsers open at most 6 per host and keep them alive;
+/// 32 leaves room for several people behind one address.
+const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 32;
+/// Default slowest upload accepted, in bytes per second: 512 B/s is 4 kbit/s, a fifth of the
+/// slowest GPRS uplinks (20–100 kbit/s on GPRS/EDGE), so a phone on 2G with a weak signal still
+/// gets through while a body that trickles in to hold a connection is cut off.
+const DEFAULT_MIN_UPLOAD_RATE: u64 = 512;
+/// Default window over which the upload rate is averaged; also the grace before the first
+/// check, so a radio that needs seconds to wake up or a TCP slow start is never judged.
+const DEFAULT_UPLOAD_RATE_WINDOW: Duration = Duration::from_secs(30);
+/// Default time an HTTP/2 connection may stay open with no request in flight (it answering
+/// pings is not enough) before it is closed with a GOAWAY.
+const DEFAULT_HTTP2_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest unix socket path the kernel accepts (`sun_path` is 108 bytes with its NUL).
 const MAX_SOCKET_PATH: usize = 107;
 /// The `trusted_proxies` entry that names the local proxy on a unix-socket listener.
@@ -179,6 +198,18 @@ pub struct Limits {
     pub max_connections: usize,
     /// Slots in the per-client rate-limit table; clients beyond it share slots.
     pub rate_limit_table: usize,
+    /// Requests one client (keyed like the rate limit) may have in flight at once; beyond it, a
+    /// 429 page and the connection is closed.
+    pub max_requests_per_client: usize,
+    /// Connections one peer network may hold at once when it is not a trusted proxy; beyond it,
+    /// new connections are closed as soon as they are accepted.
+    pub max_connections_per_client: usize,
+    /// Slowest accepted request body, in bytes per second, averaged over `upload_rate_window`.
+    pub min_upload_rate: u64,
+    /// The window the upload rate is averaged over, and the grace before the first check.
+    pub upload_rate_window: Duration,
+    /// Time an HTTP/2 connection may stay open with no request in flight.
+    pub http2_idle_timeout: Duration,
 }
 
 /// A token-bucket rate: `burst` requests at once, refilled at one per `period`.
@@ -434,6 +465,14 @@ impl Config {
             request_timeout: l.request_timeout.map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0),
             max_connections: l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
             rate_limit_table: l.rate_limit_table.unwrap_or(DEFAULT_RATE_LIMIT_TABLE),
+            max_requests_per_client: l.max_requests_per_client.unwrap_or(DEFAULT_MAX_REQUESTS_PER_CLIENT),
+            // The default never exceeds a smaller max_connections; a written value must not.
+            max_connections_per_client: l.max_connections_per_client.unwrap_or(
+                DEFAULT_MAX_CONNECTIONS_PER_CLIENT.min(l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)),
+            ),
+            min_upload_rate: l.min_upload_rate.map_or(DEFAULT_MIN_UPLOAD_RATE, |s| s.0),
+            upload_rate_window: l.upload_rate_window.map_or(DEFAULT_UPLOAD_RATE_WINDOW, |d| d.0),
+            http2_idle_timeout: l.http2_idle_timeout.map_or(DEFAULT_HTTP2_IDLE_TIMEOUT, |d| d.0),
         };
         if limits.min_fill_time >= limits.max_fill_time {
             return Err(ConfigError::Invalid {
@@ -447,6 +486,8 @@ impl Config {
             ("max_fields", limits.max_fields),
             ("max_connections", limits.max_connections),
             ("rate_limit_table", limits.rate_limit_table),
+            ("max_requests_per_client", limits.max_requests_per_client),
+            ("max_connections_per_client", limits.max_connections_per_client),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -458,6 +499,26 @@ impl Config {
             }
         }
 
+        for (name, value) in
+            [("upload_rate_window", limits.upload_rate_window), ("http2_idle_timeout", limits.http2_idle_timeout)]
+        {
+            if value.is_zero() {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    line: None,
+                    message: format!("limits.{name} must be longer than zero"),
+                    hint: Some("typical values are \"30s\" and \"60s\"".into()),
+                });
+            }
+        }
+        if limits.max_connections_per_client > limits.max_connections {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                message: "limits.max_connections_per_client must not exceed limits.max_connections".into(),
+                hint: Some("one address should hold only a small share of the connections".into()),
+            });
+        }
         let staff = match raw.staff {
             None => Staff { locale: "en".to_string(), listen: None },
             Some(raw::Staff { locale, listen: None }) => Staff { locale, listen: None },
@@ -857,6 +918,11 @@ mod raw {
         pub request_timeout: Option<Human>,
         pub max_connections: Option<usize>,
         pub rate_limit_table: Option<usize>,
+        pub max_requests_per_client: Option<usize>,
+        pub max_connections_per_client: Option<usize>,
+        pub min_upload_rate: Option<Size>,
+        pub upload_rate_window: Option<Human>,
+        pub http2_idle_timeout: Option<Human>,
     }
 
     /// [`Limits`] with the rate tables unwrapped and their spans kept for messages.
@@ -874,6 +940,11 @@ mod raw {
         pub request_timeout: Option<Human>,
         pub max_connections: Option<usize>,
         pub rate_limit_table: Option<usize>,
+        pub max_requests_per_client: Option<usize>,
+        pub max_connections_per_client: Option<usize>,
+        pub min_upload_rate: Option<Size>,
+        pub upload_rate_window: Option<Human>,
+        pub http2_idle_timeout: Option<Human>,
     }
 
     impl<'de> Deserialize<'de> for LimitsWithSpans {
@@ -893,6 +964,11 @@ mod raw {
                 request_timeout: l.request_timeout,
                 max_connections: l.max_connections,
                 rate_limit_table: l.rate_limit_table,
+                max_requests_per_client: l.max_requests_per_client,
+                max_connections_per_client: l.max_connections_per_client,
+                min_upload_rate: l.min_upload_rate,
+                upload_rate_window: l.upload_rate_window,
+                http2_idle_timeout: l.http2_idle_timeout,
             })
         }
     }
@@ -1305,6 +1381,34 @@ mod tests {
         assert!(parse(&two_rates).unwrap_err().to_string().contains("exactly one of"));
         let zero = config(SERVER, FORM).replace("burst = 5", "burst = 0");
         assert!(parse(&zero).unwrap_err().to_string().contains("burst must be at least 1"));
+    }
+
+    #[test]
+    fn the_connection_and_upload_bounds_have_defaults_and_refuse_nonsense() {
+        let c = parse(&config(SERVER, FORM)).unwrap();
+        assert_eq!(c.limits.max_requests_per_client, 8);
+        assert_eq!(c.limits.max_connections_per_client, 32);
+        assert_eq!(c.limits.min_upload_rate, 512);
+        assert_eq!(c.limits.upload_rate_window, Duration::from_secs(30));
+        assert_eq!(c.limits.http2_idle_timeout, Duration::from_secs(60));
+        let set = |keys: &str| config(SERVER, FORM).replace("[limits]\n", &format!("[limits]\n{keys}\n"));
+        let c = parse(&set("min_upload_rate = \"2 KiB\"\nupload_rate_window = \"10s\"")).unwrap();
+        assert_eq!((c.limits.min_upload_rate, c.limits.upload_rate_window), (2048, Duration::from_secs(10)));
+        for (keys, message) in [
+            ("max_requests_per_client = 0", "limits.max_requests_per_client must be at least 1"),
+            ("max_connections_per_client = 0", "limits.max_connections_per_client must be at least 1"),
+            ("upload_rate_window = \"0s\"", "limits.upload_rate_window must be longer than zero"),
+            ("http2_idle_timeout = \"0s\"", "limits.http2_idle_timeout must be longer than zero"),
+            (
+                "max_connections = 10\nmax_connections_per_client = 11",
+                "limits.max_connections_per_client must not exceed limits.max_connections",
+            ),
+        ] {
+            let err = parse(&set(keys)).unwrap_err().to_string();
+            assert!(err.contains(message), "{keys}: {err}");
+        }
+        let small = parse(&set("max_connections = 2")).unwrap();
+        assert_eq!(small.limits.max_connections_per_client, 2, "the default follows a smaller max_connections");
     }
 
     #[test]

@@ -28,11 +28,10 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
 use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
@@ -40,13 +39,20 @@ use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
 use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenProblem};
 use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
+use crate::slots::{Activity, Paced, SlotGuard, Slots};
 use crate::spool::{Spool, SpoolError};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// An over-size body is read and discarded up to this multiple of `max_body`, so the browser
-/// sees the 413 page instead of a connection reset; beyond it the connection is closed.
-const DRAIN_FACTOR: u64 = 4;
+/// A body refused before it is read (429, 413, 415) is read and discarded up to this many bytes
+/// before the answer, so a browser still sending sees the page rather than a reset; then the
+/// connection is closed. Small, so a refused upload gives its slot back at once.
+const DRAIN_BYTES: u64 = 256 * 1024;
+/// ... and for at most this long: a body trickling in cannot hold the slot while it is drained.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+/// Retry-After of the 429 for a client over `max_requests_per_client`: its other requests are
+/// usually page loads that end within seconds.
+const BUSY_RETRY_AFTER_SECS: u64 = 60;
 /// How often idle entries are pruned from the rate-limit table.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Interval and timeout of HTTP/2 keep-alive pings: a peer that stops answering is dropped.
@@ -75,6 +81,10 @@ pub struct App {
     staff: crate::pull::StaffApi,
     /// Where the "leave this site quickly" link on every page goes.
     quick_exit_url: String,
+    /// Requests each client has in flight (`limits.max_requests_per_client`).
+    request_slots: Arc<Slots>,
+    /// Connections each directly connected peer holds (`limits.max_connections_per_client`).
+    connection_slots: Arc<Slots>,
 }
 
 impl App {
@@ -92,6 +102,8 @@ impl App {
             catalog,
             spool,
             tokens: TimingTokens::new(token_key),
+            request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
+            connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
             limits,
             quick_exit_url: config.pages.quick_exit_url,
         }
@@ -249,9 +261,11 @@ pub fn redirect_router(public_url: String) -> Router {
     Router::new().fallback(redirect).layer(middleware::from_fn(log))
 }
 
-/// Every route's layers: log, security headers, error pages, panic catching, request time limit.
+/// Every route's layers: log, security headers, error pages, panic catching, the per-client cap
+/// on requests in flight, request time limit and minimum upload rate.
 fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
     let timeout = app.limits.request_timeout;
+    let (rate, window) = (app.limits.min_upload_rate, app.limits.upload_rate_window);
     routes
         .layer(
             tower::ServiceBuilder::new()
@@ -259,14 +273,47 @@ fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
                 .layer(middleware::from_fn_with_state(app.clone(), headers))
                 .layer(middleware::from_fn_with_state(app.clone(), render_errors))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| PageError::Internal.into_response()))
+                .layer(middleware::from_fn_with_state(app.clone(), hold_request_slot))
                 .layer(middleware::from_fn(move |req: Request, next: Next| async move {
-                    match tokio::time::timeout(timeout, next.run(req)).await {
+                    let (req, too_slow) = {
+                        let (parts, body) = req.into_parts();
+                        let (body, too_slow) = Paced::new(body, rate, window);
+                        (Request::from_parts(parts, Body::new(body)), too_slow)
+                    };
+                    let response = match tokio::time::timeout(timeout, next.run(req)).await {
                         Ok(response) => response,
                         Err(_) => PageError::Timeout.into_response(),
+                    };
+                    // Whatever the handler made of the broken body, the page says what happened.
+                    if too_slow.load(std::sync::atomic::Ordering::Acquire) {
+                        return PageError::Timeout.into_response();
                     }
+                    response
                 })),
         )
         .with_state(app)
+}
+
+/// Holds one of the client's `max_requests_per_client` slots while its request runs; over the
+/// cap, a 429 page and the connection is closed. Clients that cannot be told apart (the onion
+/// listener, a unix-socket peer without forwarded addresses, a trusted proxy that named no one)
+/// are not capped here: `max_connections` and the rate limits bound them.
+async fn hold_request_slot(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let client = Connection::of(req.extensions())
+        .filter(|c| !c.onion)
+        .map(|c| limit::client_key(c.peer, req.headers(), &app.trusted_proxies))
+        .filter(|ip| *ip != limit::UNIX_CLIENT && !app.trusted_proxies.nets.iter().any(|net| net.contains(ip)));
+    let Some(client) = client else { return next.run(req).await };
+    let Some(_slot) = app.request_slots.try_acquire(client) else {
+        return closing(PageError::RateLimited(BUSY_RETRY_AFTER_SECS).into_response());
+    };
+    next.run(req).await
+}
+
+/// `response` with `Connection: close`: the client's connection slot is given back at once.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Serves `router(app)` on a TCP `listener`, plain HTTP, until `shutdown` completes, then lets
@@ -377,11 +424,16 @@ struct Shared {
     onion: bool,
     /// Time allowed for the TLS handshake (the same as for the request headers).
     handshake_timeout: Duration,
+    /// An HTTP/2 connection with no request in flight this long gets a GOAWAY
+    /// (`limits.http2_idle_timeout`): answering pings does not keep a slot.
+    http2_idle_timeout: Duration,
 }
 
 /// Serves `router` on `listener` as `door` says until `shutdown` completes, then lets in-flight
 /// requests finish for up to [`SHUTDOWN_GRACE`]. At most `limits.max_connections` connections
-/// are served at once; the others wait in the kernel's backlog.
+/// are served at once; the others wait in the kernel's backlog. A peer that is not a trusted
+/// proxy holds at most `limits.max_connections_per_client` of them; further connections from
+/// its network are closed as soon as they are accepted.
 pub async fn serve_on(
     listener: Listener,
     app: Arc<App>,
@@ -391,7 +443,9 @@ pub async fn serve_on(
 ) -> std::io::Result<()> {
     let limits = app.limits.clone();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    // Every connection task holds a receiver: a value sent asks them to finish gracefully, and
+    // the sender learns when the last one is gone.
+    let (stop, stopped) = watch::channel(());
     // hyper's own HTTP/1 builder rather than the protocol-sniffing one: an idle keep-alive
     // connection's task is then about half the size.
     let mut http1 = hyper::server::conn::http1::Builder::new();
@@ -414,6 +468,7 @@ pub async fn serve_on(
         tls: door.tls.map(tokio_rustls::TlsAcceptor::from),
         onion: door.onion,
         handshake_timeout: limits.header_read_timeout,
+        http2_idle_timeout: limits.http2_idle_timeout,
     });
 
     let pruner = {
@@ -439,11 +494,27 @@ pub async fn serve_on(
         };
         match accepted {
             Ok(Accepted::Tcp(stream, peer)) => {
+                let ip = peer.ip();
+                // Not for a trusted proxy, nor for the tor daemon on the onion listener: every
+                // visitor behind them arrives from that one address.
+                let slot = if shared.onion || app.trusted_proxies.nets.iter().any(|net| net.contains(&ip)) {
+                    None
+                } else {
+                    match app.connection_slots.try_acquire(ip) {
+                        Some(slot) => Some(slot),
+                        // Over its share: closed before anything is read (dropping the stream).
+                        None => continue,
+                    }
+                };
                 // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
                 let _ = stream.set_nodelay(true);
-                spawn_connection(stream, Peer::Ip(peer.ip()), Some(peer), &shared, &graceful, permit);
+                let held = Held { _permit: permit, _slot: slot, _stopped: stopped.clone() };
+                spawn_connection(stream, Peer::Ip(ip), Some(peer), &shared, held);
             }
-            Ok(Accepted::Unix(stream)) => spawn_connection(stream, Peer::Unix, None, &shared, &graceful, permit),
+            Ok(Accepted::Unix(stream)) => {
+                let held = Held { _permit: permit, _slot: None, _stopped: stopped.clone() };
+                spawn_connection(stream, Peer::Unix, None, &shared, held);
+            }
             Err(e) => {
                 // Usually EMFILE: back off instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
@@ -452,13 +523,32 @@ pub async fn serve_on(
         }
     }
     drop(listener);
+    drop(stopped);
     pruner.abort();
     tracing::info!("shutting down; waiting for requests in flight");
+    // No receiver left means no connection left (send fails then, and closed() is ready).
+    let _ = stop.send(());
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = stop.closed() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing remaining connections"),
     }
     Ok(())
+}
+
+/// What a connection holds until it closes: its place among `max_connections`, its peer's
+/// share of `max_connections_per_client`, and the receiver that tells it to finish.
+struct Held {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    _slot: Option<SlotGuard>,
+    _stopped: watch::Receiver<()>,
+}
+
+impl Held {
+    fn stop_signal(&self) -> watch::Receiver<()> {
+        let mut rx = self._stopped.clone();
+        rx.mark_unchanged();
+        rx
+    }
 }
 
 /// One accepted connection.
@@ -477,36 +567,41 @@ async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
 }
 
 /// Serves one connection on its own task: the TLS handshake first when the door has TLS, then
-/// HTTP/1.1 or HTTP/2, watched by `graceful`. The permit is held until the connection closes.
-fn spawn_connection<I>(
-    io: I,
-    peer: Peer,
-    address: Option<SocketAddr>,
-    shared: &Arc<Shared>,
-    graceful: &GracefulShutdown,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) where
+/// HTTP/1.1 or HTTP/2, until it ends or the listener shuts down (then gracefully). What it
+/// holds ([`Held`]) is given back when it closes.
+fn spawn_connection<I>(io: I, peer: Peer, address: Option<SocketAddr>, shared: &Arc<Shared>, held: Held)
+where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let connection = Connection { peer, onion: shared.onion, tls: shared.tls.is_some() };
     let router = shared.router.clone();
+    // Only TLS connections can be HTTP/2, so only they count their requests in flight.
+    let activity = shared.tls.as_ref().map(|_| Arc::new(Activity::default()));
+    let counted = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(connection);
         if let Some(address) = address {
             req.extensions_mut().insert(ConnectInfo(address));
         }
-        router.clone().oneshot(req.map(Body::new))
+        let busy = counted.as_ref().map(Activity::begin);
+        let response = router.clone().oneshot(req.map(Body::new));
+        async move {
+            let response = response.await;
+            drop(busy);
+            response
+        }
     });
-    let watcher = graceful.watcher();
     let shared = shared.clone();
+    let stop = held.stop_signal();
     // Two separate tasks, not one with two branches: a task is as large as its largest state, and
     // the TLS one would make every plain connection (the usual case behind a proxy) carry the
     // size of a TLS session in memory while it sits idle.
     match shared.tls.clone() {
         None => {
             tokio::spawn(async move {
-                let _ = watcher.watch(shared.http1.serve_connection(TokioIo::new(io), service)).await;
-                drop(permit);
+                let conn = shared.http1.serve_connection(TokioIo::new(io), service);
+                drive(conn, |c| c.graceful_shutdown(), stop, std::future::pending()).await;
+                drop(held);
             });
         }
         Some(acceptor) => {
@@ -515,15 +610,42 @@ fn spawn_connection<I>(
                 if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
                     let io = TokioIo::new(tls);
                     if io.inner().get_ref().1.alpn_protocol() == Some(b"h2".as_slice()) {
-                        let _ = watcher.watch(shared.http2.serve_connection(io, service).into_owned()).await;
+                        let conn = shared.http2.serve_connection(io, service).into_owned();
+                        let idle = async {
+                            match &activity {
+                                Some(activity) => activity.idle_for(shared.http2_idle_timeout).await,
+                                None => std::future::pending().await,
+                            }
+                        };
+                        drive(conn, |c| c.graceful_shutdown(), stop, idle).await;
                     } else {
-                        let _ = watcher.watch(shared.http1.serve_connection(io, service)).await;
+                        let conn = shared.http1.serve_connection(io, service);
+                        drive(conn, |c| c.graceful_shutdown(), stop, std::future::pending()).await;
                     }
                 }
-                drop(permit);
+                drop(held);
             });
         }
     }
+}
+
+/// Runs `conn` to its end; when the listener shuts down (`stop` changes or its sender is gone)
+/// or `idle` resolves, asks it to finish gracefully (`graceful`: HTTP/1.1 closes after the
+/// response in flight, HTTP/2 sends GOAWAY and finishes its open streams) and waits for that.
+async fn drive<C, G>(conn: C, graceful: G, mut stop: watch::Receiver<()>, idle: impl Future<Output = ()>)
+where
+    C: Future,
+    G: FnOnce(std::pin::Pin<&mut C>),
+{
+    tokio::pin!(conn);
+    tokio::pin!(idle);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stop.changed() => {}
+        () = &mut idle => {}
+    }
+    graceful(conn.as_mut());
+    let _ = conn.await;
 }
 
 /// Resolves when SIGTERM or SIGINT arrives.
@@ -1079,28 +1201,24 @@ async fn submit(
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
     let locale = locale_for(&app, &q, &headers);
     let max_body = app.limits.max_body;
-    // A refusal before the body is read still reads (and drops) up to `max_body` of it: a proxy
-    // that streams uploads (nginx with proxy_request_buffering off) turns a connection closed
-    // under its feet into a 502, and the person would never see the page that explains.
+    // A refusal before the body is read still reads (and drops) a little of it, briefly
+    // ([`drain_briefly`]), so a browser still sending is more likely to show the page than a
+    // reset; then the connection is closed, so the refused upload holds no slot.
     if let Err(limited) = connection.charge(&app.limiter, &headers, &app.trusted_proxies) {
-        drain(body, max_body).await;
-        return Err(PageError::RateLimited(limited.retry_after.as_secs()));
+        drain_briefly(body).await;
+        return Ok(closing(PageError::RateLimited(limited.retry_after.as_secs()).into_response()));
     }
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if let Some(len) = declared.filter(|len| *len > max_body) {
-        // A modest overshoot (a person's too-large document) is read and discarded so the browser
-        // shows the page instead of a reset; an absurd one is answered at once and cut off.
-        if len <= max_body.saturating_mul(DRAIN_FACTOR) {
-            drain(body, len).await;
-        }
+    if declared.is_some_and(|len| len > max_body) {
+        drain_briefly(body).await;
         return Err(PageError::TooLarge(max_body));
     }
     let encoding = match Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
         Ok(encoding) => encoding,
         Err(e) => {
-            drain(body, max_body).await;
-            return Err(e.into());
+            drain_briefly(body).await;
+            return Ok(closing(PageError::from(e).into_response()));
         }
     };
     let spool = app.spool.clone();
@@ -1168,14 +1286,18 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
     }
 }
 
-/// Reads and discards up to `cap` bytes of a body, so the client reads our answer.
-async fn drain(body: Body, cap: u64) {
+/// Reads and discards up to [`DRAIN_BYTES`] of a refused body for up to [`DRAIN_TIME`], so a
+/// client still sending is more likely to read our answer; the caller then closes the connection.
+async fn drain_briefly(body: Body) {
     let mut stream = body.into_data_stream();
-    let mut seen = 0u64;
-    while let Some(Ok(chunk)) = stream.next().await {
-        seen += chunk.len() as u64;
-        if seen > cap {
-            break;
+    let drained = async {
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen += chunk.len() as u64;
+            if seen >= DRAIN_BYTES {
+                break;
+            }
         }
-    }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drained).await;
 }

@@ -16,6 +16,8 @@
 //! - [`config`]: the TOML file and recipients files, parsed once into typed values;
 //! - [`i18n`]: translation catalogs and language negotiation;
 //! - [`limit`]: client addresses, rate limits and the anti-bot timing token;
+//! - [`slots`]: per-client caps on connections and requests in flight, the minimum upload rate
+//!   and the HTTP/2 idle timeout;
 //! - [`form`]: form schemas and the parsing of untrusted request bodies;
 //! - [`seal`]: age encryption, padding and the sealed envelope format;
 //! - [`spool`]: the crash-safe on-disk queue of sealed submissions;
@@ -48,6 +50,7 @@ pub mod i18n;
 pub mod limit;
 pub mod pull;
 pub mod seal;
+pub mod slots;
 pub mod spool;
 pub mod staff;
 pub mod tls;

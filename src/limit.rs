@@ -220,7 +220,7 @@ impl<C: Clock + Clone> Limiter<C> {
 
 /// A keyed hash of a client's network (IPv4 address, IPv6 /64) and `scope`: 64 bits that cannot
 /// be linked to the address without the per-process `key`.
-fn client_hash(key: &[u8; 32], ip: IpAddr, scope: &[u8]) -> u64 {
+pub(crate) fn client_hash(key: &[u8; 32], ip: IpAddr, scope: &[u8]) -> u64 {
     let mut mac =
         <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     match client_network(ip) {

@@ -1110,6 +1110,11 @@ mod tests {
             request_timeout: Duration::from_secs(1),
             max_connections: 1,
             rate_limit_table: 10,
+            max_requests_per_client: 1,
+            max_connections_per_client: 1,
+            min_upload_rate: 1,
+            upload_rate_window: Duration::from_secs(1),
+            http2_idle_timeout: Duration::from_secs(1),
         }
     }
 

@@ -320,11 +320,27 @@ impl Write for ByteCount {
 /// An attachment file, shared by its age writer, its write-back advice and the draft that fsyncs
 /// it at commit: one descriptor for all three, so a write-back error reaches that fsync.
 #[derive(Clone)]
-pub(crate) struct SharedFile(Arc<File>);
+pub(crate) struct SharedFile(Arc<File>, Option<Arc<dyn Meter>>);
+
+/// Counts bytes before they are written ([`crate::spool`]'s quota): a write it refuses fails
+/// with its error and nothing reaches the file.
+pub(crate) trait Meter: Send + Sync {
+    /// Claims room for `bytes` about to be written, or refuses.
+    fn take(&self, bytes: u64) -> std::io::Result<()>;
+    /// Returns room claimed for bytes that were not written after all.
+    fn give_back(&self, bytes: u64);
+}
 
 impl SharedFile {
+    /// A file written without a meter (tests).
+    #[cfg(test)]
     pub(crate) fn new(file: File) -> SharedFile {
-        SharedFile(Arc::new(file))
+        SharedFile(Arc::new(file), None)
+    }
+
+    /// A file whose every write is first claimed from `meter`.
+    pub(crate) fn metered(file: File, meter: Arc<dyn Meter>) -> SharedFile {
+        SharedFile(Arc::new(file), Some(meter))
     }
 
     /// fsyncs the file's data and metadata.
@@ -335,7 +351,12 @@ impl SharedFile {
 
 impl Write for SharedFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        (&*self.0).write(buf)
+        let Some(meter) = &self.1 else { return (&*self.0).write(buf) };
+        let claimed = buf.len() as u64;
+        meter.take(claimed)?;
+        let written = (&*self.0).write(buf);
+        meter.give_back(claimed - written.as_ref().map_or(0, |n| *n as u64).min(claimed));
+        written
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

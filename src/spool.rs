@@ -20,16 +20,23 @@ use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::seal::{AttachmentSealer, Envelope, Recipients, SealError, SharedFile};
+use crate::seal::{AttachmentSealer, Envelope, Meter, Recipients, SealError, SharedFile};
 
-/// Reserved per in-flight submission on top of `max_body`: the age header, chunk tags and
-/// Padmé padding (≤ 12.5 %) can make ciphertext larger than the upload.
-const CIPHERTEXT_OVERHEAD_DIVISOR: u64 = 8;
-/// Fixed allowance per submission for the envelope, its ack record and directory entries.
-const PER_SUBMISSION_ALLOWANCE: u64 = 64 * 1024;
+/// Free room a new submission needs before it starts, and that `/healthz` asks for: a form
+/// without attachments (its envelope, sealed and padded) fits in it. Nothing is reserved up
+/// front; bytes are counted as they are written (see [`Draft`]).
+const ROOM_FOR_A_SUBMISSION: u64 = 64 * 1024;
+/// Bound on an age header: the fixed lines and MAC, and the HMAC-keyed nonce.
+const AGE_HEADER_BASE: u64 = 1024;
+/// Bound on one recipient's stanza in an age header (X25519: about 110 bytes; plugin stanzas
+/// are larger).
+const AGE_STANZA_BOUND: u64 = 1024;
+/// age's STREAM chunk size and tag: each 64 KiB of plaintext gains 16 bytes.
+const AGE_CHUNK: u64 = 64 * 1024;
+const AGE_TAG: u64 = 16;
 /// The file in an entry beside `envelope.age` that holds the hex SHA-256 of the envelope's ack
 /// secret ([`crate::seal::AckSecret`]): 64 bytes, no newline. Only the digest of a random value,
 /// nothing derived from the submission; never listed or served (it is not a [`crate::pull::FileName`],
@@ -109,18 +116,17 @@ struct Inner {
     incoming: PathBuf,
     ready: PathBuf,
     trash: PathBuf,
-    /// `max_spool`: bytes of ciphertext allowed in `ready/` plus reservations.
+    /// `max_spool`: bytes of ciphertext allowed in `ready/` plus drafts in flight.
     max_bytes: u64,
-    /// Most bytes one submission may write (derived from `max_body`).
-    per_submission: u64,
-    /// Bytes in `ready/` plus bytes reserved by drafts in flight.
+    /// Bytes in `ready/` plus bytes written (or about to be) by drafts in flight.
     used: AtomicU64,
 }
 
 impl Spool {
     /// Opens (creating if needed) the spool under `data_dir`, removes leftovers of interrupted
-    /// writes from `incoming/` and `trash/`, and measures what `ready/` holds.
-    pub fn open(data_dir: &Path, max_bytes: u64, max_body: u64) -> io::Result<Spool> {
+    /// writes from `incoming/` and `trash/`, and measures what `ready/` holds. `max_body` no
+    /// longer matters: usage is counted by bytes written; it stays for the callers.
+    pub fn open(data_dir: &Path, max_bytes: u64, _max_body: u64) -> io::Result<Spool> {
         let root = data_dir.join("spool");
         let incoming = root.join("incoming");
         let ready = root.join("ready");
@@ -136,31 +142,23 @@ impl Spool {
             sync_dir(dir)?;
         }
         let used = disk_usage(&ready)?;
-        let per_submission = max_body + max_body / CIPHERTEXT_OVERHEAD_DIVISOR + PER_SUBMISSION_ALLOWANCE;
-        Ok(Spool {
-            inner: Arc::new(Inner { incoming, ready, trash, max_bytes, per_submission, used: AtomicU64::new(used) }),
-        })
+        Ok(Spool { inner: Arc::new(Inner { incoming, ready, trash, max_bytes, used: AtomicU64::new(used) }) })
     }
 
-    /// Starts a submission to `form`, reserving room for the largest body it could carry.
+    /// Starts a submission to `form` if there is [`ROOM_FOR_A_SUBMISSION`]. Nothing is counted
+    /// now; what it writes is counted as it is written.
     pub fn begin(&self, form: &str) -> Result<Draft, SpoolError> {
-        let inner = &self.inner;
-        let reserve = inner.per_submission;
-        let reserved = inner.used.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-            (used.saturating_add(reserve) <= inner.max_bytes).then_some(used + reserve)
-        });
-        if reserved.is_err() {
+        if !self.has_room() {
             return Err(SpoolError::Full);
         }
         let id = SubmissionId::random();
-        let dir = inner.incoming.join(id.as_str());
+        let dir = self.inner.incoming.join(id.as_str());
         let draft = Draft {
+            quota: Arc::new(Quota { spool: self.clone(), state: Mutex::new(QuotaState { taken: 0, open: true }) }),
             spool: self.clone(),
             id,
             form: form.to_string(),
             dir,
-            reserved: reserve,
-            written: 0,
             unsynced: Vec::new(),
             committed: false,
         };
@@ -168,19 +166,36 @@ impl Spool {
         Ok(draft)
     }
 
+    /// True while a submission without attachments still fits under `max_spool`.
+    fn has_room(&self) -> bool {
+        self.inner.used.load(Ordering::Acquire).saturating_add(ROOM_FOR_A_SUBMISSION) <= self.inner.max_bytes
+    }
+
+    /// Counts `bytes` more against `max_spool`, or refuses if they would not fit.
+    fn reserve(&self, bytes: u64) -> Result<(), SpoolError> {
+        let max = self.inner.max_bytes;
+        self.inner
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(bytes).filter(|total| *total <= max)
+            })
+            .map(|_| ())
+            .map_err(|_| SpoolError::Full)
+    }
+
     /// True while the spool is under quota and a file can be created and synced in it.
     pub fn healthy(&self) -> bool {
-        let inner = &self.inner;
-        if inner.used.load(Ordering::Acquire).saturating_add(inner.per_submission) > inner.max_bytes {
+        if !self.has_room() {
             return false;
         }
+        let inner = &self.inner;
         let probe = inner.incoming.join(format!(".healthz-{}", SubmissionId::random()));
         let ok = new_private_file(&probe).and_then(|f| f.sync_all()).is_ok();
         let _ = fs::remove_file(&probe);
         ok
     }
 
-    /// Bytes of ciphertext in `ready/` plus reservations in flight.
+    /// Bytes of ciphertext in `ready/` plus what drafts in flight have written.
     pub fn used_bytes(&self) -> u64 {
         self.inner.used.load(Ordering::Acquire)
     }
@@ -209,19 +224,77 @@ impl Spool {
 }
 
 /// A submission being written under `incoming/`. Dropping it without [`Draft::commit`] removes
-/// everything it wrote and returns its reservation.
+/// everything it wrote and gives back what it counted.
+///
+/// Quota by bytes written: every write to an attachment file is counted against `max_spool`
+/// before it happens (through the file's [`Meter`]), and the envelope's bound before it is
+/// sealed, so the count of `ready/` and all drafts never exceeds `max_spool`; a write that would
+/// exceed it fails, and the submission gets the "full" page. Uploads still arriving hold only
+/// what they wrote, so slow ones cannot make the spool look full. The slack: the count is of
+/// file lengths, so on disk each file and directory may take up to one filesystem block more
+/// (4 KiB on ext4 and tmpfs; at most attachments + 2 blocks per submission).
 pub struct Draft {
     spool: Spool,
+    /// What this draft has counted against `max_spool`, shared with its files' writers.
+    quota: Arc<Quota>,
     id: SubmissionId,
     form: String,
     dir: PathBuf,
-    /// Bytes reserved against `max_spool` at [`Spool::begin`].
-    reserved: u64,
-    /// Bytes of ciphertext written so far.
-    written: u64,
     /// The attachment files, each fsynced at commit.
     unsynced: Vec<SharedFile>,
     committed: bool,
+}
+
+/// One draft's share of the spool count.
+struct Quota {
+    spool: Spool,
+    state: Mutex<QuotaState>,
+}
+
+struct QuotaState {
+    /// Bytes this draft has counted.
+    taken: u64,
+    /// False once the draft is committed or dropped: a late write (a batch still being sealed
+    /// when the upload was abandoned) is refused instead of counted for no one.
+    open: bool,
+}
+
+impl Quota {
+    fn state(&self) -> std::sync::MutexGuard<'_, QuotaState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops counting. Unless `keep` (the files are now in `ready/`), gives everything back.
+    fn close(&self, keep: bool) {
+        let mut state = self.state();
+        state.open = false;
+        if !keep {
+            self.spool.unreserve(state.taken);
+        }
+        state.taken = 0;
+    }
+}
+
+impl Meter for Quota {
+    fn take(&self, bytes: u64) -> io::Result<()> {
+        let mut state = self.state();
+        if !state.open {
+            return Err(io::Error::other("the submission was abandoned"));
+        }
+        self.spool.reserve(bytes).map_err(|_| io::Error::from(io::ErrorKind::QuotaExceeded))?;
+        state.taken += bytes;
+        Ok(())
+    }
+
+    fn give_back(&self, bytes: u64) {
+        if bytes == 0 {
+            return;
+        }
+        let mut state = self.state();
+        let bytes = bytes.min(state.taken);
+        state.taken -= bytes;
+        self.spool.unreserve(bytes);
+    }
 }
 
 impl Draft {
@@ -235,30 +308,40 @@ impl Draft {
     pub fn attachment(&mut self, index: usize, recipients: &Recipients) -> Result<AttachmentSealer, SpoolError> {
         // The descriptor that writes, not a reopened file: a write-back error reported before a
         // later open would be invisible to that open's fsync.
-        let file = SharedFile::new(new_private_file(&self.dir.join(format!("{index}.age")))?);
+        let file = SharedFile::metered(new_private_file(&self.dir.join(format!("{index}.age")))?, self.quota.clone());
         self.unsynced.push(file.clone());
         Ok(AttachmentSealer::new(recipients, file)?)
     }
 
-    /// Records ciphertext bytes written by an attachment sealer; fails once over the reservation.
+    /// Checks what an attachment sealer wrote: its bytes were counted as they were written, so
+    /// this only confirms that the file holds no more than that.
     pub fn account(&mut self, bytes: u64) -> Result<(), SpoolError> {
-        self.written += bytes;
-        if self.written > self.reserved { Err(SpoolError::Full) } else { Ok(()) }
+        if bytes > self.quota.state().taken { Err(SpoolError::Full) } else { Ok(()) }
     }
 
     /// Seals the envelope into `envelope.age` and, if it carries an ack secret, its SHA-256 into
-    /// [`ACK_FILE`] (created new, 0600, fsynced; the commit fsyncs the directory).
+    /// [`ACK_FILE`] (created new, 0600, fsynced; the commit fsyncs the directory). Room for the
+    /// envelope's largest possible ciphertext is counted first, then what was not used is given
+    /// back.
     pub fn seal_envelope(&mut self, recipients: &Recipients, envelope: &Envelope) -> Result<(), SpoolError> {
         if let Some(secret) = &envelope.ack {
             let digest = data_encoding::HEXLOWER.encode(&secret.digest());
+            self.quota.take(digest.len() as u64)?;
             let mut file = new_private_file(&self.dir.join(ACK_FILE))?;
             file.write_all(digest.as_bytes())?;
             file.sync_all()?;
-            self.account(digest.len() as u64)?;
         }
+        let bound = envelope_bound(recipients, envelope)?;
+        self.quota.take(bound)?;
         let file = new_private_file(&self.dir.join("envelope.age"))?;
         let stored = crate::seal::seal_envelope(recipients, envelope, file)?;
-        self.account(stored)
+        if stored > bound {
+            // invariant: the bound covers every age header we write; if not, count the rest.
+            self.quota.take(stored - bound)?;
+        } else {
+            self.quota.give_back(bound - stored);
+        }
+        Ok(())
     }
 
     /// Makes the submission durable and visible: fsync the attachment files (the envelope was
@@ -274,9 +357,9 @@ impl Draft {
             sync_dir(&self.spool.inner.ready)?;
         }
         fs::rename(&self.dir, form_dir.join(self.id.as_str()))?;
-        // From here the entry is in ready/ whatever happens next: count what it holds.
+        // From here the entry is in ready/ whatever happens next: what it counted stays counted.
         self.committed = true;
-        self.spool.unreserve(self.reserved - self.written.min(self.reserved));
+        self.quota.close(true);
         sync_dir(&form_dir)?;
         Ok(self.id.clone())
     }
@@ -285,8 +368,8 @@ impl Draft {
 impl Drop for Draft {
     fn drop(&mut self) {
         if !self.committed {
+            self.quota.close(false);
             let _ = fs::remove_dir_all(&self.dir);
-            self.spool.unreserve(self.reserved);
         }
     }
 }
@@ -304,6 +387,26 @@ fn new_private_file(path: &Path) -> io::Result<File> {
 /// fsyncs a directory so the entries in it (creations, renames) are durable.
 pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
     File::open(path)?.sync_all()
+}
+
+/// The most ciphertext `envelope` can seal to: its padded plaintext, a tag per age chunk, and
+/// the header for `recipients` (see [`AGE_HEADER_BASE`], [`AGE_STANZA_BOUND`]).
+fn envelope_bound(recipients: &Recipients, envelope: &Envelope) -> Result<u64, SpoolError> {
+    struct Count(u64);
+    impl io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, envelope).map_err(|e| SpoolError::Io(io::Error::other(e)))?;
+    let padded = crate::seal::envelope_padded_len(usize::try_from(count.0).unwrap_or(usize::MAX)) as u64;
+    let chunks = padded / AGE_CHUNK + 1;
+    Ok(padded + chunks * AGE_TAG + AGE_HEADER_BASE + AGE_STANZA_BOUND * recipients.len() as u64)
 }
 
 /// Total bytes of the files under `dir`.
@@ -366,15 +469,35 @@ mod tests {
     }
 
     #[test]
-    fn refuses_a_draft_that_would_exceed_the_quota_and_releases_dropped_reservations() {
+    fn drafts_that_have_written_nothing_do_not_count_against_the_quota() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = Spool::open(tmp.path(), 3 << 20, 1 << 20).unwrap();
+        let drafts: Vec<Draft> = (0..100).map(|_| spool.begin("contact").unwrap()).collect();
+        assert_eq!(spool.used_bytes(), 0);
+        assert!(spool.healthy());
+        drop(drafts);
+        assert_eq!(fs::read_dir(tmp.path().join("spool/incoming")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_write_past_the_quota_is_refused_and_a_dropped_draft_gives_its_bytes_back() {
         let tmp = tempfile::tempdir().unwrap();
         let spool = Spool::open(tmp.path(), 3 << 20, 1 << 20).unwrap();
         let a = spool.begin("contact").unwrap();
         let b = spool.begin("contact").unwrap();
+        a.quota.take(2 << 20).unwrap();
+        let refused = b.quota.take(2 << 20).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::QuotaExceeded);
+        assert!(matches!(SpoolError::from(refused), SpoolError::Full));
+        assert_eq!(spool.used_bytes(), 2 << 20, "a refused write counts nothing");
+        a.quota.take((1 << 20) - 1000).unwrap();
+        assert!(!spool.healthy(), "less than room for one small submission is left");
         assert!(matches!(spool.begin("contact"), Err(SpoolError::Full)));
-        assert!(!spool.healthy());
+        let late = a.quota.clone();
         drop(a);
         drop(b);
+        assert_eq!(spool.used_bytes(), 0);
+        assert!(late.take(1).is_err(), "a write after the draft was dropped is refused");
         assert_eq!(spool.used_bytes(), 0);
         assert!(spool.healthy());
         assert_eq!(fs::read_dir(tmp.path().join("spool/incoming")).unwrap().count(), 0);

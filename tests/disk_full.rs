@@ -1,12 +1,16 @@
 //! A real full disk: the data dir is a small tmpfs mounted by the test (CI runs as root).
 //! Submissions then get the friendly 503 page, nothing acknowledged is lost, and the server
-//! recovers once space returns.
+//! recovers once space returns. Without root: the spool's own quota counts the bytes actually
+//! written, so uploads still open do not fill it, and one that writes past it is refused cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::server::{self, Server};
 use common::*;
@@ -102,4 +106,63 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
     acknowledged.sort();
     assert_eq!(present, acknowledged, "exactly the acknowledged submissions are stored, all intact");
     eprintln!("disk full: {} acknowledged before the disk filled, 503 page shown, recovered", acknowledged.len() - 1);
+}
+
+/// Submission directories being written under `spool/incoming/`.
+fn incoming(fx: &Fixture) -> usize {
+    std::fs::read_dir(fx.data_dir().join("spool/incoming"))
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
+        .count()
+}
+
+#[test]
+fn open_uploads_that_have_written_nothing_do_not_fill_the_spool() {
+    // Before, each upload reserved max_body (2 MiB) and more: three open ones filled 8 MiB.
+    let fx = Fixture::with(Options { max_spool: "8 MiB", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "asylum-help");
+    let mut open = Vec::new();
+    for _ in 0..6 {
+        let mut stream = TcpStream::connect(srv.addr).unwrap();
+        let head = format!(
+            "POST /asylum-help HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n--{BOUNDARY}\r\n"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        open.push(stream);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while incoming(&fx) < open.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = incoming(&fx);
+    let health = server::get(srv.addr, "/healthz", "").unwrap();
+    let reply = submit(srv.addr, &token, "beside six open uploads", b"a small document");
+    eprintln!(
+        "spool quota: {started} open uploads started; /healthz {}, new submission {}",
+        health.status, reply.status
+    );
+    assert_eq!(started, 6, "every open upload got a draft");
+    assert_eq!(health.status, 200, "{}", health.body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    drop(open);
+}
+
+#[test]
+fn an_upload_that_writes_past_the_quota_gets_the_503_page_and_gives_its_room_back() {
+    let fx = Fixture::with(Options { max_spool: "1 MiB", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "asylum-help");
+    let doc_bytes: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    let first = submit(srv.addr, &token, "fits", &doc_bytes);
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = submit(srv.addr, &token, "does not fit", &doc_bytes);
+    assert_eq!(second.status, 503, "{}", second.body);
+    assert!(second.body.contains("We cannot accept messages right now"), "{}", second.body);
+    assert_eq!(incoming(&fx), 0, "the refused draft was removed");
+    // Its bytes were given back: a small submission still fits, and /healthz says so.
+    let third = submit(srv.addr, &token, "small", b"tiny");
+    assert_eq!(third.status, 303, "{}", third.body);
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+    assert_eq!(fx.entries("asylum-help").len(), 2);
 }
