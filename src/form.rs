@@ -20,6 +20,9 @@ use crate::limit::{TimingTokens, TokenProblem};
 use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients, SealError};
 use crate::spool::{Draft, SpoolError};
 
+mod heads;
+pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
+
 /// Hidden field carrying the signed time the form was served.
 pub const TOKEN_FIELD: &str = "_token";
 /// Hidden honeypot field: people never see it, naive bots fill it in.
@@ -169,11 +172,38 @@ impl Encoding {
         if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             Ok(Encoding::UrlEncoded)
         } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+            // Two boundaries: parsers disagree on which one counts (multer takes the first). A
+            // backslash: they disagree on where a quoted string ends. Browsers send neither.
+            let boundaries = parameters(value).filter(|name| name.eq_ignore_ascii_case("boundary")).count();
+            if boundaries > 1 || value.contains('\\') {
+                return Err(BodyError::Malformed);
+            }
             multer::parse_boundary(value).map(Encoding::Multipart).map_err(|_| BodyError::Unsupported)
         } else {
             Err(BodyError::Unsupported)
         }
     }
+}
+
+/// The names of a header value's `;`-separated parameters (after the first item), skipping
+/// quoted strings, so that `a="x; boundary=y"` names only `a`.
+fn parameters(value: &str) -> impl Iterator<Item = &str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                pieces.push(value.get(start..at).unwrap_or_default());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(value.get(start..).unwrap_or_default());
+    pieces.into_iter().skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
 }
 
 /// Reads a whole body. Attachments are sealed into `draft` as they arrive.
@@ -426,6 +456,8 @@ where
 {
     let constraints =
         multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(state.ctx.limits.max_body));
+    // The guard bounds the preamble and each part head, and refuses ambiguous heads.
+    let body = heads::Guard::new(body, &boundary);
     let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
         state.count_part()?;
@@ -567,11 +599,14 @@ async fn read_file(
     Ok(())
 }
 
-/// The browser-supplied file name, cut to a sane length. Never used as a path on the server;
-/// the staff client sanitises it again before writing (invariant 8).
+/// The browser-supplied file name, cut to a sane length, with every control character (C0, DEL,
+/// C1) replaced by U+FFFD: browsers send them, and the person's submission must still go
+/// through. Never used as a path on the server; the staff client sanitises it again before
+/// writing (invariant 8).
 fn display_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let name: String = base.chars().take(MAX_FILE_NAME_CHARS).collect();
+    let name: String =
+        base.chars().take(MAX_FILE_NAME_CHARS).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
     if name.trim().is_empty() { "attachment".into() } else { name }
 }
 
@@ -745,6 +780,23 @@ fields = [{fields}]
         for bad in [None, Some("multipart/form-data"), Some("application/json"), Some("text/plain")] {
             assert!(matches!(Encoding::from_content_type(bad), Err(BodyError::Unsupported)), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_content_type_naming_two_boundaries_is_malformed_and_a_quoted_one_is_not_a_second() {
+        for two in ["multipart/form-data; boundary=a; boundary=b", "multipart/form-data;boundary=a;Boundary=\"a\""] {
+            assert!(matches!(Encoding::from_content_type(Some(two)), Err(BodyError::Malformed)), "{two}");
+        }
+        let escaped = "multipart/form-data; x=\"; boundary=b\\\"; boundary=c\"; boundary=a";
+        assert!(matches!(Encoding::from_content_type(Some(escaped)), Err(BodyError::Malformed)), "{escaped}");
+        let quoted = "multipart/form-data; x=\"; boundary=b\"; boundary=a";
+        assert!(matches!(Encoding::from_content_type(Some(quoted)), Ok(Encoding::Multipart(b)) if b == "a"));
+    }
+
+    #[test]
+    fn control_characters_in_file_names_become_replacement_characters() {
+        assert_eq!(display_name("a\u{1}b\u{7f}c\u{85}d\0.pdf"), "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}.pdf");
+        assert_eq!(display_name("\u{1b}[31mred.pdf"), "\u{fffd}[31mred.pdf");
     }
 
     /// Attachments whose sizes fall on, just before and just after the growing batches'
