@@ -258,6 +258,7 @@ fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
                 .layer(middleware::from_fn(log))
                 .layer(middleware::from_fn_with_state(app.clone(), headers))
                 .layer(middleware::from_fn_with_state(app.clone(), render_errors))
+                .layer(middleware::from_fn(strict_host))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| PageError::Internal.into_response()))
                 .layer(middleware::from_fn(move |req: Request, next: Next| async move {
                     match tokio::time::timeout(timeout, next.run(req)).await {
@@ -675,6 +676,20 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
 }
 
 // ───────────────────────────── headers and log ─────────────────────────────
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without a `Host` header, or any request with two, gets a
+/// 400 (a proxy and we could otherwise disagree on which site it is for). Applies to requests
+/// that came through a listener (they carry its [`Connection`]); HTTP/2 names the authority in
+/// `:authority` and may omit `Host`. The body is not read.
+async fn strict_host(req: Request, next: Next) -> Response {
+    let hosts = req.headers().get_all(header::HOST).iter().count();
+    let from_listener = req.extensions().get::<Connection>().is_some();
+    let needs_one = req.version() == http::Version::HTTP_11;
+    if from_listener && (hosts > 1 || (needs_one && hosts == 0)) {
+        return PageError::BadRequest.into_response();
+    }
+    next.run(req).await
+}
 
 /// The headers of DESIGN invariant 9 on every response, and never a cookie. Over direct TLS,
 /// HSTS too; on the clearnet site's HTML pages, `Onion-Location` when an onion address is set.
