@@ -21,7 +21,9 @@ use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients
 use crate::spool::{Draft, SpoolError};
 
 mod heads;
+mod wipe;
 pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
+pub(crate) use wipe::SecretBuf;
 
 /// Hidden field carrying the signed time the form was served.
 pub const TOKEN_FIELD: &str = "_token";
@@ -39,6 +41,9 @@ const MAX_MEDIA_TYPE_BYTES: usize = 127;
 /// enough to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than with
 /// 256 KiB), small enough that memory per upload stays flat. An upload holds at most two batches.
 pub const SEAL_BATCH: usize = 1024 * 1024;
+/// First allocation for a text value or a urlencoded body: most fit in it; a longer one moves
+/// to twice the size at a time, wiping the old copy ([`wipe::SecretBuf`]).
+const FIRST_TEXT_BUFFER: usize = 16 * 1024;
 /// The first batch of an upload; each next one is twice as large, up to [`SEAL_BATCH`]. Small
 /// files are then sealed while they arrive too, instead of all at the end.
 const FIRST_BATCH: usize = 64 * 1024;
@@ -388,23 +393,40 @@ fn is_tel(s: &str) -> bool {
         && s.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
+/// CRLF and lone CR become LF, into a buffer of the value's own size (the result is never
+/// longer), so no growing copy of the text is left behind.
 fn normalise_newlines(value: Zeroizing<String>) -> Zeroizing<String> {
-    if value.contains('\r') { Zeroizing::new(value.replace("\r\n", "\n").replace('\r', "\n")) } else { value }
+    if !value.contains('\r') {
+        return value;
+    }
+    let mut out = SecretBuf::with_capacity(value.len());
+    let mut bytes = value.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if b == b'\r' {
+            bytes.next_if_eq(&b'\n');
+            out.extend(b"\n");
+        } else {
+            out.extend(&[b]);
+        }
+    }
+    // Only ASCII bytes were replaced or dropped, so the text is still UTF-8.
+    out.into_string().unwrap_or_default()
 }
 
 /// Reads a whole (small) body into memory, refusing more than `limit` bytes.
-async fn collect<S, E>(mut body: S, limit: u64) -> Result<Zeroizing<Vec<u8>>, BodyError>
+/// The buffer grows only by moving to a larger allocation and wiping the old one.
+async fn collect<S, E>(mut body: S, limit: u64) -> Result<SecretBuf, BodyError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
     use futures_util::StreamExt;
-    let mut out = Zeroizing::new(Vec::new());
+    let mut out = SecretBuf::with_capacity(FIRST_TEXT_BUFFER);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|_| BodyError::Malformed)?;
         if out.len() as u64 + chunk.len() as u64 > limit {
             return Err(BodyError::TooLarge);
         }
-        out.extend_from_slice(&chunk);
+        out.extend(&chunk);
     }
     Ok(out)
 }
@@ -428,11 +450,18 @@ fn read_urlencoded(state: &mut State<'_>, body: &[u8]) -> Result<(), BodyError> 
     Ok(())
 }
 
+/// Decodes into buffers of the raw component's size (decoding never lengthens it), and hands
+/// the text on without another copy.
 fn decode_component(raw: &[u8]) -> Result<Zeroizing<String>, BodyError> {
-    let plus: Zeroizing<Vec<u8>> = Zeroizing::new(raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect());
-    let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(percent_encoding::percent_decode(&plus).collect());
-    let text = std::str::from_utf8(&bytes).map_err(|_| BodyError::Malformed)?;
-    Ok(Zeroizing::new(text.to_string()))
+    let mut plus = SecretBuf::with_capacity(raw.len());
+    for b in raw {
+        plus.extend(&[if *b == b'+' { b' ' } else { *b }]);
+    }
+    let mut bytes = SecretBuf::with_capacity(raw.len());
+    for b in percent_encoding::percent_decode(&plus) {
+        bytes.extend(&[b]);
+    }
+    bytes.into_string().ok_or(BodyError::Malformed)
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -470,25 +499,23 @@ where
         }
         // A text part: keep at most its budget, drain the rest.
         let budget = state.text_budget(&name);
-        let mut buf = Zeroizing::new(Vec::new());
+        let mut buf = SecretBuf::with_capacity(budget.min(FIRST_TEXT_BUFFER));
         let mut truncated = false;
         while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
             let room = budget.saturating_sub(buf.len());
             if chunk.len() > room {
                 truncated = true;
             }
-            buf.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
+            buf.extend(chunk.get(..chunk.len().min(room)).unwrap_or_default());
         }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t,
+        match std::str::from_utf8(&buf) {
+            Ok(_) => {}
             // A cut in the middle of a character is ours, not the client's.
-            Err(e) if truncated && e.error_len().is_none() => truncate_utf8(
-                std::str::from_utf8(buf.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
-                budget,
-            ),
+            Err(e) if truncated && e.error_len().is_none() => buf.truncate(e.valid_up_to()),
             Err(_) => return Err(BodyError::Malformed),
-        };
-        state.text(&name, Zeroizing::new(text.to_string()), truncated)?;
+        }
+        let text = buf.into_string().ok_or(BodyError::Malformed)?;
+        state.text(&name, text, truncated)?;
     }
     Ok(())
 }
@@ -866,6 +893,12 @@ fields = [{fields}]
                 assert!(plain.get(..size) == Some(&data[..]), "size {size}, pieces of {piece}: content differs");
             }
         }
+    }
+
+    #[test]
+    fn every_carriage_return_becomes_one_line_feed() {
+        let text = normalise_newlines(Zeroizing::new("a\r\nb\rc\r\r\nd\r".into()));
+        assert_eq!(text.as_str(), "a\nb\nc\n\nd\n");
     }
 
     #[test]

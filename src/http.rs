@@ -34,6 +34,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
+use zeroize::Zeroizing;
 
 use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
@@ -56,6 +57,10 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// `Strict-Transport-Security` on every response over direct TLS: two years, the preload
 /// lists' minimum. Without `includeSubDomains`: other sites under the domain are not ours.
 const HSTS: &str = "max-age=63072000";
+/// First allocation for a form page shown again with the person's input: the asylum form shown
+/// again with every message is under 10 KiB before input; longer input moves the page to twice
+/// the size at a time, wiping the old copy.
+const PAGE_BUFFER: usize = 32 * 1024;
 /// Mode of the unix socket: the service's user and group (the proxy) may connect.
 const SOCKET_MODE: u32 = 0o660;
 
@@ -861,7 +866,8 @@ struct FieldView {
     error: Option<String>,
     marker: String,
     required: bool,
-    value: String,
+    /// What the person typed, shown again; wiped when the page is dropped.
+    value: Zeroizing<String>,
     checked: bool,
     options: Vec<OptionView>,
     multiple: bool,
@@ -873,6 +879,23 @@ struct OptionView {
     value: String,
     label: String,
     selected: bool,
+}
+
+/// Renders a page that holds what the person typed (the form shown again): into a buffer that
+/// wipes each allocation it outgrows, sent from memory that is wiped when the body is dropped.
+fn html_wiped(template: impl Template) -> Response {
+    let mut page = form::SecretBuf::with_capacity(PAGE_BUFFER);
+    match template.render_into(&mut page) {
+        Ok(()) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            Body::from(bytes::Bytes::from_owner(page)),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
 }
 
 fn html(template: impl Template) -> Response {
@@ -1001,7 +1024,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
             error,
             marker: locale.text(if spec.required { "required" } else { "optional" }),
             required: spec.required,
-            value: if spec.kind == FieldKind::File { String::new() } else { value.to_string() },
+            value: Zeroizing::new(if spec.kind == FieldKind::File { String::new() } else { value.to_string() }),
             checked: spec.kind == FieldKind::Checkbox && !value.is_empty(),
             options: spec
                 .options
@@ -1135,7 +1158,7 @@ async fn submit(
 
     if !received.is_valid() {
         drop(draft);
-        let mut response = html(form_page(&app, form, locale, Some(&received)));
+        let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
