@@ -7,6 +7,7 @@
 //! field, bytes per file — and crossing a bound ends in an error, never in unbounded buffering.
 //! Never: uses a client-supplied name as a path, or logs a value.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -190,9 +191,50 @@ impl Encoding {
     }
 }
 
-/// The names of a header value's `;`-separated parameters (after the first item), skipping
-/// quoted strings, so that `a="x; boundary=y"` names only `a`.
-fn parameters(value: &str) -> impl Iterator<Item = &str> {
+/// A part's `name` and `filename`, as far as it has them.
+type NameAndFileName<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
+/// A part's `name` and `filename`, read strictly from its `Content-Disposition`: parameters
+/// split at `;` outside quoted strings, names in any letter case, quoted values with `\"` as a
+/// quote (as multer reads them). A repeated `name` or `filename`, or a `name*`/`filename*`
+/// (RFC 7578 forbids them; other parsers prefer them), is malformed.
+fn strict_disposition(value: Option<&[u8]>) -> Result<NameAndFileName<'_>, BodyError> {
+    let Some(value) = value else { return Ok((None, None)) };
+    let value = std::str::from_utf8(value).map_err(|_| BodyError::Malformed)?;
+    let (mut name, mut file_name) = (None, None);
+    for piece in pieces(value).skip(1) {
+        let (key, raw) = piece.split_once('=').unwrap_or((piece, ""));
+        let key = key.trim();
+        let raw = raw.trim();
+        let slot = if key.eq_ignore_ascii_case("name") {
+            &mut name
+        } else if key.eq_ignore_ascii_case("filename") {
+            &mut file_name
+        } else if key.eq_ignore_ascii_case("name*") || key.eq_ignore_ascii_case("filename*") {
+            return Err(BodyError::Malformed);
+        } else {
+            continue;
+        };
+        if slot.replace(raw).is_some() {
+            return Err(BodyError::Malformed);
+        }
+    }
+    Ok((name.map(unquote).transpose()?, file_name.map(unquote).transpose()?))
+}
+
+/// A parameter value as multer reads it: a quoted string without its quotes and with `\"` as a
+/// quote, or a bare token. A stray quote is malformed.
+fn unquote(raw: &str) -> Result<Cow<'_, str>, BodyError> {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if inner.contains("\\\"") => Ok(Cow::Owned(inner.replace("\\\"", "\""))),
+        Some(inner) => Ok(Cow::Borrowed(inner)),
+        None if raw.contains('"') => Err(BodyError::Malformed),
+        None => Ok(Cow::Borrowed(raw)),
+    }
+}
+
+/// A header value's `;`-separated pieces, not splitting inside quoted strings.
+fn pieces(value: &str) -> impl Iterator<Item = &str> {
     let mut pieces = Vec::new();
     let (mut start, mut quoted, mut escaped) = (0, false, false);
     for (at, c) in value.char_indices() {
@@ -208,7 +250,13 @@ fn parameters(value: &str) -> impl Iterator<Item = &str> {
         }
     }
     pieces.push(value.get(start..).unwrap_or_default());
-    pieces.into_iter().skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
+    pieces.into_iter()
+}
+
+/// The names of a header value's parameters (after the first item), skipping quoted strings,
+/// so that `a="x; boundary=y"` names only `a`.
+fn parameters(value: &str) -> impl Iterator<Item = &str> {
+    pieces(value).skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
 }
 
 /// Reads a whole body. Attachments are sealed into `draft` as they arrive.
@@ -490,6 +538,12 @@ where
     let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
         state.count_part()?;
+        let disposition = part.headers().get(http::header::CONTENT_DISPOSITION).map(|v| v.as_bytes());
+        let (strict_name, strict_file_name) = strict_disposition(disposition)?;
+        if (strict_name.as_deref(), strict_file_name.as_deref()) != (part.name(), part.file_name()) {
+            // multer finds `name` by searching the bytes, even inside another quoted value.
+            return Err(BodyError::Malformed);
+        }
         let name = part.name().unwrap_or_default().to_string();
         let is_file_field = state.field(&name).is_some_and(|(_, f)| f.kind == FieldKind::File);
         if let (true, Some(file_name)) = (is_file_field, part.file_name().map(str::to_string)) {
@@ -818,6 +872,31 @@ fields = [{fields}]
         assert!(matches!(Encoding::from_content_type(Some(escaped)), Err(BodyError::Malformed)), "{escaped}");
         let quoted = "multipart/form-data; x=\"; boundary=b\"; boundary=a";
         assert!(matches!(Encoding::from_content_type(Some(quoted)), Ok(Encoding::Multipart(b)) if b == "a"));
+    }
+
+    #[test]
+    fn a_disposition_is_read_strictly_and_repeats_or_starred_names_are_malformed() {
+        let read = |v: &str| {
+            strict_disposition(Some(v.as_bytes())).map(|(n, f)| (n.map(Cow::into_owned), f.map(Cow::into_owned)))
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(read("form-data; name=\"a\"; filename=\"x;y.pdf\"").unwrap(), (some("a"), some("x;y.pdf")));
+        assert_eq!(
+            read("form-data; filename=\"x; name=evil\"; name=\"real\"").unwrap(),
+            (some("real"), some("x; name=evil"))
+        );
+        assert_eq!(
+            read("form-data; NAME=a; filename=\"say \\\"hi\\\".pdf\"").unwrap(),
+            (some("a"), some("say \"hi\".pdf"))
+        );
+        for bad in [
+            "form-data; name=\"a\"; name=\"b\"",
+            "form-data; name=a; filename=x; FILENAME=y",
+            "form-data; name=a; filename*=UTF-8''x",
+            "form-data; name=a\"b",
+        ] {
+            assert!(matches!(read(bad), Err(BodyError::Malformed)), "{bad}");
+        }
     }
 
     #[test]

@@ -705,3 +705,20 @@ async fn a_control_byte_in_a_file_name_is_neutralised_and_the_submission_goes_th
     assert_eq!(env["attachments"][0]["name"], "a\u{fffd}b\u{fffd}c.pdf");
     assert_eq!(fx.decrypt(&fx.entries("asylum-help")[0].join("1.age"))[..8], b"%PDF-1.4"[..]);
 }
+
+#[tokio::test]
+async fn a_disposition_whose_name_hides_in_another_value_or_repeats_is_a_bad_request() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    for head in [
+        // multer searches the bytes for `name` and finds it inside the quoted file name.
+        "Content-Disposition: form-data; filename=\"x; name=message\"; name=\"notes\"\r\n",
+        "Content-Disposition: form-data; name=\"message\"; name=\"notes\"\r\n",
+    ] {
+        let (status, _, _) =
+            send(&app, multipart_request("/asylum-help", asylum_body_with_message_head(&token, head))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{head}");
+    }
+    fx.assert_nothing_written();
+}

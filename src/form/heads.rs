@@ -159,9 +159,11 @@ impl<S> Guard<S> {
                         }
                         HeadEnd::At(end) => {
                             // Bytes of this chunk past the head's end go back to be scanned as data.
-                            let extra = self.head.len() - end;
+                            // Invariant: the end lies among the bytes just added (an earlier
+                            // end would have been found earlier), so extra <= take.
+                            let extra = self.head.len().saturating_sub(end);
                             self.head.truncate(end);
-                            let _ = chunk.split_to(take - extra);
+                            let _ = chunk.split_to(take.saturating_sub(extra));
                             let head = checked_head(&self.head)?;
                             self.head.clear();
                             self.ready.push_back(head);
