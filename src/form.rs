@@ -3,8 +3,11 @@
 //! Job: read a urlencoded or multipart body against a form's schema. Text stays in memory
 //! (zeroized on drop); attachments stream straight from the socket into an age sealer on a
 //! blocking thread, so a large upload never sits in memory and never touches disk unencrypted.
-//! Invariant: every growable thing is bounded — body bytes, parts, bytes per text field, files per
-//! field, bytes per file — and crossing a bound ends in an error, never in unbounded buffering.
+//! Invariant: every growable thing is bounded — body bytes, the multipart preamble and each
+//! part head (`form/heads.rs`), parts, bytes per text field, files per field, bytes per file —
+//! and crossing a bound ends in an error, never in unbounded buffering. Anything two parsers
+//! could read two ways (two boundaries, a repeated part header or parameter) is refused. Text
+//! grows only through `SecretBuf` (`form/wipe.rs`), which wipes each allocation it leaves.
 //! Never: uses a client-supplied name as a path, or logs a value.
 
 use std::borrow::Cow;
