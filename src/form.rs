@@ -3,10 +3,14 @@
 //! Job: read a urlencoded or multipart body against a form's schema. Text stays in memory
 //! (zeroized on drop); attachments stream straight from the socket into an age sealer on a
 //! blocking thread, so a large upload never sits in memory and never touches disk unencrypted.
-//! Invariant: every growable thing is bounded — body bytes, parts, bytes per text field, files per
-//! field, bytes per file — and crossing a bound ends in an error, never in unbounded buffering.
+//! Invariant: every growable thing is bounded — body bytes, the multipart preamble and each
+//! part head (`form/heads.rs`), parts, bytes per text field, files per field, bytes per file —
+//! and crossing a bound ends in an error, never in unbounded buffering. Anything two parsers
+//! could read two ways (two boundaries, a repeated part header or parameter) is refused. Text
+//! grows only through `SecretBuf` (`form/wipe.rs`), which wipes each allocation it leaves.
 //! Never: uses a client-supplied name as a path, or logs a value.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -19,6 +23,11 @@ use crate::config::{FieldKind, FieldSpec, FormSpec, Limits};
 use crate::limit::{TimingTokens, TokenProblem};
 use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients, SealError};
 use crate::spool::{Draft, SpoolError};
+
+mod heads;
+mod wipe;
+pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
+pub(crate) use wipe::SecretBuf;
 
 /// Hidden field carrying the signed time the form was served.
 pub const TOKEN_FIELD: &str = "_token";
@@ -36,6 +45,9 @@ const MAX_MEDIA_TYPE_BYTES: usize = 127;
 /// enough to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than with
 /// 256 KiB), small enough that memory per upload stays flat. An upload holds at most two batches.
 pub const SEAL_BATCH: usize = 1024 * 1024;
+/// First allocation for a text value or a urlencoded body: most fit in it; a longer one moves
+/// to twice the size at a time, wiping the old copy ([`wipe::SecretBuf`]).
+const FIRST_TEXT_BUFFER: usize = 16 * 1024;
 /// The first batch of an upload; each next one is twice as large, up to [`SEAL_BATCH`]. Small
 /// files are then sealed while they arrive too, instead of all at the end.
 const FIRST_BATCH: usize = 64 * 1024;
@@ -169,11 +181,85 @@ impl Encoding {
         if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             Ok(Encoding::UrlEncoded)
         } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+            // Two boundaries: parsers disagree on which one counts (multer takes the first). A
+            // backslash: they disagree on where a quoted string ends. Browsers send neither.
+            let boundaries = parameters(value).filter(|name| name.eq_ignore_ascii_case("boundary")).count();
+            if boundaries > 1 || value.contains('\\') {
+                return Err(BodyError::Malformed);
+            }
             multer::parse_boundary(value).map(Encoding::Multipart).map_err(|_| BodyError::Unsupported)
         } else {
             Err(BodyError::Unsupported)
         }
     }
+}
+
+/// A part's `name` and `filename`, as far as it has them.
+type NameAndFileName<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
+/// A part's `name` and `filename`, read strictly from its `Content-Disposition`: parameters
+/// split at `;` outside quoted strings, names in any letter case, quoted values with `\"` as a
+/// quote (as multer reads them). A repeated `name` or `filename`, or a `name*`/`filename*`
+/// (RFC 7578 forbids them; other parsers prefer them), is malformed.
+fn strict_disposition(value: Option<&[u8]>) -> Result<NameAndFileName<'_>, BodyError> {
+    let Some(value) = value else { return Ok((None, None)) };
+    let value = std::str::from_utf8(value).map_err(|_| BodyError::Malformed)?;
+    let (mut name, mut file_name) = (None, None);
+    for piece in pieces(value).skip(1) {
+        let (key, raw) = piece.split_once('=').unwrap_or((piece, ""));
+        let key = key.trim();
+        let raw = raw.trim();
+        let slot = if key.eq_ignore_ascii_case("name") {
+            &mut name
+        } else if key.eq_ignore_ascii_case("filename") {
+            &mut file_name
+        } else if key.eq_ignore_ascii_case("name*") || key.eq_ignore_ascii_case("filename*") {
+            return Err(BodyError::Malformed);
+        } else {
+            continue;
+        };
+        if slot.replace(raw).is_some() {
+            return Err(BodyError::Malformed);
+        }
+    }
+    Ok((name.map(unquote).transpose()?, file_name.map(unquote).transpose()?))
+}
+
+/// A parameter value as multer reads it: a quoted string without its quotes and with `\"` as a
+/// quote, or a bare token. A stray quote is malformed.
+fn unquote(raw: &str) -> Result<Cow<'_, str>, BodyError> {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if inner.contains("\\\"") => Ok(Cow::Owned(inner.replace("\\\"", "\""))),
+        Some(inner) => Ok(Cow::Borrowed(inner)),
+        None if raw.contains('"') => Err(BodyError::Malformed),
+        None => Ok(Cow::Borrowed(raw)),
+    }
+}
+
+/// A header value's `;`-separated pieces, not splitting inside quoted strings.
+fn pieces(value: &str) -> impl Iterator<Item = &str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                pieces.push(value.get(start..at).unwrap_or_default());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(value.get(start..).unwrap_or_default());
+    pieces.into_iter()
+}
+
+/// The names of a header value's parameters (after the first item), skipping quoted strings,
+/// so that `a="x; boundary=y"` names only `a`.
+fn parameters(value: &str) -> impl Iterator<Item = &str> {
+    pieces(value).skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
 }
 
 /// Reads a whole body. Attachments are sealed into `draft` as they arrive.
@@ -358,23 +444,40 @@ fn is_tel(s: &str) -> bool {
         && s.chars().filter(char::is_ascii_digit).count() >= 3
 }
 
+/// CRLF and lone CR become LF, into a buffer of the value's own size (the result is never
+/// longer), so no growing copy of the text is left behind.
 fn normalise_newlines(value: Zeroizing<String>) -> Zeroizing<String> {
-    if value.contains('\r') { Zeroizing::new(value.replace("\r\n", "\n").replace('\r', "\n")) } else { value }
+    if !value.contains('\r') {
+        return value;
+    }
+    let mut out = SecretBuf::with_capacity(value.len());
+    let mut bytes = value.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        if b == b'\r' {
+            bytes.next_if_eq(&b'\n');
+            out.extend(b"\n");
+        } else {
+            out.extend(&[b]);
+        }
+    }
+    // Only ASCII bytes were replaced or dropped, so the text is still UTF-8.
+    out.into_string().unwrap_or_default()
 }
 
 /// Reads a whole (small) body into memory, refusing more than `limit` bytes.
-async fn collect<S, E>(mut body: S, limit: u64) -> Result<Zeroizing<Vec<u8>>, BodyError>
+/// The buffer grows only by moving to a larger allocation and wiping the old one.
+async fn collect<S, E>(mut body: S, limit: u64) -> Result<SecretBuf, BodyError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
     use futures_util::StreamExt;
-    let mut out = Zeroizing::new(Vec::new());
+    let mut out = SecretBuf::with_capacity(FIRST_TEXT_BUFFER);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|_| BodyError::Malformed)?;
         if out.len() as u64 + chunk.len() as u64 > limit {
             return Err(BodyError::TooLarge);
         }
-        out.extend_from_slice(&chunk);
+        out.extend(&chunk);
     }
     Ok(out)
 }
@@ -398,11 +501,18 @@ fn read_urlencoded(state: &mut State<'_>, body: &[u8]) -> Result<(), BodyError> 
     Ok(())
 }
 
+/// Decodes into buffers of the raw component's size (decoding never lengthens it), and hands
+/// the text on without another copy.
 fn decode_component(raw: &[u8]) -> Result<Zeroizing<String>, BodyError> {
-    let plus: Zeroizing<Vec<u8>> = Zeroizing::new(raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect());
-    let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(percent_encoding::percent_decode(&plus).collect());
-    let text = std::str::from_utf8(&bytes).map_err(|_| BodyError::Malformed)?;
-    Ok(Zeroizing::new(text.to_string()))
+    let mut plus = SecretBuf::with_capacity(raw.len());
+    for b in raw {
+        plus.extend(&[if *b == b'+' { b' ' } else { *b }]);
+    }
+    let mut bytes = SecretBuf::with_capacity(raw.len());
+    for b in percent_encoding::percent_decode(&plus) {
+        bytes.extend(&[b]);
+    }
+    bytes.into_string().ok_or(BodyError::Malformed)
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -426,9 +536,17 @@ where
 {
     let constraints =
         multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(state.ctx.limits.max_body));
+    // The guard bounds the preamble and each part head, and refuses ambiguous heads.
+    let body = heads::Guard::new(body, &boundary);
     let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     while let Some(mut part) = multipart.next_field().await.map_err(multipart_error)? {
         state.count_part()?;
+        let disposition = part.headers().get(http::header::CONTENT_DISPOSITION).map(|v| v.as_bytes());
+        let (strict_name, strict_file_name) = strict_disposition(disposition)?;
+        if (strict_name.as_deref(), strict_file_name.as_deref()) != (part.name(), part.file_name()) {
+            // multer finds `name` by searching the bytes, even inside another quoted value.
+            return Err(BodyError::Malformed);
+        }
         let name = part.name().unwrap_or_default().to_string();
         let is_file_field = state.field(&name).is_some_and(|(_, f)| f.kind == FieldKind::File);
         if let (true, Some(file_name)) = (is_file_field, part.file_name().map(str::to_string)) {
@@ -438,25 +556,23 @@ where
         }
         // A text part: keep at most its budget, drain the rest.
         let budget = state.text_budget(&name);
-        let mut buf = Zeroizing::new(Vec::new());
+        let mut buf = SecretBuf::with_capacity(budget.min(FIRST_TEXT_BUFFER));
         let mut truncated = false;
         while let Some(chunk) = part.chunk().await.map_err(multipart_error)? {
             let room = budget.saturating_sub(buf.len());
             if chunk.len() > room {
                 truncated = true;
             }
-            buf.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or_default());
+            buf.extend(chunk.get(..chunk.len().min(room)).unwrap_or_default());
         }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t,
+        match std::str::from_utf8(&buf) {
+            Ok(_) => {}
             // A cut in the middle of a character is ours, not the client's.
-            Err(e) if truncated && e.error_len().is_none() => truncate_utf8(
-                std::str::from_utf8(buf.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
-                budget,
-            ),
+            Err(e) if truncated && e.error_len().is_none() => buf.truncate(e.valid_up_to()),
             Err(_) => return Err(BodyError::Malformed),
-        };
-        state.text(&name, Zeroizing::new(text.to_string()), truncated)?;
+        }
+        let text = buf.into_string().ok_or(BodyError::Malformed)?;
+        state.text(&name, text, truncated)?;
     }
     Ok(())
 }
@@ -567,11 +683,14 @@ async fn read_file(
     Ok(())
 }
 
-/// The browser-supplied file name, cut to a sane length. Never used as a path on the server;
-/// the staff client sanitises it again before writing (invariant 8).
+/// The browser-supplied file name, cut to a sane length, with every control character (C0, DEL,
+/// C1) replaced by U+FFFD: browsers send them, and the person's submission must still go
+/// through. Never used as a path on the server; the staff client sanitises it again before
+/// writing (invariant 8).
 fn display_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let name: String = base.chars().take(MAX_FILE_NAME_CHARS).collect();
+    let name: String =
+        base.chars().take(MAX_FILE_NAME_CHARS).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
     if name.trim().is_empty() { "attachment".into() } else { name }
 }
 
@@ -747,6 +866,48 @@ fields = [{fields}]
         }
     }
 
+    #[test]
+    fn a_content_type_naming_two_boundaries_is_malformed_and_a_quoted_one_is_not_a_second() {
+        for two in ["multipart/form-data; boundary=a; boundary=b", "multipart/form-data;boundary=a;Boundary=\"a\""] {
+            assert!(matches!(Encoding::from_content_type(Some(two)), Err(BodyError::Malformed)), "{two}");
+        }
+        let escaped = "multipart/form-data; x=\"; boundary=b\\\"; boundary=c\"; boundary=a";
+        assert!(matches!(Encoding::from_content_type(Some(escaped)), Err(BodyError::Malformed)), "{escaped}");
+        let quoted = "multipart/form-data; x=\"; boundary=b\"; boundary=a";
+        assert!(matches!(Encoding::from_content_type(Some(quoted)), Ok(Encoding::Multipart(b)) if b == "a"));
+    }
+
+    #[test]
+    fn a_disposition_is_read_strictly_and_repeats_or_starred_names_are_malformed() {
+        let read = |v: &str| {
+            strict_disposition(Some(v.as_bytes())).map(|(n, f)| (n.map(Cow::into_owned), f.map(Cow::into_owned)))
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(read("form-data; name=\"a\"; filename=\"x;y.pdf\"").unwrap(), (some("a"), some("x;y.pdf")));
+        assert_eq!(
+            read("form-data; filename=\"x; name=evil\"; name=\"real\"").unwrap(),
+            (some("real"), some("x; name=evil"))
+        );
+        assert_eq!(
+            read("form-data; NAME=a; filename=\"say \\\"hi\\\".pdf\"").unwrap(),
+            (some("a"), some("say \"hi\".pdf"))
+        );
+        for bad in [
+            "form-data; name=\"a\"; name=\"b\"",
+            "form-data; name=a; filename=x; FILENAME=y",
+            "form-data; name=a; filename*=UTF-8''x",
+            "form-data; name=a\"b",
+        ] {
+            assert!(matches!(read(bad), Err(BodyError::Malformed)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_file_names_become_replacement_characters() {
+        assert_eq!(display_name("a\u{1}b\u{7f}c\u{85}d\0.pdf"), "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}.pdf");
+        assert_eq!(display_name("\u{1b}[31mred.pdf"), "\u{fffd}[31mred.pdf");
+    }
+
     /// Attachments whose sizes fall on, just before and just after the growing batches'
     /// boundaries (64, 192, 448, 960 and 1984 KiB, where the buffers start being reused),
     /// arriving in odd-sized chunks and in one piece, decrypt to exactly what was sent, and the
@@ -814,6 +975,12 @@ fields = [{fields}]
                 assert!(plain.get(..size) == Some(&data[..]), "size {size}, pieces of {piece}: content differs");
             }
         }
+    }
+
+    #[test]
+    fn every_carriage_return_becomes_one_line_feed() {
+        let text = normalise_newlines(Zeroizing::new("a\r\nb\rc\r\r\nd\r".into()));
+        assert_eq!(text.as_str(), "a\nb\nc\n\nd\n");
     }
 
     #[test]

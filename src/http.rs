@@ -33,6 +33,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
+use zeroize::Zeroizing;
 
 use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
@@ -62,6 +63,10 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// `Strict-Transport-Security` on every response over direct TLS: two years, the preload
 /// lists' minimum. Without `includeSubDomains`: other sites under the domain are not ours.
 const HSTS: &str = "max-age=63072000";
+/// First allocation for a form page shown again with the person's input: the asylum form shown
+/// again with every message is under 10 KiB before input; longer input moves the page to twice
+/// the size at a time, wiping the old copy.
+const PAGE_BUFFER: usize = 32 * 1024;
 /// Mode of the unix socket: the service's user and group (the proxy) may connect.
 const SOCKET_MODE: u32 = 0o660;
 
@@ -272,6 +277,7 @@ fn layered(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
                 .layer(middleware::from_fn(log))
                 .layer(middleware::from_fn_with_state(app.clone(), headers))
                 .layer(middleware::from_fn_with_state(app.clone(), render_errors))
+                .layer(middleware::from_fn(strict_host))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| PageError::Internal.into_response()))
                 .layer(middleware::from_fn_with_state(app.clone(), hold_request_slot))
                 .layer(middleware::from_fn(move |req: Request, next: Next| async move {
@@ -798,6 +804,20 @@ async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) ->
 
 // ───────────────────────────── headers and log ─────────────────────────────
 
+/// RFC 9112 §3.2: an HTTP/1.1 request without a `Host` header, or any request with two, gets a
+/// 400 (a proxy and we could otherwise disagree on which site it is for). Applies to requests
+/// that came through a listener (they carry its [`Connection`]); HTTP/2 names the authority in
+/// `:authority` and may omit `Host`. The body is not read.
+async fn strict_host(req: Request, next: Next) -> Response {
+    let hosts = req.headers().get_all(header::HOST).iter().count();
+    let from_listener = req.extensions().get::<Connection>().is_some();
+    let needs_one = req.version() == http::Version::HTTP_11;
+    if from_listener && (hosts > 1 || (needs_one && hosts == 0)) {
+        return PageError::BadRequest.into_response();
+    }
+    next.run(req).await
+}
+
 /// The headers of DESIGN invariant 9 on every response, and never a cookie. Over direct TLS,
 /// HSTS too; on the clearnet site's HTML pages, `Onion-Location` when an onion address is set.
 async fn headers(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -968,7 +988,8 @@ struct FieldView {
     error: Option<String>,
     marker: String,
     required: bool,
-    value: String,
+    /// What the person typed, shown again; wiped when the page is dropped.
+    value: Zeroizing<String>,
     checked: bool,
     options: Vec<OptionView>,
     multiple: bool,
@@ -980,6 +1001,23 @@ struct OptionView {
     value: String,
     label: String,
     selected: bool,
+}
+
+/// Renders a page that holds what the person typed (the form shown again): into a buffer that
+/// wipes each allocation it outgrows, sent from memory that is wiped when the body is dropped.
+fn html_wiped(template: impl Template) -> Response {
+    let mut page = form::SecretBuf::with_capacity(PAGE_BUFFER);
+    match template.render_into(&mut page) {
+        Ok(()) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            Body::from(bytes::Bytes::from_owner(page)),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
 }
 
 fn html(template: impl Template) -> Response {
@@ -1108,7 +1146,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
             error,
             marker: locale.text(if spec.required { "required" } else { "optional" }),
             required: spec.required,
-            value: if spec.kind == FieldKind::File { String::new() } else { value.to_string() },
+            value: Zeroizing::new(if spec.kind == FieldKind::File { String::new() } else { value.to_string() }),
             checked: spec.kind == FieldKind::Checkbox && !value.is_empty(),
             options: spec
                 .options
@@ -1238,7 +1276,7 @@ async fn submit(
 
     if !received.is_valid() {
         drop(draft);
-        let mut response = html(form_page(&app, form, locale, Some(&received)));
+        let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }

@@ -361,3 +361,50 @@ fn axe_finds_no_accessibility_violations_on_any_page_in_any_language() {
     assert!(problems.is_empty(), "{} axe violations:\n{}", problems.len(), problems.join("\n"));
     fx.assert_nothing_written();
 }
+
+/// Words of the element matching `css` that the browser laid out over more than one line box.
+const SPLIT_WORDS: &str = r#"
+const found = [];
+for (const css of ['.site-title a', '.quick-exit']) {
+  const el = document.querySelector(css);
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) found.push(css + ': ' + m[0]);
+    }
+  }
+}
+return JSON.stringify({ split: found, scroll: document.documentElement.scrollWidth,
+                        width: document.documentElement.clientWidth });
+"#;
+
+#[test]
+fn at_320_pixels_wide_the_header_splits_no_word_and_nothing_scrolls_sideways_in_any_language() {
+    let fx = Fixture::new();
+    let profile = fx.dir.path().join("profile");
+    let Some(browser) = Browser::start(true, &profile) else { return };
+    let srv = Server::start(&fx.config_path);
+    browser.call("POST", &browser.s("/window/rect"), Some(json!({"width": 320, "height": 900})));
+    let mut problems = Vec::new();
+    for lang in LANGUAGES {
+        for path in ["/", "/asylum-help"] {
+            browser.goto(&format!("http://{}{path}?lang={lang}", srv.addr));
+            let result: Value = serde_json::from_str(browser.execute(SPLIT_WORDS).as_str().unwrap()).unwrap();
+            let width = result["width"].as_u64().unwrap();
+            assert!((200..=320).contains(&width), "the page must be laid out 320 px wide, not {width}");
+            if result["scroll"].as_u64().unwrap() > width {
+                problems.push(format!("{path}?lang={lang}: scrolls sideways to {}", result["scroll"]));
+            }
+            for word in result["split"].as_array().unwrap() {
+                problems.push(format!("{path}?lang={lang}: split word {word}"));
+            }
+        }
+    }
+    browser.goto(&format!("http://{}/asylum-help?lang=ar", srv.addr));
+    browser.keep_screenshot("header-320px-ar");
+    assert!(problems.is_empty(), "{} problems at 320 px:\n{}", problems.len(), problems.join("\n"));
+}

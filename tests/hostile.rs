@@ -141,6 +141,34 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         ),
         // ── multipart structure
         case(
+            "two boundary parameters",
+            post("/asylum-help", "multipart/form-data; boundary=XyZ; boundary=Other", &asylum_body(token, "")),
+            &[400],
+        ),
+        case(
+            "a part with two Content-Disposition headers",
+            post(
+                "/asylum-help",
+                MP,
+                &asylum_body(
+                    token,
+                    "--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\nContent-Disposition: form-data; name=\"deadline\"\r\n\r\nsoon\r\n",
+                ),
+            ),
+            &[400],
+        ),
+        case(
+            "a megabyte of preamble",
+            post(
+                "/asylum-help",
+                MP,
+                format!("{}{}", "p".repeat(1 << 20), String::from_utf8(asylum_body(token, "")).unwrap()).as_bytes(),
+            ),
+            &[400],
+        ),
+        case("HTTP/1.1 without Host", raw("GET / HTTP/1.1\nConnection: close\n\n", b""), &[400]),
+        case("two Host headers", raw("GET / HTTP/1.1\nHost: x\nHost: y\nConnection: close\n\n", b""), &[400]),
+        case(
             "multipart with the wrong boundary",
             post("/asylum-help", "multipart/form-data; boundary=Other", &asylum_body(token, "")),
             &[400],
@@ -472,4 +500,40 @@ fn the_server_survives_the_hostile_catalogue_with_the_expected_answers_and_store
     assert!(!std::path::Path::new("/tmp/owned.pdf").exists());
     assert_eq!(std::fs::read_dir(fx.data_dir().join("spool/incoming")).unwrap().count(), 0);
     eprintln!("hostile catalogue: {} requests, {} harmless ones stored sealed", cases.len(), stored_expected);
+}
+
+#[test]
+fn http11_requests_without_exactly_one_host_header_get_the_400_page_and_store_nothing() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let token = common::server::token(srv.addr, "contact");
+    let body = format!("_token={}&message=hello", enc(&token));
+    let submit = |head: &str| {
+        let request = format!(
+            "POST /contact HTTP/1.1\r\n{head}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        common::server::raw(srv.addr, request.as_bytes()).unwrap()
+    };
+    for (what, head) in [
+        ("no Host", ""),
+        ("two Host headers", "Host: a.example\r\nHost: b.example\r\n"),
+        ("two identical Host headers", "Host: x\r\nHost: x\r\n"),
+    ] {
+        let reply = submit(head);
+        assert_eq!(reply.status, 400, "{what}: {}", reply.head);
+        assert!(reply.body.contains("<html lang=\"en\""), "{what}: the translated page");
+        assert!(reply.header("content-security-policy").is_some(), "{what}: security headers");
+    }
+    for (what, request) in [
+        ("GET without Host", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n".to_string()),
+        ("GET with two Hosts", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n".to_string()),
+    ] {
+        assert_eq!(common::server::raw(srv.addr, request.as_bytes()).unwrap().status, 400, "{what}");
+    }
+    assert!(fx.entries("contact").is_empty(), "nothing stored");
+    // One Host is fine, and HTTP/1.0 needs none.
+    assert_eq!(submit("Host: x\r\n").status, 303);
+    let old = common::server::raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert_eq!(old.status, 200);
 }

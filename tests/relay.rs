@@ -575,3 +575,155 @@ fn uploads_stalled_mid_file_do_not_starve_other_submissions_of_blocking_threads(
         }
     });
 }
+
+/// The asylum form as multipart text parts, with `message_head` as the message part's head lines.
+fn asylum_body_with_message_head(token: &str, message_head: &str) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in asylum_parts(token, "hello") {
+        let Part::Text(name, value) = part else { continue };
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        if name == "message" {
+            body.extend_from_slice(message_head.as_bytes());
+        } else {
+            body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n").as_bytes());
+        }
+        body.extend_from_slice(format!("\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+#[tokio::test]
+async fn a_part_with_two_content_disposition_headers_is_a_bad_request_and_writes_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    // A proxy that reads the first header sees a field nobody checks; multer reads the last.
+    let head = "Content-Disposition: form-data; name=\"notes\"\r\nContent-Disposition: form-data; name=\"message\"\r\n";
+    let (status, _, page) =
+        send(&app, multipart_request("/asylum-help", asylum_body_with_message_head(&token, head))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("lang=\"en\""), "the translated page");
+    fx.assert_nothing_written();
+    // The same body with one header is accepted: the refusal is about the duplicate alone.
+    let one = "Content-Disposition: form-data; name=\"message\"\r\n";
+    let (status, _, _) =
+        send(&app, multipart_request("/asylum-help", asylum_body_with_message_head(&token, one))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_part_with_two_content_type_headers_is_a_bad_request() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let head =
+        "Content-Disposition: form-data; name=\"message\"\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\n";
+    let (status, _, _) =
+        send(&app, multipart_request("/asylum-help", asylum_body_with_message_head(&token, head))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_content_type_with_two_boundary_parameters_is_a_bad_request_and_writes_nothing() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let body = multipart(&asylum_parts(&token, "hello"));
+    for content_type in [
+        format!("multipart/form-data; boundary={BOUNDARY}; boundary=other"),
+        format!("multipart/form-data; boundary=other; BOUNDARY=\"{BOUNDARY}\""),
+    ] {
+        let req = Request::post("/asylum-help")
+            .header("content-type", content_type.as_str())
+            .header("content-length", body.len())
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let (status, _, _) = send(&app, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}");
+    }
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_megabyte_of_preamble_without_a_boundary_is_refused_before_the_body_ends() {
+    let fx = Fixture::with(Options { max_body: "8 MiB", ..Options::default() });
+    let app = fx.app();
+    // The body never ends: a refusal can only come from counting the preamble.
+    let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let endless = futures_util::stream::repeat_with(move || {
+        counter.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+        Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'p'; 4096]))
+    });
+    let req = Request::post("/asylum-help")
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from_stream(endless))
+        .unwrap();
+    let (status, _, page) = send(&app, req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("lang=\"en\""), "the translated page");
+    let pulled = pulled.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(pulled <= 64 * 1024, "read {pulled} bytes of preamble before refusing");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_part_head_that_never_ends_is_refused_after_a_few_kilobytes() {
+    let fx = Fixture::with(Options { max_body: "8 MiB", ..Options::default() });
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let start = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\n{token}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"message\"\r\nX-Pad: "
+    );
+    let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let endless = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(start)) }).chain(
+        futures_util::stream::repeat_with(move || {
+            counter.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+            Ok(bytes::Bytes::from(vec![b'h'; 4096]))
+        }),
+    );
+    let req = Request::post("/asylum-help")
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from_stream(endless))
+        .unwrap();
+    let (status, _, _) = send(&app, req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let pulled = pulled.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(pulled <= 64 * 1024, "read {pulled} bytes of part head before refusing");
+    fx.assert_nothing_written();
+}
+
+#[tokio::test]
+async fn a_control_byte_in_a_file_name_is_neutralised_and_the_submission_goes_through() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    let mut parts = asylum_parts(&token, "hello");
+    parts.insert(9, document("a\x01b\x7fc.pdf", "application/pdf", b"%PDF-1.4"));
+    let (status, _, page) = send(&app, multipart_request("/asylum-help", multipart(&parts))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let env = fx.envelope(&fx.entries("asylum-help")[0]);
+    assert_eq!(env["attachments"][0]["name"], "a\u{fffd}b\u{fffd}c.pdf");
+    assert_eq!(fx.decrypt(&fx.entries("asylum-help")[0].join("1.age"))[..8], b"%PDF-1.4"[..]);
+}
+
+#[tokio::test]
+async fn a_disposition_whose_name_hides_in_another_value_or_repeats_is_a_bad_request() {
+    let fx = Fixture::new();
+    let app = fx.app();
+    let token = token(&app, "asylum-help").await;
+    for head in [
+        // multer searches the bytes for `name` and finds it inside the quoted file name.
+        "Content-Disposition: form-data; filename=\"x; name=message\"; name=\"notes\"\r\n",
+        "Content-Disposition: form-data; name=\"message\"; name=\"notes\"\r\n",
+    ] {
+        let (status, _, _) =
+            send(&app, multipart_request("/asylum-help", asylum_body_with_message_head(&token, head))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{head}");
+    }
+    fx.assert_nothing_written();
+}
