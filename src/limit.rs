@@ -21,11 +21,10 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
-use ipnet::IpNet;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::config::{Rate, TrustedProxies};
+use crate::config::{ForwardedHeader, Rate, TrustedProxies};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -42,79 +41,113 @@ pub enum Peer {
 /// believed (or name no one): the unspecified address, which no real client has.
 pub const UNIX_CLIENT: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
 
+/// The rate-limit key of every request on the onion listener, whatever its headers say: an
+/// address in `100::/64`, the discard-only prefix (RFC 6666), which no real client has. Every
+/// onion visitor arrives from the local tor daemon, so they cannot be told apart; keying them
+/// apart from loopback keeps staff on an SSH tunnel (also 127.0.0.1) out of their budgets.
+pub const ONION_CLIENT: IpAddr = IpAddr::V6(Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 1));
+
 /// The address a request counts as for rate limits: [`client_addr`] for a TCP peer; for the
 /// unix-socket peer, the rightmost forwarded address that is not a trusted proxy when
 /// `trusted.unix`, else [`UNIX_CLIENT`].
 pub fn client_key(peer: Peer, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     match peer {
-        Peer::Ip(ip) => client_addr(ip, headers, &trusted.nets),
-        Peer::Unix if trusted.unix => {
-            let is_trusted = |ip: &IpAddr| trusted.nets.iter().any(|net| net.contains(ip));
-            first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(UNIX_CLIENT)
-        }
+        Peer::Ip(ip) => client_addr(ip, headers, trusted),
+        Peer::Unix if trusted.unix => walk(UNIX_CLIENT, headers, trusted),
         Peer::Unix => UNIX_CLIENT,
     }
 }
 
 /// The address a request really came from: the TCP peer, or — only when the peer is a trusted
-/// proxy — the rightmost forwarded address that is not itself a trusted proxy.
-pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+/// proxy — the rightmost address in `trusted.header` that is not itself a trusted proxy.
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let peer = unmap(peer);
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
+    if !trusted.contains(&peer) {
         return peer;
     }
-    first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(peer)
+    walk(peer, headers, trusted)
 }
 
-/// Walks a forwarded chain from the right past trusted proxies to the first other address. An
-/// entry that is not an address (`unknown`, an obfuscated name, garbage) ends the walk: what is
-/// left of it may have been written by the client, so no one is named and the caller falls back
-/// to the peer.
-fn first_untrusted(chain: Vec<Option<IpAddr>>, is_trusted: impl Fn(&IpAddr) -> bool) -> Option<IpAddr> {
-    for entry in chain.into_iter().rev() {
-        let ip = unmap(entry?);
-        if !is_trusted(&ip) {
-            return Some(ip);
-        }
-    }
-    None
-}
-
-/// The entries of `X-Forwarded-For` (or, without it, `Forwarded`'s `for=`), leftmost first;
-/// `None` for an entry that is not an address.
-fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let mut chain = Vec::new();
-    if let Some(xff) = joined(headers, "x-forwarded-for") {
-        chain.extend(xff.split(',').map(|s| parse_node(s.trim())));
-    } else if let Some(fwd) = joined(headers, "forwarded") {
-        for element in fwd.split(',') {
-            for pair in element.split(';') {
-                let mut kv = pair.splitn(2, '=');
-                if kv.next().unwrap_or_default().trim().eq_ignore_ascii_case("for") {
-                    chain.push(kv.next().and_then(|v| parse_node(v.trim().trim_matches('"'))));
-                }
+/// Walks the entries of `trusted.header` (and of no other header) from the right, starting at
+/// the trusted hop `hop`: past trusted proxies to the first other address, which is the client.
+/// An entry that is not an address (`unknown`, an obfuscated name, a byte that is not ASCII,
+/// garbage) ends the walk at the last trusted hop: everything left of it may have been written
+/// by the client, so it never names the client. Header lines are read as bytes, so a line
+/// holding a byte ≥ 0x80 (which a client can put before the address its proxy appends) is
+/// walked like any other. Several lines of the header are one list, in order (RFC 9110 §5.3).
+fn walk(mut hop: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    let lines = headers.get_all(trusted.header.name());
+    // Right to left over the list that the lines joined with commas make.
+    let entries = lines.iter().rev().flat_map(|line| line.as_bytes().rsplit(|b| *b == b','));
+    let chain: Box<dyn Iterator<Item = Option<IpAddr>>> = match trusted.header {
+        ForwardedHeader::XForwardedFor => Box::new(entries.map(parse_node)),
+        ForwardedHeader::Forwarded => Box::new(entries.map(forwarded_for)),
+        // One value, set (not appended) by the proxy: more than one line, or a list, is not
+        // what a proxy writes, so it names no one.
+        ForwardedHeader::XRealIp => {
+            let mut values = lines.iter();
+            match (values.next(), values.next()) {
+                (None, _) => return hop,
+                (Some(value), None) => Box::new(std::iter::once(parse_node(value.as_bytes()))),
+                (Some(_), Some(_)) => Box::new(std::iter::once(None)),
             }
         }
+    };
+    for entry in chain {
+        let Some(ip) = entry.map(unmap) else { return hop };
+        if !trusted.contains(&ip) {
+            return ip;
+        }
+        hop = ip;
     }
-    chain
+    hop
 }
 
-/// All values of a header joined with commas, if present and ASCII.
-fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
-    (!values.is_empty()).then(|| values.join(","))
+/// The address in one `Forwarded` element (`for=192.0.2.60;proto=https`,
+/// `for="[2001:db8::17]:4711"`): `None` unless it has exactly one `for` parameter and that is an
+/// address.
+fn forwarded_for(element: &[u8]) -> Option<IpAddr> {
+    let mut found = None;
+    for pair in element.split(|b| *b == b';') {
+        let Some(at) = pair.iter().position(|b| *b == b'=') else { continue };
+        let (name, value) = (pair.get(..at)?, pair.get(at + 1..)?);
+        if trim(name).eq_ignore_ascii_case(b"for") {
+            if found.is_some() {
+                return None;
+            }
+            let value = trim(value);
+            let value = match value {
+                [b'"', inner @ .., b'"'] => inner,
+                other => other,
+            };
+            found = Some(value);
+        }
+    }
+    parse_node(found?)
 }
 
-/// Parses `1.2.3.4`, `1.2.3.4:80`, `::1`, `[::1]`, `[::1]:80`.
-fn parse_node(s: &str) -> Option<IpAddr> {
+/// `bytes` without leading and trailing spaces and tabs (HTTP's optional white space).
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |i| i + 1);
+    bytes.get(start..end.max(start)).unwrap_or_default()
+}
+
+/// Parses `1.2.3.4`, `1.2.3.4:80`, `::1`, `[::1]`, `[::1]:80`, with optional white space around;
+/// `None` for anything else, including any byte that is not ASCII.
+fn parse_node(bytes: &[u8]) -> Option<IpAddr> {
+    let s = std::str::from_utf8(trim(bytes)).ok()?;
     if let Ok(ip) = s.parse() {
         return Some(ip);
     }
+    let is_port = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
     if let Some(rest) = s.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
+        let (host, after) = rest.split_once(']')?;
+        let ok = after.is_empty() || after.strip_prefix(':').is_some_and(is_port);
+        return ok.then(|| host.parse::<Ipv6Addr>().ok().map(IpAddr::V6)).flatten();
     }
-    s.rsplit_once(':').and_then(|(host, _port)| host.parse().ok())
+    let (host, port) = s.rsplit_once(':')?;
+    is_port(port).then(|| host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)).flatten()
 }
 
 fn unmap(ip: IpAddr) -> IpAddr {
@@ -381,8 +414,12 @@ mod tests {
     use governor::clock::FakeRelativeClock;
     use http::HeaderValue;
 
-    fn nets(list: &[&str]) -> Vec<IpNet> {
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
         list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    fn trust(list: &[&str]) -> TrustedProxies {
+        TrustedProxies { nets: nets(list), ..TrustedProxies::default() }
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -397,7 +434,7 @@ mod tests {
     fn ignores_forwarded_headers_from_untrusted_peers() {
         let peer: IpAddr = "203.0.113.9".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "198.51.100.1")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), peer);
     }
 
     #[test]
@@ -405,47 +442,202 @@ mod tests {
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         // The client wrote the first entry itself; the proxy appended the real address.
         let h = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
         let chained = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7, 10.0.0.5")]);
-        let trusted = nets(&["127.0.0.1/32", "10.0.0.0/8"]);
-        assert_eq!(client_addr(peer, &chained, &trusted), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_addr(peer, &chained, &trust(&["127.0.0.1/32", "10.0.0.0/8"])),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    fn trust_header(list: &[&str], header: ForwardedHeader) -> TrustedProxies {
+        TrustedProxies { nets: nets(list), unix: false, header }
+    }
+
+    fn raw_headers(name: &'static str, lines: &[&[u8]]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for line in lines {
+            h.append(name, HeaderValue::from_bytes(line).unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
     }
 
     #[test]
     fn reads_rfc7239_forwarded_with_ports_and_brackets() {
-        let peer: IpAddr = "::1".parse().unwrap();
+        let peer = ip("::1");
         let h = headers(&[("forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["::1/128"])), "2001:db8:cafe::17".parse::<IpAddr>().unwrap());
+        let trusted = trust_header(&["::1/128"], ForwardedHeader::Forwarded);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("2001:db8:cafe::17"));
     }
 
     #[test]
     fn falls_back_to_the_peer_on_garbage_or_all_trusted_chains() {
-        let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        for value in ["garbage", "", "unknown", "127.0.0.1"] {
+        let peer = ip("127.0.0.1");
+        for value in ["garbage", "", "unknown", "127.0.0.1", "1.2.3.4,", "[::1", "1.2.3.4:http", "::1:80x"] {
             let h = headers(&[("x-forwarded-for", value)]);
-            assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer, "{value:?}");
+            assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), peer, "{value:?}");
         }
     }
 
     #[test]
-    fn an_entry_that_is_not_an_address_stops_the_walk_at_the_peer() {
-        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+    fn an_entry_that_is_not_an_address_stops_the_walk_at_the_last_trusted_hop() {
+        let peer = ip("127.0.0.1");
         // The client wrote "198.51.100.99"; the proxy appended an obfuscated name for the real one.
         let h = headers(&[("forwarded", "for=198.51.100.99, for=_hidden")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded)), peer);
+        // 10.0.0.5 is a trusted proxy that was handed garbage: it is the last hop we can believe.
         let h = headers(&[("x-forwarded-for", "198.51.100.99, unknown, 10.0.0.5")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32", "10.0.0.0/8"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32", "10.0.0.0/8"])), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn a_byte_above_ascii_in_the_clients_part_does_not_hide_the_address_the_proxy_appended() {
+        let peer = ip("127.0.0.1");
+        let trusted = trust(&["127.0.0.1/32"]);
+        for client_part in [&b"\xff"[..], b"caf\xc3\xa9", b"1.1.1.1\x80", b"\xfe, 2.2.2.2"] {
+            let mut line = client_part.to_vec();
+            line.extend_from_slice(b", 198.51.100.7");
+            let mut h = raw_headers("x-forwarded-for", &[&line]);
+            // A Forwarded header the client wrote is never read in its place.
+            h.append("forwarded", HeaderValue::from_static("for=203.0.113.1"));
+            assert_eq!(client_addr(peer, &h, &trusted), ip("198.51.100.7"), "{client_part:?}");
+        }
+        // The non-ASCII entry itself ends the walk at the last trusted hop, never further left.
+        let h = raw_headers("x-forwarded-for", &[b"203.0.113.9, \xff, 127.0.0.1"]);
+        assert_eq!(client_addr(peer, &h, &trusted), peer);
+    }
+
+    #[test]
+    fn only_the_configured_header_is_read() {
+        let peer = ip("127.0.0.1");
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("198.51.100.1"));
+        h.append("forwarded", HeaderValue::from_static("for=198.51.100.2"));
+        h.append("x-real-ip", HeaderValue::from_static("198.51.100.3"));
+        let with = |header| client_addr(peer, &h, &trust_header(&["127.0.0.1/32"], header));
+        assert_eq!(with(ForwardedHeader::XForwardedFor), ip("198.51.100.1"));
+        assert_eq!(with(ForwardedHeader::Forwarded), ip("198.51.100.2"));
+        assert_eq!(with(ForwardedHeader::XRealIp), ip("198.51.100.3"));
+        // Without the configured header, the others do not stand in for it.
+        let only_xff = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        assert_eq!(client_addr(peer, &only_xff, &trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded)), peer);
+    }
+
+    #[test]
+    fn several_lines_of_the_header_are_one_list_in_order() {
+        let peer = ip("127.0.0.1");
+        let trusted = trust(&["127.0.0.1/32", "10.0.0.0/8"]);
+        let h = raw_headers("x-forwarded-for", &[b"203.0.113.1, 198.51.100.7", b"10.0.0.5"]);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("198.51.100.7"));
+        let h = raw_headers("x-forwarded-for", &[b"198.51.100.7", b"\xff", b"10.0.0.5"]);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("10.0.0.5"));
+        let fwd = trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded);
+        let h = raw_headers("forwarded", &[b"for=203.0.113.1", b"for=\"[2001:db8::9]:443\";proto=https"]);
+        assert_eq!(client_addr(peer, &h, &fwd), ip("2001:db8::9"));
+    }
+
+    #[test]
+    fn a_forwarded_element_needs_exactly_one_for_that_is_an_address() {
+        let peer = ip("127.0.0.1");
+        let fwd = trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded);
+        for value in ["proto=https", "for=1.1.1.1;for=2.2.2.2", "for=\"[::1\"", "for=unknown", "for"] {
+            let h = raw_headers("forwarded", &[format!("for=203.0.113.1, {value}").as_bytes()]);
+            assert_eq!(client_addr(peer, &h, &fwd), peer, "{value:?}");
+        }
+        let h = raw_headers("forwarded", &[b"For = 192.0.2.60 ;by=10.1.1.1"]);
+        assert_eq!(client_addr(peer, &h, &fwd), ip("192.0.2.60"));
+    }
+
+    #[test]
+    fn x_real_ip_is_one_address_and_a_list_or_a_second_line_names_no_one() {
+        let peer = ip("127.0.0.1");
+        let real = trust_header(&["127.0.0.1/32"], ForwardedHeader::XRealIp);
+        assert_eq!(client_addr(peer, &raw_headers("x-real-ip", &[b" 198.51.100.7 "]), &real), ip("198.51.100.7"));
+        assert_eq!(client_addr(peer, &raw_headers("x-real-ip", &[b"[2001:db8::1]:80"]), &real), ip("2001:db8::1"));
+        let list = raw_headers("x-real-ip", &[b"203.0.113.1, 198.51.100.7"]);
+        assert_eq!(client_addr(peer, &list, &real), peer);
+        let two = raw_headers("x-real-ip", &[b"203.0.113.1", b"198.51.100.7"]);
+        assert_eq!(client_addr(peer, &two, &real), peer);
+        assert_eq!(client_addr(peer, &HeaderMap::new(), &real), peer);
+    }
+
+    /// Header lines a client could send: any bytes a header value may hold.
+    fn header_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(proptest::num::u8::ANY, 0..64)
+            .prop_map(|bytes| bytes.into_iter().filter(|b| *b == b'\t' || (*b >= 0x20 && *b != 0x7f)).collect())
+    }
+
+    fn any_ip() -> impl proptest::strategy::Strategy<Value = IpAddr> {
+        use proptest::strategy::Strategy;
+        proptest::prop_oneof![
+            proptest::num::u32::ANY.prop_map(|v| IpAddr::from(std::net::Ipv4Addr::from(v))),
+            proptest::num::u128::ANY.prop_map(|v| IpAddr::from(Ipv6Addr::from(v))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the client put in front, the entry its trusted proxy appended is found: by
+        /// X-Forwarded-For (`a, b` appended with ", "), by Forwarded (`for=` appended), and
+        /// across several lines.
+        #[test]
+        fn the_entry_a_trusted_proxy_appended_is_always_found(
+            client_lines in proptest::collection::vec(header_line(), 0..4),
+            appended in any_ip(),
+            port in proptest::option::of(1u16..),
+        ) {
+            let trusted_nets = ["127.0.0.0/8", "::1/128"];
+            proptest::prop_assume!(!trust(&trusted_nets).contains(&unmap(appended)));
+            let peer = ip("127.0.0.1");
+            let node = match (appended, port) {
+                (IpAddr::V6(v6), Some(p)) => format!("[{v6}]:{p}"),
+                (IpAddr::V6(v6), None) => format!("[{v6}]"),
+                (v4, Some(p)) => format!("{v4}:{p}"),
+                (v4, None) => v4.to_string(),
+            };
+            for (header, entry) in [
+                (ForwardedHeader::XForwardedFor, node.clone()),
+                (ForwardedHeader::Forwarded, format!("for=\"{node}\";proto=https")),
+            ] {
+                let mut lines = client_lines.clone();
+                // The proxy appends to the last line the client sent (nginx joins them first).
+                match lines.last_mut() {
+                    Some(last) => last.extend_from_slice(format!(", {entry}").as_bytes()),
+                    None => lines.push(entry.into_bytes()),
+                }
+                let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+                let h = raw_headers(header.name(), &refs);
+                proptest::prop_assert_eq!(client_addr(peer, &h, &trust_header(&trusted_nets, header)), unmap(appended));
+            }
+        }
+
+        /// Any bytes in any of the headers, for every choice of header, never panic.
+        #[test]
+        fn any_forwarded_bytes_never_panic(lines in proptest::collection::vec(header_line(), 0..5)) {
+            let peer = ip("127.0.0.1");
+            for header in [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded, ForwardedHeader::XRealIp] {
+                let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+                let h = raw_headers(header.name(), &refs);
+                let trusted = trust_header(&["127.0.0.1/32"], header);
+                let _ = client_key(Peer::Unix, &h, &TrustedProxies { unix: true, ..trusted.clone() });
+                let _ = client_addr(peer, &h, &trusted);
+            }
+        }
     }
 
     #[test]
     fn unmaps_ipv4_mapped_peers_before_matching() {
         let peer: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
     }
 
     fn proxies(nets_: &[&str], unix: bool) -> TrustedProxies {
-        TrustedProxies { nets: nets(nets_), unix }
+        TrustedProxies { nets: nets(nets_), unix, ..TrustedProxies::default() }
     }
 
     #[test]

@@ -206,6 +206,52 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
     assert!(!errors.contains("127.0.0.2") && !errors.contains("127.0.0.3"), "{errors}");
 }
 
+/// `request` with the raw header bytes `extra` inserted after the request line.
+fn with_raw_headers(request: Vec<u8>, extra: &[u8]) -> Vec<u8> {
+    let line_end = request.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut out = request[..line_end].to_vec();
+    out.extend_from_slice(extra);
+    out.extend_from_slice(&request[line_end..]);
+    out
+}
+
+#[test]
+fn behind_the_shipped_nginx_a_client_that_sends_a_non_ascii_forwarded_for_and_any_forwarded_is_still_limited() {
+    let Some(nginx_bin) = require_peer("nginx") else { return };
+    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let ca = Ca::new("sealpost test CA");
+    let nginx = Nginx::start(&nginx_bin, &srv.addr.to_string(), &ca);
+    let get = b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+    // nginx appends the real peer (127.0.0.2) to the client's X-Forwarded-For; a byte >= 0x80
+    // in the client's part must not make sealpost drop the header and believe `Forwarded`.
+    let mut statuses = Vec::new();
+    for i in 1..=4 {
+        let page = through_nginx(&nginx, &ca, "127.0.0.2", get);
+        assert_eq!(page.status, 200, "{}", nginx.error_log());
+        let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "spoofing"));
+        let request = post_request("/contact", "application/x-www-form-urlencoded", &body, "");
+        let spoof = format!("Forwarded: for=198.51.100.{i}\r\nX-Real-IP: 198.51.100.{i}\r\n");
+        let mut headers = b"X-Forwarded-For: \xff\r\n".to_vec();
+        headers.extend_from_slice(spoof.as_bytes());
+        statuses.push(through_nginx(&nginx, &ca, "127.0.0.2", &with_raw_headers(request, &headers)).status);
+    }
+    assert_eq!(statuses, [303, 429, 429, 429], "one budget for 127.0.0.2, whatever its headers say");
+
+    // The staff login budget too: an unknown recipient is refused (403), then limited.
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    let mut statuses = Vec::new();
+    for i in 1..=3 {
+        let body = format!("{{\"recipient\": \"{unknown}\"}}");
+        let request = post_request("/staff/v1/challenge", "application/json", body.as_bytes(), "");
+        let mut raw = b"X-Forwarded-For: caf\xc3\xa9\r\n".to_vec();
+        raw.extend_from_slice(format!("Forwarded: for=198.51.100.{i}\r\n").as_bytes());
+        statuses.push(through_nginx(&nginx, &ca, "127.0.0.2", &with_raw_headers(request, &raw)).status);
+    }
+    assert_eq!(statuses, [403, 429, 429], "the login budget of 127.0.0.2 is one budget too");
+}
+
 #[test]
 fn the_shipped_nginx_config_keeps_client_max_body_size_just_above_max_body() {
     let site = repo_file("deploy/nginx/sealpost.conf");
