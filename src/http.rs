@@ -66,6 +66,8 @@ pub struct App {
     trusted_proxies: TrustedProxies,
     /// The onion origin sent as `Onion-Location` on clearnet pages (`server.onion_location`).
     onion_location: Option<String>,
+    /// Whether the onion listener serves `/staff/v1` too (`server.onion_staff`).
+    onion_staff: bool,
     staff_locale: String,
     catalog: Catalog,
     spool: Spool,
@@ -88,6 +90,7 @@ impl App {
             forms: config.forms,
             trusted_proxies: config.server.trusted_proxies,
             onion_location: config.server.onion_location,
+            onion_staff: config.server.onion_staff,
             staff_locale: config.staff.locale,
             catalog,
             spool,
@@ -168,7 +171,7 @@ pub struct Connection {
     /// The other end of the connection.
     pub peer: Peer,
     /// Whether it came in on the onion listener (the tor daemon): only the global rate-limit
-    /// budget applies, and no `Onion-Location` is sent.
+    /// budget applies, forwarded headers are never read, and no `Onion-Location` is sent.
     pub onion: bool,
     /// Whether the connection is TLS terminated here: responses carry HSTS.
     pub tls: bool,
@@ -184,6 +187,13 @@ impl Connection {
         })
     }
 
+    /// The address this request counts as for every rate limit: on the onion listener always
+    /// [`limit::ONION_CLIENT`], without reading any header (tor forwards none, so any there
+    /// came from the visitor); elsewhere [`limit::client_key`].
+    pub(crate) fn client_key(&self, headers: &HeaderMap, trusted: &TrustedProxies) -> std::net::IpAddr {
+        if self.onion { limit::ONION_CLIENT } else { limit::client_key(self.peer, headers, trusted) }
+    }
+
     /// Spends this request's rate-limit budget on `limiter`: per client (behind trusted proxies,
     /// the forwarded address) and global, or only global on the onion listener.
     pub(crate) fn charge(
@@ -192,7 +202,7 @@ impl Connection {
         headers: &HeaderMap,
         trusted: &TrustedProxies,
     ) -> Result<(), Limited> {
-        if self.onion { limiter.check_global() } else { limiter.check(limit::client_key(self.peer, headers, trusted)) }
+        if self.onion { limiter.check_global() } else { limiter.check(self.client_key(headers, trusted)) }
     }
 }
 
@@ -208,16 +218,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Connection {
 /// has its own listener. Tests drive it with `oneshot`; requests must carry a
 /// `ConnectInfo<SocketAddr>` extension (the listener adds it).
 pub fn router(app: Arc<App>) -> Router {
-    let routes = Router::new()
+    let routes = public_routes();
+    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
+    layered(routes, app)
+}
+
+/// The router of the onion listener (`server.onion_listen`): the public site, and `/staff/v1`
+/// only when `server.onion_staff` is set (otherwise a 404 page there). Connections on it must
+/// be served with [`Door::onion`] set, so no forwarded header is read for any limit.
+pub fn onion_router(app: Arc<App>) -> Router {
+    let routes = public_routes();
+    let routes = if app.onion_staff { routes.nest("/staff/v1", crate::pull::routes()) } else { routes };
+    layered(routes, app)
+}
+
+/// The public site's routes, without layers.
+fn public_routes() -> Router<Arc<App>> {
+    Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/static/sealpost.css", get(stylesheet))
         .route("/{form}", get(show_form).post(submit))
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })
-        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed });
-    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
-    layered(routes, app)
+        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
 }
 
 /// The router of the separate staff listener (`[staff] listen`): only `/staff/v1`.

@@ -476,6 +476,68 @@ fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advert
     assert_eq!(fx.entries("contact").len(), 4);
 }
 
+/// A server with an onion listener, one login (and submission) per client per hour, and
+/// `extra` server keys; returns it with the onion listener's address.
+fn onion_server(fx: &Fixture, extra: &str) -> (Server, SocketAddr) {
+    fx.add_server_settings(&format!("onion_listen = \"127.0.0.1:0\"\n{extra}"), "");
+    let srv = Server::start(&fx.config_path);
+    let onion = srv.listener("onion");
+    (srv, onion)
+}
+
+fn challenge(addr: SocketAddr, recipient: &str, extra: &str) -> u16 {
+    let body = format!("{{\"recipient\": \"{recipient}\"}}");
+    server::post(addr, "/staff/v1/challenge", "application/json", body.as_bytes(), extra).unwrap().status
+}
+
+const ONE_PER_HOUR: Options = Options {
+    per_client: "{ burst = 1, per_hour = 1 }",
+    max_body: "2 MiB",
+    max_spool: "1 GiB",
+    global: "{ burst = 1000, per_second = 100 }",
+    min_fill_time: "0s",
+    extra_limits: "",
+    trusted_proxies: "[\"127.0.0.1/32\", \"::1/128\"]",
+    listen: "127.0.0.1:0",
+};
+
+#[test]
+fn the_onion_listener_serves_no_staff_api_unless_the_operator_opts_in() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (_srv, onion) = onion_server(&fx, "");
+    let staff = fx.identity.to_public().to_string();
+    assert_eq!(challenge(onion, &staff, ""), 404);
+    let listing = server::get(onion, "/staff/v1/submissions", "Authorization: Bearer x\r\n").unwrap();
+    assert_eq!(listing.status, 404);
+    assert!(listing.body.contains("<html"), "the public site's own not-found page");
+    assert_eq!(server::get(onion, "/contact", "").unwrap().status, 200, "the public site is served");
+}
+
+#[test]
+fn on_the_onion_listener_a_spoofed_x_forwarded_for_buys_no_fresh_login_budget() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (_srv, onion) = onion_server(&fx, "onion_staff = true");
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    let statuses: Vec<u16> =
+        (1..=3).map(|i| challenge(onion, &unknown, &format!("X-Forwarded-For: 198.51.100.{i}\r\n"))).collect();
+    assert_eq!(statuses, [403, 429, 429], "every onion visitor is one client, whatever it forwards");
+}
+
+#[test]
+fn exhausting_the_login_budget_on_the_onion_listener_leaves_loopback_staff_logins_working() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (srv, onion) = onion_server(&fx, "onion_staff = true");
+    let staff = fx.identity.to_public().to_string();
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    assert_eq!(challenge(onion, &staff, ""), 200);
+    assert_eq!(challenge(onion, &staff, ""), 429, "the onion budget for this recipient is spent");
+    assert_eq!(challenge(onion, &unknown, ""), 403);
+    assert_eq!(challenge(onion, &unknown, ""), 429, "and the onion budget for refusals");
+    // Staff on an SSH tunnel arrive from 127.0.0.1 too, but on the main listener.
+    assert_eq!(challenge(srv.addr, &staff, ""), 200, "loopback staff keep their own budget");
+    assert_eq!(challenge(srv.addr, &unknown, ""), 403);
+}
+
 // ───────────────────────────── no core dumps ─────────────────────────────
 
 /// The owner of `/proc/<pid>/status`: the process's user while it is dumpable, root once it
