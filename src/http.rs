@@ -94,7 +94,10 @@ impl App {
             staff_locale: config.staff.locale,
             catalog,
             spool,
-            tokens: TimingTokens::new(token_key),
+            tokens: TimingTokens::with_capacity(
+                token_key,
+                TimingTokens::capacity_for(limits.global, limits.max_fill_time),
+            ),
             limits,
             quick_exit_url: config.pages.quick_exit_url,
         }
@@ -112,6 +115,7 @@ impl App {
     /// Prunes the rate-limit table (called periodically by [`serve`]).
     pub fn prune(&self) {
         self.limiter.prune();
+        self.tokens.prune(SystemTime::now(), self.limits.max_fill_time);
         self.staff.prune();
     }
 
@@ -1030,6 +1034,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
         locale.text(match p {
             Problem::Token(TokenProblem::TooFast) => "problem-too-fast",
             Problem::Token(TokenProblem::Expired) => "problem-expired",
+            Problem::Token(TokenProblem::Used) => "problem-used",
             Problem::Token(TokenProblem::Invalid) | Problem::Honeypot => "problem-invalid",
         })
     });
@@ -1133,29 +1138,45 @@ async fn submit(
         tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
     // One snapshot of the recipients for the whole submission, even if SIGHUP swaps them now.
     let recipients = form.recipients.current();
-    let ctx = form::Context {
-        form,
-        recipients: recipients.clone(),
-        limits: &app.limits,
-        tokens: &app.tokens,
-        now: SystemTime::now(),
-    };
-    let received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
+    let now = SystemTime::now();
+    let ctx = form::Context { form, recipients: recipients.clone(), limits: &app.limits, tokens: &app.tokens, now };
+    let mut received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
 
-    if !received.is_valid() {
-        drop(draft);
-        let mut response = html(form_page(&app, form, locale, Some(&received)));
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
-    }
+    // The timing token is spent here and nowhere else: by a submission that passed every check
+    // and is about to be stored. A submission refused for a mistake leaves it unspent (its page
+    // comes back with a fresh token anyway); of two racing with one token, exactly one passes.
+    let spent = match received.token.filter(|_| received.is_valid()) {
+        Some(id) => app.tokens.redeem(id, now, app.limits.max_fill_time).map(|()| id),
+        None => Err(TokenProblem::Invalid),
+    };
+    let token = match spent {
+        Ok(id) => id,
+        Err(problem) => {
+            drop(draft);
+            if received.is_valid() {
+                received.problem = Some(Problem::Token(problem));
+            }
+            let mut response = html(form_page(&app, form, locale, Some(&received)));
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
 
     let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
-    tokio::task::spawn_blocking(move || {
+    let stored = tokio::task::spawn_blocking(move || {
         draft.seal_envelope(&recipients, &envelope)?;
         draft.commit()
     })
-    .await
-    .map_err(|_| PageError::Internal)??;
+    .await;
+    let stored: Result<(), PageError> = match stored {
+        Ok(result) => result.map(drop).map_err(PageError::from),
+        Err(_) => Err(PageError::Internal),
+    };
+    if let Err(e) = stored {
+        // Nothing was stored: the person may send the same page again once we can take it.
+        app.tokens.release(token);
+        return Err(e);
+    }
     Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
 }
 

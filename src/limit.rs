@@ -340,6 +340,16 @@ impl ClientLimiter {
     }
 }
 
+/// Most redeemed timing tokens remembered at once (invariant 7). Each is about 40 bytes in the
+/// set, so the table stays under about 4 MiB. The set never needs more than the global budget
+/// can accept within `max_fill_time` (see [`TimingTokens::capacity_for`]); this caps it for
+/// generous budgets, and [`TimingTokens::redeem`] says what happens when it is full.
+pub const MAX_REDEEMED_TOKENS: usize = 100_000;
+
+/// Random bytes in each token, so two pages served in the same second carry different tokens
+/// and one person's submission can never spend another's.
+const TOKEN_NONCE_LEN: usize = 12;
+
 /// Why a timing token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProblem {
@@ -347,39 +357,90 @@ pub enum TokenProblem {
     Invalid,
     /// Sent sooner than `min_fill_time` after the page was served.
     TooFast,
-    /// Sent later than `max_fill_time` after the page was served.
+    /// Sent later than `max_fill_time` after the page was served, or older than every token
+    /// the set of spent ones can still vouch for (see [`TimingTokens::redeem`]).
     Expired,
+    /// Already spent by an accepted submission.
+    Used,
 }
 
-/// Signs the time a form was served, so a submission can prove a person had time to fill it in.
+/// A token that passed [`TimingTokens::check`]: which one it is, for [`TimingTokens::redeem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TokenId {
+    /// When the page was served (seconds since the epoch).
+    issued: u64,
+    /// The token's random bytes, authenticated by its MAC.
+    nonce: [u8; TOKEN_NONCE_LEN],
+}
+
+/// Signs the time a form was served, so a submission can prove a person had time to fill it in,
+/// and remembers which tokens accepted submissions spent, so each is accepted at most once.
 /// Needs neither JavaScript nor cookies: the token is a hidden field.
 pub struct TimingTokens {
     key: [u8; 32],
+    /// Tokens spent and not yet expired.
+    spent: Mutex<Spent>,
+}
+
+/// The tokens accepted submissions spent, until they expire.
+struct Spent {
+    /// Ordered by issue time, oldest first, so expired ones leave from the front.
+    ids: std::collections::BTreeSet<TokenId>,
+    /// Tokens issued at or before this second are refused: the set had to forget one of them,
+    /// so it can no longer tell whether they were spent.
+    floor: Option<u64>,
+    /// Most ids held (at most [`MAX_REDEEMED_TOKENS`]).
+    capacity: usize,
 }
 
 impl TimingTokens {
-    /// Tokens signed with `key` (kept in the data dir so a restart does not void open pages).
+    /// Tokens signed with `key` (kept in the data dir so a restart does not void open pages),
+    /// remembering up to [`MAX_REDEEMED_TOKENS`] spent ones.
     pub fn new(key: [u8; 32]) -> Self {
-        TimingTokens { key }
+        TimingTokens::with_capacity(key, MAX_REDEEMED_TOKENS)
     }
 
-    fn mac(&self, form: &str, issued: u64) -> String {
+    /// Like [`TimingTokens::new`], remembering up to `capacity` spent tokens (at most
+    /// [`MAX_REDEEMED_TOKENS`], at least 1).
+    pub fn with_capacity(key: [u8; 32], capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, MAX_REDEEMED_TOKENS);
+        TimingTokens { key, spent: Mutex::new(Spent { ids: std::collections::BTreeSet::new(), floor: None, capacity }) }
+    }
+
+    /// How many spent tokens can be unexpired at once: a token is spent only by a submission the
+    /// `global` budget accepted, and it expires `max_fill_time` after it was issued (so at most
+    /// that long after it was spent). In any window of `max_fill_time` the budget accepts at most
+    /// `burst + max_fill_time / period` submissions, plus one for rounding. Capped at
+    /// [`MAX_REDEEMED_TOKENS`].
+    pub fn capacity_for(global: Rate, max_fill_time: Duration) -> usize {
+        let period = global.period.as_nanos().max(1);
+        let refills = max_fill_time.as_nanos() / period;
+        let needed = u128::from(global.burst.get()).saturating_add(refills).saturating_add(1);
+        usize::try_from(needed).unwrap_or(usize::MAX).min(MAX_REDEEMED_TOKENS)
+    }
+
+    fn mac(&self, form: &str, issued: u64, nonce: &[u8]) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(form.as_bytes());
         mac.update(b"\0");
         mac.update(&issued.to_be_bytes());
+        mac.update(nonce);
         let digest = mac.finalize().into_bytes();
         data_encoding::BASE64URL_NOPAD.encode(digest.get(..18).unwrap_or(&digest))
     }
 
-    /// A token for `form` served at `now`.
+    /// A fresh token for `form` served at `now`: `<issued>.<nonce>.<mac>`.
     pub fn issue(&self, form: &str, now: SystemTime) -> String {
         let issued = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        format!("{issued}.{}", self.mac(form, issued))
+        let nonce: [u8; TOKEN_NONCE_LEN] = crate::random_bytes();
+        let encoded = data_encoding::BASE64URL_NOPAD.encode(&nonce);
+        format!("{issued}.{encoded}.{}", self.mac(form, issued, &nonce))
     }
 
-    /// Checks a token sent back with `form` at `now`.
+    /// Checks a token sent back with `form` at `now`, without spending it: a submission that
+    /// is then refused for a mistake leaves it usable (the re-rendered page carries a fresh one
+    /// anyway). Only [`TimingTokens::redeem`] spends it.
     pub fn check(
         &self,
         form: &str,
@@ -387,10 +448,15 @@ impl TimingTokens {
         now: SystemTime,
         min: Duration,
         max: Duration,
-    ) -> Result<(), TokenProblem> {
-        let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
+    ) -> Result<TokenId, TokenProblem> {
+        let mut parts = token.splitn(3, '.');
+        let (Some(issued), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(TokenProblem::Invalid);
+        };
         let issued: u64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
-        if !bool::from(self.mac(form, issued).as_bytes().ct_eq(mac.as_bytes())) {
+        let nonce = data_encoding::BASE64URL_NOPAD.decode(nonce.as_bytes()).map_err(|_| TokenProblem::Invalid)?;
+        let nonce: [u8; TOKEN_NONCE_LEN] = nonce.try_into().map_err(|_| TokenProblem::Invalid)?;
+        if !bool::from(self.mac(form, issued, &nonce).as_bytes().ct_eq(mac.as_bytes())) {
             return Err(TokenProblem::Invalid);
         }
         let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
@@ -404,7 +470,84 @@ impl TimingTokens {
         if age > max {
             return Err(TokenProblem::Expired);
         }
+        let id = TokenId { issued, nonce };
+        self.lock().seen(id)?;
+        Ok(id)
+    }
+
+    /// Spends a checked token for a submission about to be stored, at `now`, with tokens valid
+    /// for `max` after issue. Refused if it was spent already (two submissions racing with one
+    /// token: exactly one wins) or is no longer covered by the set.
+    ///
+    /// Expired ids are dropped first. When the set is still full (only an attacker making
+    /// accepted submissions at the global rate can fill it, and only past
+    /// [`TimingTokens::capacity_for`]), the oldest id is forgotten and every token issued at or
+    /// before it is refused from then on as expired: no token is ever accepted twice, and
+    /// people with recently opened pages are never locked out; under such a flood only pages
+    /// open for longer than the set covers ask the person to send again (with their answers
+    /// kept and a fresh token).
+    pub fn redeem(&self, id: TokenId, now: SystemTime, max: Duration) -> Result<(), TokenProblem> {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let mut spent = self.lock();
+        spent.drop_expired(now, max);
+        spent.seen(id)?;
+        if spent.ids.len() >= spent.capacity {
+            match spent.ids.first().copied() {
+                // The newcomer is no newer than everything held: it is the one to refuse.
+                Some(oldest) if id.issued <= oldest.issued => return Err(TokenProblem::Expired),
+                Some(oldest) => {
+                    spent.ids.remove(&oldest);
+                    spent.floor = Some(spent.floor.map_or(oldest.issued, |f| f.max(oldest.issued)));
+                }
+                None => {}
+            }
+        }
+        spent.ids.insert(id);
         Ok(())
+    }
+
+    /// Gives back a token spent by a submission that then failed to be stored (a full disk), so
+    /// the person can send the same page again.
+    pub fn release(&self, id: TokenId) {
+        self.lock().ids.remove(&id);
+    }
+
+    /// Forgets spent tokens older than `max` at `now`; call periodically to keep the set small.
+    pub fn prune(&self, now: SystemTime, max: Duration) {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        self.lock().drop_expired(now, max);
+    }
+
+    /// Spent tokens remembered.
+    pub fn remembered(&self) -> usize {
+        self.lock().ids.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Spent> {
+        self.spent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Spent {
+    /// Refuses a token that was spent, or that the set can no longer vouch for.
+    fn seen(&self, id: TokenId) -> Result<(), TokenProblem> {
+        if self.floor.is_some_and(|floor| id.issued <= floor) {
+            return Err(TokenProblem::Expired);
+        }
+        if self.ids.contains(&id) {
+            return Err(TokenProblem::Used);
+        }
+        Ok(())
+    }
+
+    /// Drops ids of tokens that [`TimingTokens::check`] refuses as expired anyway at `now`.
+    fn drop_expired(&mut self, now: u64, max: Duration) {
+        while let Some(first) = self.ids.first().copied() {
+            if first.issued.saturating_add(max.as_secs()) >= now {
+                break;
+            }
+            self.ids.remove(&first);
+        }
     }
 }
 
@@ -820,7 +963,7 @@ mod tests {
         let (min, max) = (Duration::from_secs(3), Duration::from_secs(3600));
         let at = |s| t0 + Duration::from_secs(s);
         assert_eq!(tokens.check("contact", &token, at(1), min, max), Err(TokenProblem::TooFast));
-        assert_eq!(tokens.check("contact", &token, at(10), min, max), Ok(()));
+        assert!(tokens.check("contact", &token, at(10), min, max).is_ok());
         assert_eq!(tokens.check("contact", &token, at(3601), min, max), Err(TokenProblem::Expired));
         assert_eq!(tokens.check("asylum-help", &token, at(10), min, max), Err(TokenProblem::Invalid));
         let forged = format!("{}.{}", 1_800_000_000 - 100, token.split_once('.').unwrap().1);
@@ -828,5 +971,123 @@ mod tests {
         assert_eq!(tokens.check("contact", "", at(10), min, max), Err(TokenProblem::Invalid));
         let other_key = TimingTokens::new([8; 32]);
         assert_eq!(other_key.check("contact", &token, at(10), min, max), Err(TokenProblem::Invalid));
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn at(s: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + s)
+    }
+
+    #[test]
+    fn a_token_accepted_once_is_refused_the_second_time() {
+        let tokens = TimingTokens::new([7; 32]);
+        let token = tokens.issue("contact", at(0));
+        let id = tokens.check("contact", &token, at(10), Duration::ZERO, HOUR).unwrap();
+        assert_eq!(tokens.check("contact", &token, at(11), Duration::ZERO, HOUR), Ok(id), "checking does not spend");
+        assert_eq!(tokens.redeem(id, at(11), HOUR), Ok(()));
+        assert_eq!(tokens.check("contact", &token, at(12), Duration::ZERO, HOUR), Err(TokenProblem::Used));
+        assert_eq!(tokens.redeem(id, at(12), HOUR), Err(TokenProblem::Used), "a racing second use loses");
+        let other = tokens.issue("contact", at(0));
+        assert_ne!(other, token, "two pages served in one second carry different tokens");
+        let other = tokens.check("contact", &other, at(12), Duration::ZERO, HOUR).unwrap();
+        assert_eq!(tokens.redeem(other, at(12), HOUR), Ok(()));
+    }
+
+    #[test]
+    fn a_released_token_can_be_spent_again() {
+        let tokens = TimingTokens::new([7; 32]);
+        let token = tokens.issue("contact", at(0));
+        let id = tokens.check("contact", &token, at(5), Duration::ZERO, HOUR).unwrap();
+        tokens.redeem(id, at(5), HOUR).unwrap();
+        tokens.release(id);
+        assert_eq!(tokens.check("contact", &token, at(6), Duration::ZERO, HOUR), Ok(id));
+        assert_eq!(tokens.redeem(id, at(6), HOUR), Ok(()));
+    }
+
+    #[test]
+    fn spent_tokens_are_forgotten_once_they_have_expired() {
+        let tokens = TimingTokens::with_capacity([7; 32], 10);
+        for s in 0..5 {
+            let id = tokens.check("f", &tokens.issue("f", at(s)), at(s), Duration::ZERO, HOUR).unwrap();
+            tokens.redeem(id, at(s), HOUR).unwrap();
+        }
+        assert_eq!(tokens.remembered(), 5);
+        tokens.prune(at(3600 + 2), HOUR);
+        // Issued at 0 and 1: past max_fill_time. At 2: exactly max_fill_time old, still accepted.
+        assert_eq!(tokens.remembered(), 3);
+        tokens.prune(at(3600 + 10), HOUR);
+        assert_eq!(tokens.remembered(), 0);
+    }
+
+    #[test]
+    fn a_full_set_never_allows_reuse_and_never_locks_out_fresh_pages() {
+        let tokens = TimingTokens::with_capacity([7; 32], 3);
+        let (min, max) = (Duration::ZERO, HOUR);
+        let spend = |issued: u64, now: u64| {
+            let token = tokens.issue("f", at(issued));
+            let id = tokens.check("f", &token, at(now), min, max).unwrap();
+            tokens.redeem(id, at(now), max).unwrap();
+            token
+        };
+        let oldest = spend(10, 100);
+        let _ = spend(20, 100);
+        let _ = spend(30, 100);
+        // An old page not yet sent, no newer than everything held: it cannot be remembered
+        // without forgetting an equal one, so it is asked to send again (not accepted twice).
+        let old_page = tokens.issue("f", at(5));
+        let old_id = tokens.check("f", &old_page, at(100), min, max).unwrap();
+        assert_eq!(tokens.redeem(old_id, at(100), max), Err(TokenProblem::Expired));
+        // A fresh page is accepted: the oldest spent id is forgotten, and its token, and every
+        // token issued no later, is refused from now on instead of being accepted again.
+        let _ = spend(90, 100);
+        assert_eq!(tokens.remembered(), 3, "the bound holds");
+        assert_eq!(tokens.check("f", &oldest, at(101), min, max), Err(TokenProblem::Expired));
+        assert_eq!(tokens.check("f", &tokens.issue("f", at(10)), at(101), min, max), Err(TokenProblem::Expired));
+        assert!(tokens.check("f", &tokens.issue("f", at(11)), at(101), min, max).is_ok());
+        // Many fresh pages later, the set is still bounded and each is accepted once.
+        for s in 0..50 {
+            let token = spend(100 + s, 200 + s);
+            assert_eq!(tokens.check("f", &token, at(200 + s), min, max), Err(TokenProblem::Used));
+        }
+        assert!(tokens.remembered() <= 3);
+    }
+
+    #[test]
+    fn the_spent_set_is_sized_from_the_global_budget_and_max_fill_time_with_a_hard_cap() {
+        assert_eq!(TimingTokens::capacity_for(rate(100, 6), Duration::from_secs(3600)), 100 + 600 + 1);
+        assert_eq!(TimingTokens::capacity_for(rate(5, 60), Duration::ZERO), 6);
+        let generous = Rate { burst: NonZeroU32::new(100).unwrap(), period: Duration::from_millis(100) };
+        assert_eq!(TimingTokens::capacity_for(generous, Duration::from_secs(86_400)), MAX_REDEEMED_TOKENS);
+        let tiny = Rate { burst: NonZeroU32::MAX, period: Duration::from_nanos(1) };
+        assert_eq!(TimingTokens::capacity_for(tiny, Duration::MAX), MAX_REDEEMED_TOKENS);
+    }
+
+    proptest::proptest! {
+        /// Over any schedule of pages, submissions and reuse attempts against a small set, no
+        /// token is ever redeemed twice, and the set never exceeds its bound.
+        #[test]
+        fn no_token_is_ever_redeemed_twice_and_the_set_stays_bounded(
+            capacity in 1usize..8,
+            steps in proptest::collection::vec((0u64..50, 0u64..200, proptest::bool::ANY), 1..120),
+        ) {
+            let tokens = TimingTokens::with_capacity([9; 32], capacity);
+            let max = Duration::from_secs(100);
+            let (mut now, mut issued) = (0u64, Vec::new());
+            let mut redeemed = std::collections::HashSet::new();
+            for (advance, pick, fresh) in steps {
+                now += advance;
+                if fresh || issued.is_empty() {
+                    issued.push(tokens.issue("f", at(now.saturating_sub(pick % 100))));
+                }
+                let token = issued[(pick as usize) % issued.len()].clone();
+                if let Ok(id) = tokens.check("f", &token, at(now), Duration::ZERO, max)
+                    && tokens.redeem(id, at(now), max).is_ok()
+                {
+                    proptest::prop_assert!(redeemed.insert(token), "a token was accepted twice");
+                }
+                proptest::prop_assert!(tokens.remembered() <= capacity);
+            }
+        }
     }
 }

@@ -152,10 +152,16 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
     assert_eq!(page.header("strict-transport-security").as_deref(), Some("max-age=63072000"));
     assert_eq!(page.header("server").as_deref(), Some("nginx"), "server_tokens off hides the version");
     assert!(page.header("content-security-policy").is_some(), "sealpost's own headers pass through");
+    let fresh_token = || {
+        let get = b"GET /asylum-help HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        extract_token(&through_nginx(&nginx, &ca, "127.0.0.2", get).body)
+    };
     let token = extract_token(&page.body);
 
     let document: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    // Each submission comes from a page of its own: a timing token is accepted once.
     let submission = |message: &'static str| {
+        let token = fresh_token();
         let mut parts = asylum_parts(&token, message);
         parts.push(Part::File {
             name: "documents",
@@ -387,9 +393,11 @@ fn a_unix_socket_listener_serves_a_local_proxy_believes_its_forwarded_addresses_
     let health = over_unix(&socket, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert_eq!(health.status, 200);
     let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    let token = extract_token(&page.body);
-    let body = server::urlencoded(&contact_pairs(&token, "over the socket"));
+    assert!(page.body.contains("_token"));
+    // Each submission comes from a page of its own: a timing token is accepted once.
     let from = |client: &str| {
+        let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "over the socket"));
         post_request("/contact", "application/x-www-form-urlencoded", &body, &format!("X-Forwarded-For: {client}\r\n"))
     };
     assert_eq!(over_unix(&socket, &from("198.51.100.1")).status, 303);
@@ -462,9 +470,12 @@ fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advert
     assert_eq!(onion_page.status, 200);
     assert_eq!(onion_page.header("onion-location"), None, "the onion site does not advertise itself");
 
-    let token = extract_token(&onion_page.body);
-    let body = server::urlencoded(&contact_pairs(&token, "from tor"));
-    let post = |addr| server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status;
+    assert!(onion_page.body.contains("_token"));
+    // Each submission comes from a page of its own: a timing token is accepted once.
+    let post = |addr| {
+        let body = server::urlencoded(&contact_pairs(&server::token(addr, "contact"), "from tor"));
+        server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status
+    };
     // Every onion visitor arrives from the tor daemon (here 127.0.0.1): a per-client limit
     // would let only one of them through. On the onion listener only the global budget counts.
     assert_eq!(post(srv.addr), 303, "clearnet client 127.0.0.1 spends its one per-client unit");

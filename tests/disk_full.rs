@@ -53,7 +53,6 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
     let fx = Fixture::with(Options { max_spool: "1 GiB", ..Options::default() });
     let Some(_mount) = Mount::tmpfs(&fx.data_dir()) else { return };
     let srv = Server::start(&fx.config_path);
-    let token = server::token(srv.addr, "asylum-help");
     // Leave about 1.5 MB free.
     let filler = fx.data_dir().join("filler");
     std::fs::write(&filler, vec![0u8; 6 * 1024 * 1024 + 512 * 1024]).unwrap();
@@ -63,17 +62,19 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
     let mut full_page = None;
     for i in 0..20 {
         let marker = format!("disk-full-{i}");
+        // A page of its own for each submission: a timing token is accepted once.
+        let token = server::token(srv.addr, "asylum-help");
         let reply = submit(srv.addr, &token, &marker, &doc_bytes);
         match reply.status {
             303 => acknowledged.push(marker),
             503 => {
-                full_page = Some(reply);
+                full_page = Some((reply, token));
                 break;
             }
             other => panic!("unexpected status {other}: {}", reply.body),
         }
     }
-    let page = full_page.expect("the disk never filled up");
+    let (page, refused_token) = full_page.expect("the disk never filled up");
     assert!(page.body.contains("We cannot accept messages right now"), "{}", page.body);
     assert!(page.header("retry-after").is_some());
     assert!(!acknowledged.is_empty(), "some submissions fit before the disk filled");
@@ -85,7 +86,9 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
 
     // Space returns: the same server accepts again, without a restart.
     std::fs::remove_file(&filler).unwrap();
-    let reply = submit(srv.addr, &token, "after-recovery", &doc_bytes);
+    // The page whose submission the full disk refused is sent again as it was: storing failed,
+    // so its timing token was not spent.
+    let reply = submit(srv.addr, &refused_token, "after-recovery", &doc_bytes);
     assert_eq!(reply.status, 303, "{}", reply.body);
     acknowledged.push("after-recovery".into());
     assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
