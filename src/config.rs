@@ -106,6 +106,11 @@ pub struct Server {
     /// The onion service's origin (`http://….onion`), sent as `Onion-Location` on the clearnet
     /// site's pages so Tor Browser offers the onion address.
     pub onion_location: Option<String>,
+    /// Whether the onion listener serves the staff API too (`server.onion_staff`, default
+    /// false). Off, `/staff/v1` there is a 404: onion visitors cannot be told apart, so a login
+    /// budget on that listener is one budget for everyone on Tor, and staff are better served
+    /// on loopback (an SSH tunnel) or `staff.listen`.
+    pub onion_staff: bool,
 }
 
 /// Where a listener is.
@@ -137,19 +142,51 @@ impl fmt::Display for Listen {
     }
 }
 
-/// `server.trusted_proxies`: who may tell us the client's address (invariant 6).
+/// `server.trusted_proxies` and `server.forwarded_header`: who may tell us the client's
+/// address, and in which header (invariant 6).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies {
     /// Address ranges of proxies that connect over TCP.
     pub nets: Vec<IpNet>,
     /// Whether the process connecting through the unix socket is a proxy (the entry `"unix"`).
     pub unix: bool,
+    /// The one header the proxies set; the others are never read, since the client wrote them.
+    pub header: ForwardedHeader,
 }
 
 impl TrustedProxies {
     /// Whether no proxy at all is trusted.
     pub fn is_empty(&self) -> bool {
         self.nets.is_empty() && !self.unix
+    }
+
+    /// Whether `ip` is in one of the trusted ranges.
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        self.nets.iter().any(|net| net.contains(ip))
+    }
+}
+
+/// `server.forwarded_header`: the header the trusted proxy sets to name the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (the default): a list the proxy appends the client's address to, as
+    /// nginx's `$proxy_add_x_forwarded_for` and Caddy do.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239): a list of elements whose `for=` the proxy appends.
+    Forwarded,
+    /// `X-Real-IP`: one address the proxy sets, replacing whatever the client sent.
+    XRealIp,
+}
+
+impl ForwardedHeader {
+    /// The header's name, lower case, as the config writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForwardedHeader::XForwardedFor => "x-forwarded-for",
+            ForwardedHeader::Forwarded => "forwarded",
+            ForwardedHeader::XRealIp => "x-real-ip",
+        }
     }
 }
 
@@ -676,6 +713,16 @@ fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Resul
         })?;
         trusted_proxies.nets.push(net);
     }
+    if let Some(header) = &raw.forwarded_header {
+        let choices = [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded, ForwardedHeader::XRealIp];
+        trusted_proxies.header = choices.into_iter().find(|h| h.name().eq_ignore_ascii_case(header.get_ref().trim())).ok_or_else(|| {
+            invalid(
+                header.span(),
+                format!("server.forwarded_header: \"{}\" is not a forwarded header sealpost reads", header.get_ref()),
+                "write the one header your proxy sets: \"x-forwarded-for\" (nginx's $proxy_add_x_forwarded_for, Caddy), \"forwarded\" or \"x-real-ip\"",
+            )
+        })?;
+    }
     let tls = raw.tls.map(|t| Tls { cert: base.join(t.cert), key: base.join(t.key) });
     match &listen {
         Listen::Tcp(address) => {
@@ -771,6 +818,14 @@ fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Resul
             })?)
         }
     };
+    let onion_staff = raw.onion_staff.as_ref().is_some_and(|v| *v.get_ref());
+    if let Some(flag) = raw.onion_staff.as_ref().filter(|_| onion_staff && onion_listen.is_none()) {
+        return Err(invalid(
+            flag.span(),
+            "server.onion_staff needs server.onion_listen".into(),
+            "set onion_listen to the address the torrc's HiddenServicePort points at, or leave onion_staff out",
+        ));
+    }
     Ok(Server {
         listen,
         data_dir: base.join(&raw.data_dir),
@@ -780,6 +835,7 @@ fn parse_server(raw: raw::Server, text: &str, path: &Path, base: &Path) -> Resul
         redirect_http,
         onion_listen,
         onion_location,
+        onion_staff,
     })
 }
 
@@ -895,6 +951,8 @@ mod raw {
         pub redirect_http: Option<Spanned<String>>,
         pub onion_listen: Option<Spanned<String>>,
         pub onion_location: Option<Spanned<String>>,
+        pub onion_staff: Option<Spanned<bool>>,
+        pub forwarded_header: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -1277,6 +1335,45 @@ mod tests {
             parse(&config(&unix, FORM)).unwrap().server.onion_listen,
             Some(Listen::Unix("/run/sealpost/onion.sock".into()))
         );
+    }
+
+    #[test]
+    fn reads_the_forwarded_header_the_proxy_sets_defaulting_to_x_forwarded_for() {
+        let c = parse(&config(&server(""), FORM)).unwrap();
+        assert_eq!(c.server.trusted_proxies.header, ForwardedHeader::XForwardedFor);
+        for (value, header) in [
+            ("x-forwarded-for", ForwardedHeader::XForwardedFor),
+            ("forwarded", ForwardedHeader::Forwarded),
+            ("x-real-ip", ForwardedHeader::XRealIp),
+            ("X-Real-IP", ForwardedHeader::XRealIp),
+        ] {
+            let c = parse(&config(&server(&format!("forwarded_header = \"{value}\"")), FORM)).unwrap();
+            assert_eq!(c.server.trusted_proxies.header, header);
+        }
+    }
+
+    #[test]
+    fn rejects_a_forwarded_header_sealpost_does_not_read() {
+        for value in ["true-client-ip", "x-forwarded-for, forwarded", ""] {
+            let err = parse(&config(&server(&format!("forwarded_header = \"{value}\"")), FORM)).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("server.forwarded_header: \"{value}\" is not a forwarded header")),
+                "{text}"
+            );
+            assert!(err.hint().unwrap().contains("write the one header your proxy sets"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_onion_listener_serves_the_staff_api_only_when_asked_and_only_if_it_exists() {
+        let c = parse(&config(&server("onion_listen = \"127.0.0.1:8081\""), FORM)).unwrap();
+        assert!(!c.server.onion_staff, "off unless the operator opts in");
+        let on = parse(&config(&server("onion_listen = \"127.0.0.1:8081\"\nonion_staff = true"), FORM)).unwrap();
+        assert!(on.server.onion_staff);
+        let err = parse(&config(&server("onion_staff = true"), FORM)).unwrap_err();
+        assert!(err.to_string().contains("server.onion_staff needs server.onion_listen"), "{err}");
+        assert!(parse(&config(&server("onion_staff = false"), FORM)).is_ok());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use futures_util::Stream;
 use zeroize::Zeroizing;
 
 use crate::config::{FieldKind, FieldSpec, FormSpec, Limits};
-use crate::limit::{TimingTokens, TokenProblem};
+use crate::limit::{TimingTokens, TokenId, TokenProblem};
 use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients, SealError};
 use crate::spool::{Draft, SpoolError};
 
@@ -136,6 +136,9 @@ pub struct Received {
     pub errors: Vec<(usize, FieldError)>,
     /// A whole-form problem.
     pub problem: Option<Problem>,
+    /// The timing token that passed its check, for the caller to spend once the submission is
+    /// accepted ([`TimingTokens::redeem`]).
+    pub token: Option<TokenId>,
 }
 
 impl std::fmt::Debug for AttachmentMeta {
@@ -305,6 +308,8 @@ struct State<'a> {
     files: Vec<usize>,
     parts: usize,
     token_checked: bool,
+    /// The token, once it passed its check.
+    token: Option<TokenId>,
     problem: Option<Problem>,
     /// Attachment files created in the draft so far (their numbers are never reused).
     files_created: usize,
@@ -322,6 +327,7 @@ impl<'a> State<'a> {
             files: vec![0; n],
             parts: 0,
             token_checked: false,
+            token: None,
             problem: None,
             files_created: 0,
         }
@@ -345,10 +351,11 @@ impl<'a> State<'a> {
                 }
                 self.token_checked = true;
                 let l = self.ctx.limits;
-                if let Err(p) =
-                    self.ctx.tokens.check(&self.ctx.form.id, &value, self.ctx.now, l.min_fill_time, l.max_fill_time)
-                {
-                    self.problem.get_or_insert(Problem::Token(p));
+                match self.ctx.tokens.check(&self.ctx.form.id, &value, self.ctx.now, l.min_fill_time, l.max_fill_time) {
+                    Ok(id) => self.token = Some(id),
+                    Err(p) => {
+                        self.problem.get_or_insert(Problem::Token(p));
+                    }
                 }
             }
             HONEYPOT_FIELD => {
@@ -409,7 +416,13 @@ impl<'a> State<'a> {
                 errors.push((index, e));
             }
         }
-        Received { values: self.values, attachments: self.attachments, errors, problem: self.problem }
+        Received {
+            values: self.values,
+            attachments: self.attachments,
+            errors,
+            problem: self.problem,
+            token: self.token,
+        }
     }
 }
 

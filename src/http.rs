@@ -77,6 +77,8 @@ pub struct App {
     trusted_proxies: TrustedProxies,
     /// The onion origin sent as `Onion-Location` on clearnet pages (`server.onion_location`).
     onion_location: Option<String>,
+    /// Whether the onion listener serves `/staff/v1` too (`server.onion_staff`).
+    onion_staff: bool,
     staff_locale: String,
     catalog: Catalog,
     spool: Spool,
@@ -103,10 +105,14 @@ impl App {
             forms: config.forms,
             trusted_proxies: config.server.trusted_proxies,
             onion_location: config.server.onion_location,
+            onion_staff: config.server.onion_staff,
             staff_locale: config.staff.locale,
             catalog,
             spool,
-            tokens: TimingTokens::new(token_key),
+            tokens: TimingTokens::with_capacity(
+                token_key,
+                TimingTokens::capacity_for(limits.global, limits.max_fill_time),
+            ),
             request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
             connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
             limits,
@@ -126,6 +132,7 @@ impl App {
     /// Prunes the rate-limit table (called periodically by [`serve`]).
     pub fn prune(&self) {
         self.limiter.prune();
+        self.tokens.prune(SystemTime::now(), self.limits.max_fill_time);
         self.staff.prune();
     }
 
@@ -185,7 +192,7 @@ pub struct Connection {
     /// The other end of the connection.
     pub peer: Peer,
     /// Whether it came in on the onion listener (the tor daemon): only the global rate-limit
-    /// budget applies, and no `Onion-Location` is sent.
+    /// budget applies, forwarded headers are never read, and no `Onion-Location` is sent.
     pub onion: bool,
     /// Whether the connection is TLS terminated here: responses carry HSTS.
     pub tls: bool,
@@ -201,6 +208,13 @@ impl Connection {
         })
     }
 
+    /// The address this request counts as for every rate limit: on the onion listener always
+    /// [`limit::ONION_CLIENT`], without reading any header (tor forwards none, so any there
+    /// came from the visitor); elsewhere [`limit::client_key`].
+    pub(crate) fn client_key(&self, headers: &HeaderMap, trusted: &TrustedProxies) -> std::net::IpAddr {
+        if self.onion { limit::ONION_CLIENT } else { limit::client_key(self.peer, headers, trusted) }
+    }
+
     /// Spends this request's rate-limit budget on `limiter`: per client (behind trusted proxies,
     /// the forwarded address) and global, or only global on the onion listener.
     pub(crate) fn charge(
@@ -209,7 +223,7 @@ impl Connection {
         headers: &HeaderMap,
         trusted: &TrustedProxies,
     ) -> Result<(), Limited> {
-        if self.onion { limiter.check_global() } else { limiter.check(limit::client_key(self.peer, headers, trusted)) }
+        if self.onion { limiter.check_global() } else { limiter.check(self.client_key(headers, trusted)) }
     }
 }
 
@@ -225,16 +239,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Connection {
 /// has its own listener. Tests drive it with `oneshot`; requests must carry a
 /// `ConnectInfo<SocketAddr>` extension (the listener adds it).
 pub fn router(app: Arc<App>) -> Router {
-    let routes = Router::new()
+    let routes = public_routes();
+    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
+    layered(routes, app)
+}
+
+/// The router of the onion listener (`server.onion_listen`): the public site, and `/staff/v1`
+/// only when `server.onion_staff` is set (otherwise a 404 page there). Connections on it must
+/// be served with [`Door::onion`] set, so no forwarded header is read for any limit.
+pub fn onion_router(app: Arc<App>) -> Router {
+    let routes = public_routes();
+    let routes = if app.onion_staff { routes.nest("/staff/v1", crate::pull::routes()) } else { routes };
+    layered(routes, app)
+}
+
+/// The public site's routes, without layers.
+fn public_routes() -> Router<Arc<App>> {
+    Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/static/sealpost.css", get(stylesheet))
         .route("/{form}", get(show_form).post(submit))
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })
-        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed });
-    let routes = if app.staff.separate_listener() { routes } else { routes.nest("/staff/v1", crate::pull::routes()) };
-    layered(routes, app)
+        .method_not_allowed_fallback(|| async { PageError::MethodNotAllowed })
 }
 
 /// The router of the separate staff listener (`[staff] listen`): only `/staff/v1`.
@@ -1166,6 +1194,7 @@ fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Rece
         locale.text(match p {
             Problem::Token(TokenProblem::TooFast) => "problem-too-fast",
             Problem::Token(TokenProblem::Expired) => "problem-expired",
+            Problem::Token(TokenProblem::Used) => "problem-used",
             Problem::Token(TokenProblem::Invalid) | Problem::Honeypot => "problem-invalid",
         })
     });
@@ -1265,29 +1294,45 @@ async fn submit(
         tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
     // One snapshot of the recipients for the whole submission, even if SIGHUP swaps them now.
     let recipients = form.recipients.current();
-    let ctx = form::Context {
-        form,
-        recipients: recipients.clone(),
-        limits: &app.limits,
-        tokens: &app.tokens,
-        now: SystemTime::now(),
-    };
-    let received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
+    let now = SystemTime::now();
+    let ctx = form::Context { form, recipients: recipients.clone(), limits: &app.limits, tokens: &app.tokens, now };
+    let mut received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
 
-    if !received.is_valid() {
-        drop(draft);
-        let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
-    }
+    // The timing token is spent here and nowhere else: by a submission that passed every check
+    // and is about to be stored. A submission refused for a mistake leaves it unspent (its page
+    // comes back with a fresh token anyway); of two racing with one token, exactly one passes.
+    let spent = match received.token.filter(|_| received.is_valid()) {
+        Some(id) => app.tokens.redeem(id, now, app.limits.max_fill_time).map(|()| id),
+        None => Err(TokenProblem::Invalid),
+    };
+    let token = match spent {
+        Ok(id) => id,
+        Err(problem) => {
+            drop(draft);
+            if received.is_valid() {
+                received.problem = Some(Problem::Token(problem));
+            }
+            let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
 
     let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
-    tokio::task::spawn_blocking(move || {
+    let stored = tokio::task::spawn_blocking(move || {
         draft.seal_envelope(&recipients, &envelope)?;
         draft.commit()
     })
-    .await
-    .map_err(|_| PageError::Internal)??;
+    .await;
+    let stored: Result<(), PageError> = match stored {
+        Ok(result) => result.map(drop).map_err(PageError::from),
+        Err(_) => Err(PageError::Internal),
+    };
+    if let Err(e) = stored {
+        // Nothing was stored: the person may send the same page again once we can take it.
+        app.tokens.release(token);
+        return Err(e);
+    }
     Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
 }
 

@@ -453,7 +453,7 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         for locale in catalog.locales() {
             let send = locale.text("send");
-            for id in ["problem-too-fast", "problem-expired", "problem-invalid"] {
+            for id in ["problem-too-fast", "problem-expired", "problem-invalid", "problem-used"] {
                 let text = locale.text(id);
                 assert!(text.contains(&send), "{} {id} does not quote {send:?}: {text}", locale.code);
             }

@@ -216,7 +216,7 @@ pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(),
     let mut others = Vec::new();
     if let Some(onion_listen) = onion_listen {
         let door = http::Door { tls: None, onion: true };
-        others.push((onion_listen, "server.onion_listen", "onion listening", http::router(app.clone()), door));
+        others.push((onion_listen, "server.onion_listen", "onion listening", http::onion_router(app.clone()), door));
     }
     if let (Some(address), Some(public_url)) = (redirect, public_url) {
         let router = http::redirect_router(public_url);

@@ -1,12 +1,14 @@
 //! Who is asking, and how often: client addresses, rate limits and the anti-bot timing token.
 //!
 //! Job: decide before a body is read whether a request may proceed.
-//! Invariant: forwarded headers are believed only from `trusted_proxies` (invariant 6); client
-//! addresses live only as a keyed hash with a per-process random key, IPv6 grouped by /64
-//! (invariant 5); every per-client table has a fixed number of entries (invariant 7). A
-//! unix-socket peer has no address: its forwarded headers count only if `trusted_proxies` holds
-//! `"unix"`, and otherwise all its requests share one fixed key.
-//! Never: stores or logs an address.
+//! Invariant: forwarded headers are believed only from `trusted_proxies`, and only the one the
+//! operator names (`server.forwarded_header`), read as bytes so what the proxy appended is
+//! always found (invariant 6); client addresses live only as a keyed hash with a per-process
+//! random key, IPv6 grouped by /64 (invariant 5); every per-client table, and the set of spent
+//! timing tokens, has a fixed number of entries (invariant 7); a timing token is accepted at
+//! most once. A unix-socket peer has no address: its forwarded headers count only if
+//! `trusted_proxies` holds `"unix"`, and otherwise all its requests share one fixed key.
+//! Never: stores or logs an address; lets a client choose its own rate-limit key.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -21,11 +23,10 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
-use ipnet::IpNet;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::config::{Rate, TrustedProxies};
+use crate::config::{ForwardedHeader, Rate, TrustedProxies};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -42,79 +43,113 @@ pub enum Peer {
 /// believed (or name no one): the unspecified address, which no real client has.
 pub const UNIX_CLIENT: IpAddr = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
 
+/// The rate-limit key of every request on the onion listener, whatever its headers say: an
+/// address in `100::/64`, the discard-only prefix (RFC 6666), which no real client has. Every
+/// onion visitor arrives from the local tor daemon, so they cannot be told apart; keying them
+/// apart from loopback keeps staff on an SSH tunnel (also 127.0.0.1) out of their budgets.
+pub const ONION_CLIENT: IpAddr = IpAddr::V6(Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 1));
+
 /// The address a request counts as for rate limits: [`client_addr`] for a TCP peer; for the
 /// unix-socket peer, the rightmost forwarded address that is not a trusted proxy when
 /// `trusted.unix`, else [`UNIX_CLIENT`].
 pub fn client_key(peer: Peer, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     match peer {
-        Peer::Ip(ip) => client_addr(ip, headers, &trusted.nets),
-        Peer::Unix if trusted.unix => {
-            let is_trusted = |ip: &IpAddr| trusted.nets.iter().any(|net| net.contains(ip));
-            first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(UNIX_CLIENT)
-        }
+        Peer::Ip(ip) => client_addr(ip, headers, trusted),
+        Peer::Unix if trusted.unix => walk(UNIX_CLIENT, headers, trusted),
         Peer::Unix => UNIX_CLIENT,
     }
 }
 
 /// The address a request really came from: the TCP peer, or — only when the peer is a trusted
-/// proxy — the rightmost forwarded address that is not itself a trusted proxy.
-pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+/// proxy — the rightmost address in `trusted.header` that is not itself a trusted proxy.
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let peer = unmap(peer);
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
+    if !trusted.contains(&peer) {
         return peer;
     }
-    first_untrusted(forwarded_chain(headers), is_trusted).unwrap_or(peer)
+    walk(peer, headers, trusted)
 }
 
-/// Walks a forwarded chain from the right past trusted proxies to the first other address. An
-/// entry that is not an address (`unknown`, an obfuscated name, garbage) ends the walk: what is
-/// left of it may have been written by the client, so no one is named and the caller falls back
-/// to the peer.
-fn first_untrusted(chain: Vec<Option<IpAddr>>, is_trusted: impl Fn(&IpAddr) -> bool) -> Option<IpAddr> {
-    for entry in chain.into_iter().rev() {
-        let ip = unmap(entry?);
-        if !is_trusted(&ip) {
-            return Some(ip);
-        }
-    }
-    None
-}
-
-/// The entries of `X-Forwarded-For` (or, without it, `Forwarded`'s `for=`), leftmost first;
-/// `None` for an entry that is not an address.
-fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let mut chain = Vec::new();
-    if let Some(xff) = joined(headers, "x-forwarded-for") {
-        chain.extend(xff.split(',').map(|s| parse_node(s.trim())));
-    } else if let Some(fwd) = joined(headers, "forwarded") {
-        for element in fwd.split(',') {
-            for pair in element.split(';') {
-                let mut kv = pair.splitn(2, '=');
-                if kv.next().unwrap_or_default().trim().eq_ignore_ascii_case("for") {
-                    chain.push(kv.next().and_then(|v| parse_node(v.trim().trim_matches('"'))));
-                }
+/// Walks the entries of `trusted.header` (and of no other header) from the right, starting at
+/// the trusted hop `hop`: past trusted proxies to the first other address, which is the client.
+/// An entry that is not an address (`unknown`, an obfuscated name, a byte that is not ASCII,
+/// garbage) ends the walk at the last trusted hop: everything left of it may have been written
+/// by the client, so it never names the client. Header lines are read as bytes, so a line
+/// holding a byte ≥ 0x80 (which a client can put before the address its proxy appends) is
+/// walked like any other. Several lines of the header are one list, in order (RFC 9110 §5.3).
+fn walk(mut hop: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
+    let lines = headers.get_all(trusted.header.name());
+    // Right to left over the list that the lines joined with commas make.
+    let entries = lines.iter().rev().flat_map(|line| line.as_bytes().rsplit(|b| *b == b','));
+    let chain: Box<dyn Iterator<Item = Option<IpAddr>>> = match trusted.header {
+        ForwardedHeader::XForwardedFor => Box::new(entries.map(parse_node)),
+        ForwardedHeader::Forwarded => Box::new(entries.map(forwarded_for)),
+        // One value, set (not appended) by the proxy: more than one line, or a list, is not
+        // what a proxy writes, so it names no one.
+        ForwardedHeader::XRealIp => {
+            let mut values = lines.iter();
+            match (values.next(), values.next()) {
+                (None, _) => return hop,
+                (Some(value), None) => Box::new(std::iter::once(parse_node(value.as_bytes()))),
+                (Some(_), Some(_)) => Box::new(std::iter::once(None)),
             }
         }
+    };
+    for entry in chain {
+        let Some(ip) = entry.map(unmap) else { return hop };
+        if !trusted.contains(&ip) {
+            return ip;
+        }
+        hop = ip;
     }
-    chain
+    hop
 }
 
-/// All values of a header joined with commas, if present and ASCII.
-fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
-    (!values.is_empty()).then(|| values.join(","))
+/// The address in one `Forwarded` element (`for=192.0.2.60;proto=https`,
+/// `for="[2001:db8::17]:4711"`): `None` unless it has exactly one `for` parameter and that is an
+/// address.
+fn forwarded_for(element: &[u8]) -> Option<IpAddr> {
+    let mut found = None;
+    for pair in element.split(|b| *b == b';') {
+        let Some(at) = pair.iter().position(|b| *b == b'=') else { continue };
+        let (name, value) = (pair.get(..at)?, pair.get(at + 1..)?);
+        if trim(name).eq_ignore_ascii_case(b"for") {
+            if found.is_some() {
+                return None;
+            }
+            let value = trim(value);
+            let value = match value {
+                [b'"', inner @ .., b'"'] => inner,
+                other => other,
+            };
+            found = Some(value);
+        }
+    }
+    parse_node(found?)
 }
 
-/// Parses `1.2.3.4`, `1.2.3.4:80`, `::1`, `[::1]`, `[::1]:80`.
-fn parse_node(s: &str) -> Option<IpAddr> {
+/// `bytes` without leading and trailing spaces and tabs (HTTP's optional white space).
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |i| i + 1);
+    bytes.get(start..end.max(start)).unwrap_or_default()
+}
+
+/// Parses `1.2.3.4`, `1.2.3.4:80`, `::1`, `[::1]`, `[::1]:80`, with optional white space around;
+/// `None` for anything else, including any byte that is not ASCII.
+fn parse_node(bytes: &[u8]) -> Option<IpAddr> {
+    let s = std::str::from_utf8(trim(bytes)).ok()?;
     if let Ok(ip) = s.parse() {
         return Some(ip);
     }
+    let is_port = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
     if let Some(rest) = s.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
+        let (host, after) = rest.split_once(']')?;
+        let ok = after.is_empty() || after.strip_prefix(':').is_some_and(is_port);
+        return ok.then(|| host.parse::<Ipv6Addr>().ok().map(IpAddr::V6)).flatten();
     }
-    s.rsplit_once(':').and_then(|(host, _port)| host.parse().ok())
+    let (host, port) = s.rsplit_once(':')?;
+    is_port(port).then(|| host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)).flatten()
 }
 
 fn unmap(ip: IpAddr) -> IpAddr {
@@ -307,6 +342,16 @@ impl ClientLimiter {
     }
 }
 
+/// Most redeemed timing tokens remembered at once (invariant 7). Each is about 40 bytes in the
+/// set, so the table stays under about 4 MiB. The set never needs more than the global budget
+/// can accept within `max_fill_time` (see [`TimingTokens::capacity_for`]); this caps it for
+/// generous budgets, and [`TimingTokens::redeem`] says what happens when it is full.
+pub const MAX_REDEEMED_TOKENS: usize = 100_000;
+
+/// Random bytes in each token, so two pages served in the same second carry different tokens
+/// and one person's submission can never spend another's.
+const TOKEN_NONCE_LEN: usize = 12;
+
 /// Why a timing token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProblem {
@@ -314,39 +359,90 @@ pub enum TokenProblem {
     Invalid,
     /// Sent sooner than `min_fill_time` after the page was served.
     TooFast,
-    /// Sent later than `max_fill_time` after the page was served.
+    /// Sent later than `max_fill_time` after the page was served, or older than every token
+    /// the set of spent ones can still vouch for (see [`TimingTokens::redeem`]).
     Expired,
+    /// Already spent by an accepted submission.
+    Used,
 }
 
-/// Signs the time a form was served, so a submission can prove a person had time to fill it in.
+/// A token that passed [`TimingTokens::check`]: which one it is, for [`TimingTokens::redeem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TokenId {
+    /// When the page was served (seconds since the epoch).
+    issued: u64,
+    /// The token's random bytes, authenticated by its MAC.
+    nonce: [u8; TOKEN_NONCE_LEN],
+}
+
+/// Signs the time a form was served, so a submission can prove a person had time to fill it in,
+/// and remembers which tokens accepted submissions spent, so each is accepted at most once.
 /// Needs neither JavaScript nor cookies: the token is a hidden field.
 pub struct TimingTokens {
     key: [u8; 32],
+    /// Tokens spent and not yet expired.
+    spent: Mutex<Spent>,
+}
+
+/// The tokens accepted submissions spent, until they expire.
+struct Spent {
+    /// Ordered by issue time, oldest first, so expired ones leave from the front.
+    ids: std::collections::BTreeSet<TokenId>,
+    /// Tokens issued at or before this second are refused: the set had to forget one of them,
+    /// so it can no longer tell whether they were spent.
+    floor: Option<u64>,
+    /// Most ids held (at most [`MAX_REDEEMED_TOKENS`]).
+    capacity: usize,
 }
 
 impl TimingTokens {
-    /// Tokens signed with `key` (kept in the data dir so a restart does not void open pages).
+    /// Tokens signed with `key` (kept in the data dir so a restart does not void open pages),
+    /// remembering up to [`MAX_REDEEMED_TOKENS`] spent ones.
     pub fn new(key: [u8; 32]) -> Self {
-        TimingTokens { key }
+        TimingTokens::with_capacity(key, MAX_REDEEMED_TOKENS)
     }
 
-    fn mac(&self, form: &str, issued: u64) -> String {
+    /// Like [`TimingTokens::new`], remembering up to `capacity` spent tokens (at most
+    /// [`MAX_REDEEMED_TOKENS`], at least 1).
+    pub fn with_capacity(key: [u8; 32], capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, MAX_REDEEMED_TOKENS);
+        TimingTokens { key, spent: Mutex::new(Spent { ids: std::collections::BTreeSet::new(), floor: None, capacity }) }
+    }
+
+    /// How many spent tokens can be unexpired at once: a token is spent only by a submission the
+    /// `global` budget accepted, and it expires `max_fill_time` after it was issued (so at most
+    /// that long after it was spent). In any window of `max_fill_time` the budget accepts at most
+    /// `burst + max_fill_time / period` submissions, plus one for rounding. Capped at
+    /// [`MAX_REDEEMED_TOKENS`].
+    pub fn capacity_for(global: Rate, max_fill_time: Duration) -> usize {
+        let period = global.period.as_nanos().max(1);
+        let refills = max_fill_time.as_nanos() / period;
+        let needed = u128::from(global.burst.get()).saturating_add(refills).saturating_add(1);
+        usize::try_from(needed).unwrap_or(usize::MAX).min(MAX_REDEEMED_TOKENS)
+    }
+
+    fn mac(&self, form: &str, issued: u64, nonce: &[u8]) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(form.as_bytes());
         mac.update(b"\0");
         mac.update(&issued.to_be_bytes());
+        mac.update(nonce);
         let digest = mac.finalize().into_bytes();
         data_encoding::BASE64URL_NOPAD.encode(digest.get(..18).unwrap_or(&digest))
     }
 
-    /// A token for `form` served at `now`.
+    /// A fresh token for `form` served at `now`: `<issued>.<nonce>.<mac>`.
     pub fn issue(&self, form: &str, now: SystemTime) -> String {
         let issued = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        format!("{issued}.{}", self.mac(form, issued))
+        let nonce: [u8; TOKEN_NONCE_LEN] = crate::random_bytes();
+        let encoded = data_encoding::BASE64URL_NOPAD.encode(&nonce);
+        format!("{issued}.{encoded}.{}", self.mac(form, issued, &nonce))
     }
 
-    /// Checks a token sent back with `form` at `now`.
+    /// Checks a token sent back with `form` at `now`, without spending it: a submission that
+    /// is then refused for a mistake leaves it usable (the re-rendered page carries a fresh one
+    /// anyway). Only [`TimingTokens::redeem`] spends it.
     pub fn check(
         &self,
         form: &str,
@@ -354,10 +450,15 @@ impl TimingTokens {
         now: SystemTime,
         min: Duration,
         max: Duration,
-    ) -> Result<(), TokenProblem> {
-        let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
+    ) -> Result<TokenId, TokenProblem> {
+        let mut parts = token.splitn(3, '.');
+        let (Some(issued), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(TokenProblem::Invalid);
+        };
         let issued: u64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
-        if !bool::from(self.mac(form, issued).as_bytes().ct_eq(mac.as_bytes())) {
+        let nonce = data_encoding::BASE64URL_NOPAD.decode(nonce.as_bytes()).map_err(|_| TokenProblem::Invalid)?;
+        let nonce: [u8; TOKEN_NONCE_LEN] = nonce.try_into().map_err(|_| TokenProblem::Invalid)?;
+        if !bool::from(self.mac(form, issued, &nonce).as_bytes().ct_eq(mac.as_bytes())) {
             return Err(TokenProblem::Invalid);
         }
         let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
@@ -371,7 +472,84 @@ impl TimingTokens {
         if age > max {
             return Err(TokenProblem::Expired);
         }
+        let id = TokenId { issued, nonce };
+        self.lock().seen(id)?;
+        Ok(id)
+    }
+
+    /// Spends a checked token for a submission about to be stored, at `now`, with tokens valid
+    /// for `max` after issue. Refused if it was spent already (two submissions racing with one
+    /// token: exactly one wins) or is no longer covered by the set.
+    ///
+    /// Expired ids are dropped first. When the set is still full (only an attacker making
+    /// accepted submissions at the global rate can fill it, and only past
+    /// [`TimingTokens::capacity_for`]), the oldest id is forgotten and every token issued at or
+    /// before it is refused from then on as expired: no token is ever accepted twice, and
+    /// people with recently opened pages are never locked out; under such a flood only pages
+    /// open for longer than the set covers ask the person to send again (with their answers
+    /// kept and a fresh token).
+    pub fn redeem(&self, id: TokenId, now: SystemTime, max: Duration) -> Result<(), TokenProblem> {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let mut spent = self.lock();
+        spent.drop_expired(now, max);
+        spent.seen(id)?;
+        if spent.ids.len() >= spent.capacity {
+            match spent.ids.first().copied() {
+                // The newcomer is no newer than everything held: it is the one to refuse.
+                Some(oldest) if id.issued <= oldest.issued => return Err(TokenProblem::Expired),
+                Some(oldest) => {
+                    spent.ids.remove(&oldest);
+                    spent.floor = Some(spent.floor.map_or(oldest.issued, |f| f.max(oldest.issued)));
+                }
+                None => {}
+            }
+        }
+        spent.ids.insert(id);
         Ok(())
+    }
+
+    /// Gives back a token spent by a submission that then failed to be stored (a full disk), so
+    /// the person can send the same page again.
+    pub fn release(&self, id: TokenId) {
+        self.lock().ids.remove(&id);
+    }
+
+    /// Forgets spent tokens older than `max` at `now`; call periodically to keep the set small.
+    pub fn prune(&self, now: SystemTime, max: Duration) {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        self.lock().drop_expired(now, max);
+    }
+
+    /// Spent tokens remembered.
+    pub fn remembered(&self) -> usize {
+        self.lock().ids.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Spent> {
+        self.spent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Spent {
+    /// Refuses a token that was spent, or that the set can no longer vouch for.
+    fn seen(&self, id: TokenId) -> Result<(), TokenProblem> {
+        if self.floor.is_some_and(|floor| id.issued <= floor) {
+            return Err(TokenProblem::Expired);
+        }
+        if self.ids.contains(&id) {
+            return Err(TokenProblem::Used);
+        }
+        Ok(())
+    }
+
+    /// Drops ids of tokens that [`TimingTokens::check`] refuses as expired anyway at `now`.
+    fn drop_expired(&mut self, now: u64, max: Duration) {
+        while let Some(first) = self.ids.first().copied() {
+            if first.issued.saturating_add(max.as_secs()) >= now {
+                break;
+            }
+            self.ids.remove(&first);
+        }
     }
 }
 
@@ -381,8 +559,12 @@ mod tests {
     use governor::clock::FakeRelativeClock;
     use http::HeaderValue;
 
-    fn nets(list: &[&str]) -> Vec<IpNet> {
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
         list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    fn trust(list: &[&str]) -> TrustedProxies {
+        TrustedProxies { nets: nets(list), ..TrustedProxies::default() }
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -397,7 +579,7 @@ mod tests {
     fn ignores_forwarded_headers_from_untrusted_peers() {
         let peer: IpAddr = "203.0.113.9".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "198.51.100.1")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), peer);
     }
 
     #[test]
@@ -405,47 +587,202 @@ mod tests {
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         // The client wrote the first entry itself; the proxy appended the real address.
         let h = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
         let chained = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7, 10.0.0.5")]);
-        let trusted = nets(&["127.0.0.1/32", "10.0.0.0/8"]);
-        assert_eq!(client_addr(peer, &chained, &trusted), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_addr(peer, &chained, &trust(&["127.0.0.1/32", "10.0.0.0/8"])),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    fn trust_header(list: &[&str], header: ForwardedHeader) -> TrustedProxies {
+        TrustedProxies { nets: nets(list), unix: false, header }
+    }
+
+    fn raw_headers(name: &'static str, lines: &[&[u8]]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for line in lines {
+            h.append(name, HeaderValue::from_bytes(line).unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
     }
 
     #[test]
     fn reads_rfc7239_forwarded_with_ports_and_brackets() {
-        let peer: IpAddr = "::1".parse().unwrap();
+        let peer = ip("::1");
         let h = headers(&[("forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["::1/128"])), "2001:db8:cafe::17".parse::<IpAddr>().unwrap());
+        let trusted = trust_header(&["::1/128"], ForwardedHeader::Forwarded);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("2001:db8:cafe::17"));
     }
 
     #[test]
     fn falls_back_to_the_peer_on_garbage_or_all_trusted_chains() {
-        let peer: IpAddr = "127.0.0.1".parse().unwrap();
-        for value in ["garbage", "", "unknown", "127.0.0.1"] {
+        let peer = ip("127.0.0.1");
+        for value in ["garbage", "", "unknown", "127.0.0.1", "1.2.3.4,", "[::1", "1.2.3.4:http", "::1:80x"] {
             let h = headers(&[("x-forwarded-for", value)]);
-            assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer, "{value:?}");
+            assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), peer, "{value:?}");
         }
     }
 
     #[test]
-    fn an_entry_that_is_not_an_address_stops_the_walk_at_the_peer() {
-        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+    fn an_entry_that_is_not_an_address_stops_the_walk_at_the_last_trusted_hop() {
+        let peer = ip("127.0.0.1");
         // The client wrote "198.51.100.99"; the proxy appended an obfuscated name for the real one.
         let h = headers(&[("forwarded", "for=198.51.100.99, for=_hidden")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded)), peer);
+        // 10.0.0.5 is a trusted proxy that was handed garbage: it is the last hop we can believe.
         let h = headers(&[("x-forwarded-for", "198.51.100.99, unknown, 10.0.0.5")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32", "10.0.0.0/8"])), peer);
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32", "10.0.0.0/8"])), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn a_byte_above_ascii_in_the_clients_part_does_not_hide_the_address_the_proxy_appended() {
+        let peer = ip("127.0.0.1");
+        let trusted = trust(&["127.0.0.1/32"]);
+        for client_part in [&b"\xff"[..], b"caf\xc3\xa9", b"1.1.1.1\x80", b"\xfe, 2.2.2.2"] {
+            let mut line = client_part.to_vec();
+            line.extend_from_slice(b", 198.51.100.7");
+            let mut h = raw_headers("x-forwarded-for", &[&line]);
+            // A Forwarded header the client wrote is never read in its place.
+            h.append("forwarded", HeaderValue::from_static("for=203.0.113.1"));
+            assert_eq!(client_addr(peer, &h, &trusted), ip("198.51.100.7"), "{client_part:?}");
+        }
+        // The non-ASCII entry itself ends the walk at the last trusted hop, never further left.
+        let h = raw_headers("x-forwarded-for", &[b"203.0.113.9, \xff, 127.0.0.1"]);
+        assert_eq!(client_addr(peer, &h, &trusted), peer);
+    }
+
+    #[test]
+    fn only_the_configured_header_is_read() {
+        let peer = ip("127.0.0.1");
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("198.51.100.1"));
+        h.append("forwarded", HeaderValue::from_static("for=198.51.100.2"));
+        h.append("x-real-ip", HeaderValue::from_static("198.51.100.3"));
+        let with = |header| client_addr(peer, &h, &trust_header(&["127.0.0.1/32"], header));
+        assert_eq!(with(ForwardedHeader::XForwardedFor), ip("198.51.100.1"));
+        assert_eq!(with(ForwardedHeader::Forwarded), ip("198.51.100.2"));
+        assert_eq!(with(ForwardedHeader::XRealIp), ip("198.51.100.3"));
+        // Without the configured header, the others do not stand in for it.
+        let only_xff = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        assert_eq!(client_addr(peer, &only_xff, &trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded)), peer);
+    }
+
+    #[test]
+    fn several_lines_of_the_header_are_one_list_in_order() {
+        let peer = ip("127.0.0.1");
+        let trusted = trust(&["127.0.0.1/32", "10.0.0.0/8"]);
+        let h = raw_headers("x-forwarded-for", &[b"203.0.113.1, 198.51.100.7", b"10.0.0.5"]);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("198.51.100.7"));
+        let h = raw_headers("x-forwarded-for", &[b"198.51.100.7", b"\xff", b"10.0.0.5"]);
+        assert_eq!(client_addr(peer, &h, &trusted), ip("10.0.0.5"));
+        let fwd = trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded);
+        let h = raw_headers("forwarded", &[b"for=203.0.113.1", b"for=\"[2001:db8::9]:443\";proto=https"]);
+        assert_eq!(client_addr(peer, &h, &fwd), ip("2001:db8::9"));
+    }
+
+    #[test]
+    fn a_forwarded_element_needs_exactly_one_for_that_is_an_address() {
+        let peer = ip("127.0.0.1");
+        let fwd = trust_header(&["127.0.0.1/32"], ForwardedHeader::Forwarded);
+        for value in ["proto=https", "for=1.1.1.1;for=2.2.2.2", "for=\"[::1\"", "for=unknown", "for"] {
+            let h = raw_headers("forwarded", &[format!("for=203.0.113.1, {value}").as_bytes()]);
+            assert_eq!(client_addr(peer, &h, &fwd), peer, "{value:?}");
+        }
+        let h = raw_headers("forwarded", &[b"For = 192.0.2.60 ;by=10.1.1.1"]);
+        assert_eq!(client_addr(peer, &h, &fwd), ip("192.0.2.60"));
+    }
+
+    #[test]
+    fn x_real_ip_is_one_address_and_a_list_or_a_second_line_names_no_one() {
+        let peer = ip("127.0.0.1");
+        let real = trust_header(&["127.0.0.1/32"], ForwardedHeader::XRealIp);
+        assert_eq!(client_addr(peer, &raw_headers("x-real-ip", &[b" 198.51.100.7 "]), &real), ip("198.51.100.7"));
+        assert_eq!(client_addr(peer, &raw_headers("x-real-ip", &[b"[2001:db8::1]:80"]), &real), ip("2001:db8::1"));
+        let list = raw_headers("x-real-ip", &[b"203.0.113.1, 198.51.100.7"]);
+        assert_eq!(client_addr(peer, &list, &real), peer);
+        let two = raw_headers("x-real-ip", &[b"203.0.113.1", b"198.51.100.7"]);
+        assert_eq!(client_addr(peer, &two, &real), peer);
+        assert_eq!(client_addr(peer, &HeaderMap::new(), &real), peer);
+    }
+
+    /// Header lines a client could send: any bytes a header value may hold.
+    fn header_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(proptest::num::u8::ANY, 0..64)
+            .prop_map(|bytes| bytes.into_iter().filter(|b| *b == b'\t' || (*b >= 0x20 && *b != 0x7f)).collect())
+    }
+
+    fn any_ip() -> impl proptest::strategy::Strategy<Value = IpAddr> {
+        use proptest::strategy::Strategy;
+        proptest::prop_oneof![
+            proptest::num::u32::ANY.prop_map(|v| IpAddr::from(std::net::Ipv4Addr::from(v))),
+            proptest::num::u128::ANY.prop_map(|v| IpAddr::from(Ipv6Addr::from(v))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the client put in front, the entry its trusted proxy appended is found: by
+        /// X-Forwarded-For (`a, b` appended with ", "), by Forwarded (`for=` appended), and
+        /// across several lines.
+        #[test]
+        fn the_entry_a_trusted_proxy_appended_is_always_found(
+            client_lines in proptest::collection::vec(header_line(), 0..4),
+            appended in any_ip(),
+            port in proptest::option::of(1u16..),
+        ) {
+            let trusted_nets = ["127.0.0.0/8", "::1/128"];
+            proptest::prop_assume!(!trust(&trusted_nets).contains(&unmap(appended)));
+            let peer = ip("127.0.0.1");
+            let node = match (appended, port) {
+                (IpAddr::V6(v6), Some(p)) => format!("[{v6}]:{p}"),
+                (IpAddr::V6(v6), None) => format!("[{v6}]"),
+                (v4, Some(p)) => format!("{v4}:{p}"),
+                (v4, None) => v4.to_string(),
+            };
+            for (header, entry) in [
+                (ForwardedHeader::XForwardedFor, node.clone()),
+                (ForwardedHeader::Forwarded, format!("for=\"{node}\";proto=https")),
+            ] {
+                let mut lines = client_lines.clone();
+                // The proxy appends to the last line the client sent (nginx joins them first).
+                match lines.last_mut() {
+                    Some(last) => last.extend_from_slice(format!(", {entry}").as_bytes()),
+                    None => lines.push(entry.into_bytes()),
+                }
+                let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+                let h = raw_headers(header.name(), &refs);
+                proptest::prop_assert_eq!(client_addr(peer, &h, &trust_header(&trusted_nets, header)), unmap(appended));
+            }
+        }
+
+        /// Any bytes in any of the headers, for every choice of header, never panic.
+        #[test]
+        fn any_forwarded_bytes_never_panic(lines in proptest::collection::vec(header_line(), 0..5)) {
+            let peer = ip("127.0.0.1");
+            for header in [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded, ForwardedHeader::XRealIp] {
+                let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
+                let h = raw_headers(header.name(), &refs);
+                let trusted = trust_header(&["127.0.0.1/32"], header);
+                let _ = client_key(Peer::Unix, &h, &TrustedProxies { unix: true, ..trusted.clone() });
+                let _ = client_addr(peer, &h, &trusted);
+            }
+        }
     }
 
     #[test]
     fn unmaps_ipv4_mapped_peers_before_matching() {
         let peer: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
         let h = headers(&[("x-forwarded-for", "198.51.100.7")]);
-        assert_eq!(client_addr(peer, &h, &nets(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_addr(peer, &h, &trust(&["127.0.0.1/32"])), "198.51.100.7".parse::<IpAddr>().unwrap());
     }
 
     fn proxies(nets_: &[&str], unix: bool) -> TrustedProxies {
-        TrustedProxies { nets: nets(nets_), unix }
+        TrustedProxies { nets: nets(nets_), unix, ..TrustedProxies::default() }
     }
 
     #[test]
@@ -628,7 +965,7 @@ mod tests {
         let (min, max) = (Duration::from_secs(3), Duration::from_secs(3600));
         let at = |s| t0 + Duration::from_secs(s);
         assert_eq!(tokens.check("contact", &token, at(1), min, max), Err(TokenProblem::TooFast));
-        assert_eq!(tokens.check("contact", &token, at(10), min, max), Ok(()));
+        assert!(tokens.check("contact", &token, at(10), min, max).is_ok());
         assert_eq!(tokens.check("contact", &token, at(3601), min, max), Err(TokenProblem::Expired));
         assert_eq!(tokens.check("asylum-help", &token, at(10), min, max), Err(TokenProblem::Invalid));
         let forged = format!("{}.{}", 1_800_000_000 - 100, token.split_once('.').unwrap().1);
@@ -636,5 +973,123 @@ mod tests {
         assert_eq!(tokens.check("contact", "", at(10), min, max), Err(TokenProblem::Invalid));
         let other_key = TimingTokens::new([8; 32]);
         assert_eq!(other_key.check("contact", &token, at(10), min, max), Err(TokenProblem::Invalid));
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn at(s: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + s)
+    }
+
+    #[test]
+    fn a_token_accepted_once_is_refused_the_second_time() {
+        let tokens = TimingTokens::new([7; 32]);
+        let token = tokens.issue("contact", at(0));
+        let id = tokens.check("contact", &token, at(10), Duration::ZERO, HOUR).unwrap();
+        assert_eq!(tokens.check("contact", &token, at(11), Duration::ZERO, HOUR), Ok(id), "checking does not spend");
+        assert_eq!(tokens.redeem(id, at(11), HOUR), Ok(()));
+        assert_eq!(tokens.check("contact", &token, at(12), Duration::ZERO, HOUR), Err(TokenProblem::Used));
+        assert_eq!(tokens.redeem(id, at(12), HOUR), Err(TokenProblem::Used), "a racing second use loses");
+        let other = tokens.issue("contact", at(0));
+        assert_ne!(other, token, "two pages served in one second carry different tokens");
+        let other = tokens.check("contact", &other, at(12), Duration::ZERO, HOUR).unwrap();
+        assert_eq!(tokens.redeem(other, at(12), HOUR), Ok(()));
+    }
+
+    #[test]
+    fn a_released_token_can_be_spent_again() {
+        let tokens = TimingTokens::new([7; 32]);
+        let token = tokens.issue("contact", at(0));
+        let id = tokens.check("contact", &token, at(5), Duration::ZERO, HOUR).unwrap();
+        tokens.redeem(id, at(5), HOUR).unwrap();
+        tokens.release(id);
+        assert_eq!(tokens.check("contact", &token, at(6), Duration::ZERO, HOUR), Ok(id));
+        assert_eq!(tokens.redeem(id, at(6), HOUR), Ok(()));
+    }
+
+    #[test]
+    fn spent_tokens_are_forgotten_once_they_have_expired() {
+        let tokens = TimingTokens::with_capacity([7; 32], 10);
+        for s in 0..5 {
+            let id = tokens.check("f", &tokens.issue("f", at(s)), at(s), Duration::ZERO, HOUR).unwrap();
+            tokens.redeem(id, at(s), HOUR).unwrap();
+        }
+        assert_eq!(tokens.remembered(), 5);
+        tokens.prune(at(3600 + 2), HOUR);
+        // Issued at 0 and 1: past max_fill_time. At 2: exactly max_fill_time old, still accepted.
+        assert_eq!(tokens.remembered(), 3);
+        tokens.prune(at(3600 + 10), HOUR);
+        assert_eq!(tokens.remembered(), 0);
+    }
+
+    #[test]
+    fn a_full_set_never_allows_reuse_and_never_locks_out_fresh_pages() {
+        let tokens = TimingTokens::with_capacity([7; 32], 3);
+        let (min, max) = (Duration::ZERO, HOUR);
+        let spend = |issued: u64, now: u64| {
+            let token = tokens.issue("f", at(issued));
+            let id = tokens.check("f", &token, at(now), min, max).unwrap();
+            tokens.redeem(id, at(now), max).unwrap();
+            token
+        };
+        let oldest = spend(10, 100);
+        let _ = spend(20, 100);
+        let _ = spend(30, 100);
+        // An old page not yet sent, no newer than everything held: it cannot be remembered
+        // without forgetting an equal one, so it is asked to send again (not accepted twice).
+        let old_page = tokens.issue("f", at(5));
+        let old_id = tokens.check("f", &old_page, at(100), min, max).unwrap();
+        assert_eq!(tokens.redeem(old_id, at(100), max), Err(TokenProblem::Expired));
+        // A fresh page is accepted: the oldest spent id is forgotten, and its token, and every
+        // token issued no later, is refused from now on instead of being accepted again.
+        let _ = spend(90, 100);
+        assert_eq!(tokens.remembered(), 3, "the bound holds");
+        assert_eq!(tokens.check("f", &oldest, at(101), min, max), Err(TokenProblem::Expired));
+        assert_eq!(tokens.check("f", &tokens.issue("f", at(10)), at(101), min, max), Err(TokenProblem::Expired));
+        assert!(tokens.check("f", &tokens.issue("f", at(11)), at(101), min, max).is_ok());
+        // Many fresh pages later, the set is still bounded and each is accepted once.
+        for s in 0..50 {
+            let token = spend(100 + s, 200 + s);
+            assert_eq!(tokens.check("f", &token, at(200 + s), min, max), Err(TokenProblem::Used));
+        }
+        assert!(tokens.remembered() <= 3);
+    }
+
+    #[test]
+    fn the_spent_set_is_sized_from_the_global_budget_and_max_fill_time_with_a_hard_cap() {
+        assert_eq!(TimingTokens::capacity_for(rate(100, 6), Duration::from_secs(3600)), 100 + 600 + 1);
+        assert_eq!(TimingTokens::capacity_for(rate(5, 60), Duration::ZERO), 6);
+        let generous = Rate { burst: NonZeroU32::new(100).unwrap(), period: Duration::from_millis(100) };
+        assert_eq!(TimingTokens::capacity_for(generous, Duration::from_secs(86_400)), MAX_REDEEMED_TOKENS);
+        let tiny = Rate { burst: NonZeroU32::MAX, period: Duration::from_nanos(1) };
+        assert_eq!(TimingTokens::capacity_for(tiny, Duration::MAX), MAX_REDEEMED_TOKENS);
+    }
+
+    proptest::proptest! {
+        /// Over any schedule of pages, submissions and reuse attempts against a small set, no
+        /// token is ever redeemed twice, and the set never exceeds its bound.
+        #[test]
+        fn no_token_is_ever_redeemed_twice_and_the_set_stays_bounded(
+            capacity in 1usize..8,
+            steps in proptest::collection::vec((0u64..50, 0u64..200, proptest::bool::ANY), 1..120),
+        ) {
+            let tokens = TimingTokens::with_capacity([9; 32], capacity);
+            let max = Duration::from_secs(100);
+            let (mut now, mut issued) = (0u64, Vec::new());
+            let mut redeemed = std::collections::HashSet::new();
+            for (advance, pick, fresh) in steps {
+                now += advance;
+                if fresh || issued.is_empty() {
+                    issued.push(tokens.issue("f", at(now.saturating_sub(pick % 100))));
+                }
+                let token = issued[(pick as usize) % issued.len()].clone();
+                if let Ok(id) = tokens.check("f", &token, at(now), Duration::ZERO, max)
+                    && tokens.redeem(id, at(now), max).is_ok()
+                {
+                    proptest::prop_assert!(redeemed.insert(token), "a token was accepted twice");
+                }
+                proptest::prop_assert!(tokens.remembered() <= capacity);
+            }
+        }
     }
 }

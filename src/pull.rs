@@ -45,7 +45,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{FormSpec, Limits};
 use crate::http::{App, Connection};
-use crate::limit::{self, ClientLimiter};
+use crate::limit::ClientLimiter;
 use crate::seal::AckSecret;
 use crate::spool::{ACK_FILE, SubmissionId, sync_dir};
 
@@ -672,14 +672,15 @@ fn current_forms(app: &App) -> &[FormSpec] {
 
 /// Spends one unit of the login budget of the request's client for `recipient` (a listed
 /// recipient the request is for), or of its budget for everything else (`None`). On the onion
-/// listener every client is the tor daemon, so budgets are per recipient there.
+/// listener every client is the tor daemon, so budgets are per recipient there, and they are
+/// the budgets of [`crate::limit::ONION_CLIENT`]: staff on loopback or `staff.listen` keep their own.
 fn charge_login(
     app: &App,
     connection: Connection,
     headers: &HeaderMap,
     recipient: Option<&str>,
 ) -> Result<(), ApiError> {
-    let client = limit::client_key(connection.peer, headers, app.trusted_proxies());
+    let client = connection.client_key(headers, app.trusted_proxies());
     let scope = recipient.unwrap_or_default().as_bytes();
     app.staff().limiter.check(client, scope, Instant::now()).map_err(|l| ApiError::RateLimited(l.retry_after.as_secs()))
 }

@@ -152,10 +152,16 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
     assert_eq!(page.header("strict-transport-security").as_deref(), Some("max-age=63072000"));
     assert_eq!(page.header("server").as_deref(), Some("nginx"), "server_tokens off hides the version");
     assert!(page.header("content-security-policy").is_some(), "sealpost's own headers pass through");
+    let fresh_token = || {
+        let get = b"GET /asylum-help HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        extract_token(&through_nginx(&nginx, &ca, "127.0.0.2", get).body)
+    };
     let token = extract_token(&page.body);
 
     let document: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    // Each submission comes from a page of its own: a timing token is accepted once.
     let submission = |message: &'static str| {
+        let token = fresh_token();
         let mut parts = asylum_parts(&token, message);
         parts.push(Part::File {
             name: "documents",
@@ -204,6 +210,52 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
     assert!(!nginx.dir.path().join("access.log").exists());
     let errors = nginx.error_log();
     assert!(!errors.contains("127.0.0.2") && !errors.contains("127.0.0.3"), "{errors}");
+}
+
+/// `request` with the raw header bytes `extra` inserted after the request line.
+fn with_raw_headers(request: Vec<u8>, extra: &[u8]) -> Vec<u8> {
+    let line_end = request.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut out = request[..line_end].to_vec();
+    out.extend_from_slice(extra);
+    out.extend_from_slice(&request[line_end..]);
+    out
+}
+
+#[test]
+fn behind_the_shipped_nginx_a_client_that_sends_a_non_ascii_forwarded_for_and_any_forwarded_is_still_limited() {
+    let Some(nginx_bin) = require_peer("nginx") else { return };
+    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
+    let srv = Server::start(&fx.config_path);
+    let ca = Ca::new("sealpost test CA");
+    let nginx = Nginx::start(&nginx_bin, &srv.addr.to_string(), &ca);
+    let get = b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+    // nginx appends the real peer (127.0.0.2) to the client's X-Forwarded-For; a byte >= 0x80
+    // in the client's part must not make sealpost drop the header and believe `Forwarded`.
+    let mut statuses = Vec::new();
+    for i in 1..=4 {
+        let page = through_nginx(&nginx, &ca, "127.0.0.2", get);
+        assert_eq!(page.status, 200, "{}", nginx.error_log());
+        let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "spoofing"));
+        let request = post_request("/contact", "application/x-www-form-urlencoded", &body, "");
+        let spoof = format!("Forwarded: for=198.51.100.{i}\r\nX-Real-IP: 198.51.100.{i}\r\n");
+        let mut headers = b"X-Forwarded-For: \xff\r\n".to_vec();
+        headers.extend_from_slice(spoof.as_bytes());
+        statuses.push(through_nginx(&nginx, &ca, "127.0.0.2", &with_raw_headers(request, &headers)).status);
+    }
+    assert_eq!(statuses, [303, 429, 429, 429], "one budget for 127.0.0.2, whatever its headers say");
+
+    // The staff login budget too: an unknown recipient is refused (403), then limited.
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    let mut statuses = Vec::new();
+    for i in 1..=3 {
+        let body = format!("{{\"recipient\": \"{unknown}\"}}");
+        let request = post_request("/staff/v1/challenge", "application/json", body.as_bytes(), "");
+        let mut raw = b"X-Forwarded-For: caf\xc3\xa9\r\n".to_vec();
+        raw.extend_from_slice(format!("Forwarded: for=198.51.100.{i}\r\n").as_bytes());
+        statuses.push(through_nginx(&nginx, &ca, "127.0.0.2", &with_raw_headers(request, &raw)).status);
+    }
+    assert_eq!(statuses, [403, 429, 429], "the login budget of 127.0.0.2 is one budget too");
 }
 
 #[test]
@@ -341,9 +393,11 @@ fn a_unix_socket_listener_serves_a_local_proxy_believes_its_forwarded_addresses_
     let health = over_unix(&socket, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert_eq!(health.status, 200);
     let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    let token = extract_token(&page.body);
-    let body = server::urlencoded(&contact_pairs(&token, "over the socket"));
+    assert!(page.body.contains("_token"));
+    // Each submission comes from a page of its own: a timing token is accepted once.
     let from = |client: &str| {
+        let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "over the socket"));
         post_request("/contact", "application/x-www-form-urlencoded", &body, &format!("X-Forwarded-For: {client}\r\n"))
     };
     assert_eq!(over_unix(&socket, &from("198.51.100.1")).status, 303);
@@ -416,9 +470,12 @@ fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advert
     assert_eq!(onion_page.status, 200);
     assert_eq!(onion_page.header("onion-location"), None, "the onion site does not advertise itself");
 
-    let token = extract_token(&onion_page.body);
-    let body = server::urlencoded(&contact_pairs(&token, "from tor"));
-    let post = |addr| server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status;
+    assert!(onion_page.body.contains("_token"));
+    // Each submission comes from a page of its own: a timing token is accepted once.
+    let post = |addr| {
+        let body = server::urlencoded(&contact_pairs(&server::token(addr, "contact"), "from tor"));
+        server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status
+    };
     // Every onion visitor arrives from the tor daemon (here 127.0.0.1): a per-client limit
     // would let only one of them through. On the onion listener only the global budget counts.
     assert_eq!(post(srv.addr), 303, "clearnet client 127.0.0.1 spends its one per-client unit");
@@ -428,6 +485,68 @@ fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advert
     }
     assert_eq!(post(onion), 429, "the global budget (4) is spent");
     assert_eq!(fx.entries("contact").len(), 4);
+}
+
+/// A server with an onion listener, one login (and submission) per client per hour, and
+/// `extra` server keys; returns it with the onion listener's address.
+fn onion_server(fx: &Fixture, extra: &str) -> (Server, SocketAddr) {
+    fx.add_server_settings(&format!("onion_listen = \"127.0.0.1:0\"\n{extra}"), "");
+    let srv = Server::start(&fx.config_path);
+    let onion = srv.listener("onion");
+    (srv, onion)
+}
+
+fn challenge(addr: SocketAddr, recipient: &str, extra: &str) -> u16 {
+    let body = format!("{{\"recipient\": \"{recipient}\"}}");
+    server::post(addr, "/staff/v1/challenge", "application/json", body.as_bytes(), extra).unwrap().status
+}
+
+const ONE_PER_HOUR: Options = Options {
+    per_client: "{ burst = 1, per_hour = 1 }",
+    max_body: "2 MiB",
+    max_spool: "1 GiB",
+    global: "{ burst = 1000, per_second = 100 }",
+    min_fill_time: "0s",
+    extra_limits: "",
+    trusted_proxies: "[\"127.0.0.1/32\", \"::1/128\"]",
+    listen: "127.0.0.1:0",
+};
+
+#[test]
+fn the_onion_listener_serves_no_staff_api_unless_the_operator_opts_in() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (_srv, onion) = onion_server(&fx, "");
+    let staff = fx.identity.to_public().to_string();
+    assert_eq!(challenge(onion, &staff, ""), 404);
+    let listing = server::get(onion, "/staff/v1/submissions", "Authorization: Bearer x\r\n").unwrap();
+    assert_eq!(listing.status, 404);
+    assert!(listing.body.contains("<html"), "the public site's own not-found page");
+    assert_eq!(server::get(onion, "/contact", "").unwrap().status, 200, "the public site is served");
+}
+
+#[test]
+fn on_the_onion_listener_a_spoofed_x_forwarded_for_buys_no_fresh_login_budget() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (_srv, onion) = onion_server(&fx, "onion_staff = true");
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    let statuses: Vec<u16> =
+        (1..=3).map(|i| challenge(onion, &unknown, &format!("X-Forwarded-For: 198.51.100.{i}\r\n"))).collect();
+    assert_eq!(statuses, [403, 429, 429], "every onion visitor is one client, whatever it forwards");
+}
+
+#[test]
+fn exhausting_the_login_budget_on_the_onion_listener_leaves_loopback_staff_logins_working() {
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let (srv, onion) = onion_server(&fx, "onion_staff = true");
+    let staff = fx.identity.to_public().to_string();
+    let unknown = age::x25519::Identity::generate().to_public().to_string();
+    assert_eq!(challenge(onion, &staff, ""), 200);
+    assert_eq!(challenge(onion, &staff, ""), 429, "the onion budget for this recipient is spent");
+    assert_eq!(challenge(onion, &unknown, ""), 403);
+    assert_eq!(challenge(onion, &unknown, ""), 429, "and the onion budget for refusals");
+    // Staff on an SSH tunnel arrive from 127.0.0.1 too, but on the main listener.
+    assert_eq!(challenge(srv.addr, &staff, ""), 200, "loopback staff keep their own budget");
+    assert_eq!(challenge(srv.addr, &unknown, ""), 403);
 }
 
 // ───────────────────────────── no core dumps ─────────────────────────────

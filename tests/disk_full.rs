@@ -57,7 +57,6 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
     let fx = Fixture::with(Options { max_spool: "1 GiB", ..Options::default() });
     let Some(_mount) = Mount::tmpfs(&fx.data_dir()) else { return };
     let srv = Server::start(&fx.config_path);
-    let token = server::token(srv.addr, "asylum-help");
     // Leave about 1.5 MB free.
     let filler = fx.data_dir().join("filler");
     std::fs::write(&filler, vec![0u8; 6 * 1024 * 1024 + 512 * 1024]).unwrap();
@@ -67,17 +66,19 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
     let mut full_page = None;
     for i in 0..20 {
         let marker = format!("disk-full-{i}");
+        // A page of its own for each submission: a timing token is accepted once.
+        let token = server::token(srv.addr, "asylum-help");
         let reply = submit(srv.addr, &token, &marker, &doc_bytes);
         match reply.status {
             303 => acknowledged.push(marker),
             503 => {
-                full_page = Some(reply);
+                full_page = Some((reply, token));
                 break;
             }
             other => panic!("unexpected status {other}: {}", reply.body),
         }
     }
-    let page = full_page.expect("the disk never filled up");
+    let (page, refused_token) = full_page.expect("the disk never filled up");
     assert!(page.body.contains("We cannot accept messages right now"), "{}", page.body);
     assert!(page.header("retry-after").is_some());
     assert!(!acknowledged.is_empty(), "some submissions fit before the disk filled");
@@ -89,7 +90,9 @@ fn a_full_disk_gets_the_503_page_loses_nothing_acknowledged_and_recovers() {
 
     // Space returns: the same server accepts again, without a restart.
     std::fs::remove_file(&filler).unwrap();
-    let reply = submit(srv.addr, &token, "after-recovery", &doc_bytes);
+    // The page whose submission the full disk refused is sent again as it was: storing failed,
+    // so its timing token was not spent.
+    let reply = submit(srv.addr, &refused_token, "after-recovery", &doc_bytes);
     assert_eq!(reply.status, 303, "{}", reply.body);
     acknowledged.push("after-recovery".into());
     assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
@@ -152,16 +155,17 @@ fn open_uploads_that_have_written_nothing_do_not_fill_the_spool() {
 fn an_upload_that_writes_past_the_quota_gets_the_503_page_and_gives_its_room_back() {
     let fx = Fixture::with(Options { max_spool: "1 MiB", ..Options::default() });
     let srv = Server::start(&fx.config_path);
-    let token = server::token(srv.addr, "asylum-help");
+    // Each timing token is accepted once: every submission fetches its own page.
+    let token = || server::token(srv.addr, "asylum-help");
     let doc_bytes: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
-    let first = submit(srv.addr, &token, "fits", &doc_bytes);
+    let first = submit(srv.addr, &token(), "fits", &doc_bytes);
     assert_eq!(first.status, 303, "{}", first.body);
-    let second = submit(srv.addr, &token, "does not fit", &doc_bytes);
+    let second = submit(srv.addr, &token(), "does not fit", &doc_bytes);
     assert_eq!(second.status, 503, "{}", second.body);
     assert!(second.body.contains("We cannot accept messages right now"), "{}", second.body);
     assert_eq!(incoming(&fx), 0, "the refused draft was removed");
     // Its bytes were given back: a small submission still fits, and /healthz says so.
-    let third = submit(srv.addr, &token, "small", b"tiny");
+    let third = submit(srv.addr, &token(), "small", b"tiny");
     assert_eq!(third.status, 303, "{}", third.body);
     assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
     assert_eq!(fx.entries("asylum-help").len(), 2);

@@ -37,12 +37,11 @@ struct Round {
 fn run_round(fx: &Fixture, round: usize) -> Round {
     let srv = Server::start(&fx.config_path);
     let addr = srv.addr;
-    let token = server::token(addr, "asylum-help");
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop_at = Instant::now() + Duration::from_secs(30);
     let clients: Vec<_> = (0..CLIENTS)
         .map(|t| {
-            let (acked, token) = (acked.clone(), token.clone());
+            let acked = acked.clone();
             std::thread::spawn(move || {
                 // Several sealing batches long, so a kill can land while one batch is being
                 // encrypted and hashed on two threads and the next is arriving.
@@ -53,6 +52,9 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
                         break;
                     }
                     let marker = format!("round{round}-client{t}-{i}");
+                    // A page of its own for each submission: a timing token is accepted once.
+                    let Ok(page) = server::get(addr, "/asylum-help", "") else { break }; // the server died
+                    let token = extract_token(&page.body);
                     let mut parts = asylum_parts(&token, &marker);
                     parts.push(document("d.bin", "application/octet-stream", &doc_bytes));
                     let body = multipart(&parts);

@@ -82,8 +82,10 @@ fn asylum_body(token: &str, extra: &str) -> Vec<u8> {
     body.into_bytes()
 }
 
-fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
-    let ct = |pairs: &str| format!("_token={}&{pairs}", enc(contact_token));
+/// The catalogue; `token(form)` fetches a fresh timing token (each is accepted once), so a case
+/// that may be stored is refused, if at all, for what it is and not for a spent token.
+fn catalogue(token: &dyn Fn(&str) -> String) -> Vec<Case> {
+    let ct = |pairs: &str| format!("_token={}&{pairs}", enc(&token("contact")));
     let many_pairs: String = (0..10_000).map(|i| format!("&f{i}=1")).collect();
     let many_parts: String = (0..10_000).map(|i| mp_text(&format!("f{i}"), "1")).collect();
     let big_header = format!("GET / HTTP/1.1\nHost: x\nX-Big: {}\nConnection: close\n\n", "a".repeat(70_000));
@@ -142,7 +144,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         // ── multipart structure
         case(
             "two boundary parameters",
-            post("/asylum-help", "multipart/form-data; boundary=XyZ; boundary=Other", &asylum_body(token, "")),
+            post("/asylum-help", "multipart/form-data; boundary=XyZ; boundary=Other", &asylum_body(&token("asylum-help"), "")),
             &[400],
         ),
         case(
@@ -151,7 +153,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
                 "/asylum-help",
                 MP,
                 &asylum_body(
-                    token,
+                    &token("asylum-help"),
                     "--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\nContent-Disposition: form-data; name=\"deadline\"\r\n\r\nsoon\r\n",
                 ),
             ),
@@ -162,7 +164,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
             post(
                 "/asylum-help",
                 MP,
-                format!("{}{}", "p".repeat(1 << 20), String::from_utf8(asylum_body(token, "")).unwrap()).as_bytes(),
+                format!("{}{}", "p".repeat(1 << 20), String::from_utf8(asylum_body(&token("asylum-help"), "")).unwrap()).as_bytes(),
             ),
             &[400],
         ),
@@ -170,13 +172,13 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         case("two Host headers", raw("GET / HTTP/1.1\nHost: x\nHost: y\nConnection: close\n\n", b""), &[400]),
         case(
             "multipart with the wrong boundary",
-            post("/asylum-help", "multipart/form-data; boundary=Other", &asylum_body(token, "")),
+            post("/asylum-help", "multipart/form-data; boundary=Other", &asylum_body(&token("asylum-help"), "")),
             &[400],
         ),
-        case("truncated multipart", post("/asylum-help", MP, &asylum_body(token, "")[..300]), &[400]),
+        case("truncated multipart", post("/asylum-help", MP, &asylum_body(&token("asylum-help"), "")[..300]), &[400]),
         case(
             "multipart with no closing boundary",
-            post("/asylum-help", MP, mp_text("_token", token).as_bytes()),
+            post("/asylum-help", MP, mp_text("_token", &token("asylum-help")).as_bytes()),
             &[400],
         ),
         case(
@@ -184,14 +186,17 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
             post(
                 "/asylum-help",
                 MP,
-                format!("{}--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--\r\n", mp_text("_token", token))
-                    .as_bytes(),
+                format!(
+                    "{}--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--\r\n",
+                    mp_text("_token", &token("asylum-help"))
+                )
+                .as_bytes(),
             ),
             &[400, 422],
         ),
         case(
             "duplicate multipart text field",
-            post("/asylum-help", MP, &asylum_body(token, &mp_text("message", "again"))),
+            post("/asylum-help", MP, &asylum_body(&token("asylum-help"), &mp_text("message", "again"))),
             &[400],
         ),
         case("10 000 multipart parts", post("/asylum-help", MP, format!("{many_parts}--XyZ--\r\n").as_bytes()), &[400]),
@@ -222,13 +227,18 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
             post(
                 "/asylum-help",
                 MP,
-                format!("{}{}--XyZ--\r\n", mp_file("filename=\"a.pdf\"", "%PDF"), mp_text("_token", token)).as_bytes(),
+                format!(
+                    "{}{}--XyZ--\r\n",
+                    mp_file("filename=\"a.pdf\"", "%PDF"),
+                    mp_text("_token", &token("asylum-help"))
+                )
+                .as_bytes(),
             ),
             &[422],
         ),
         case(
             "text part posing as a file field",
-            post("/asylum-help", MP, &asylum_body(token, &mp_text("documents", "not a file"))),
+            post("/asylum-help", MP, &asylum_body(&token("asylum-help"), &mp_text("documents", "not a file"))),
             &[400],
         ),
         case(
@@ -236,13 +246,17 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
             post(
                 "/asylum-help",
                 MP,
-                &asylum_body(token, &mp_file("filename=\"big.pdf\"", &"z".repeat(1024 * 1024 + 10))),
+                &asylum_body(&token("asylum-help"), &mp_file("filename=\"big.pdf\"", &"z".repeat(1024 * 1024 + 10))),
             ),
             &[422],
         ),
         case(
             "more files than max_files",
-            post("/asylum-help", MP, &asylum_body(token, &mp_file("filename=\"a.pdf\"", "1").repeat(4))),
+            post(
+                "/asylum-help",
+                MP,
+                &asylum_body(&token("asylum-help"), &mp_file("filename=\"a.pdf\"", "1").repeat(4)),
+            ),
             &[422],
         ),
         // ── bodies and lengths
@@ -290,7 +304,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
             "chunked body over max_body",
             {
                 let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, "c".repeat(1 << 20));
-                let mut body = mp_text("_token", token).into_bytes();
+                let mut body = mp_text("_token", &token("asylum-help")).into_bytes();
                 let head = format!(
                     "POST /asylum-help HTTP/1.1\nHost: x\nContent-Type: {MP}\nTransfer-Encoding: chunked\nConnection: close\n\n"
                 );
@@ -403,7 +417,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         } else {
             tail.to_string()
         };
-        let body = asylum_body(token, &mp_file(&tail, "%PDF-1.4 hostile"));
+        let body = asylum_body(&token("asylum-help"), &mp_file(&tail, "%PDF-1.4 hostile"));
         c.push(Case {
             name,
             request: post("/asylum-help", MP, &body),
@@ -417,7 +431,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         name: "Content-Length longer than a truncated body, then hang up",
         request: raw(
             &format!("POST /asylum-help HTTP/1.1\nHost: x\nContent-Type: {MP}\nContent-Length: 100000\n\n"),
-            &asylum_body(token, "")[..400],
+            &asylum_body(&token("asylum-help"), "")[..400],
         ),
         hang_up: true,
         expect: Expect::ClosedOr4xx,
@@ -428,7 +442,7 @@ fn catalogue(token: &str, contact_token: &str) -> Vec<Case> {
         name: "Content-Length longer than a complete multipart body, then hang up",
         request: raw(
             &format!("POST /asylum-help HTTP/1.1\nHost: x\nContent-Type: {MP}\nContent-Length: 100000\n\n"),
-            &asylum_body(token, ""),
+            &asylum_body(&token("asylum-help"), ""),
         ),
         hang_up: true,
         expect: Expect::Status(&[303, 400]),
@@ -463,9 +477,7 @@ fn send_case(addr: SocketAddr, case: &Case) -> Option<u16> {
 fn the_server_survives_the_hostile_catalogue_with_the_expected_answers_and_stores_nothing_it_refused() {
     let fx = Fixture::with(Options { extra_limits: "request_timeout = \"5s\"", ..Options::default() });
     let srv = Server::start(&fx.config_path);
-    let token = common::server::token(srv.addr, "asylum-help");
-    let contact_token = common::server::token(srv.addr, "contact");
-    let cases = catalogue(&token, &contact_token);
+    let cases = catalogue(&|form| common::server::token(srv.addr, form));
     assert!(cases.len() >= 40, "the catalogue has {} requests", cases.len());
     let mut wrong = Vec::new();
     let mut stored_expected = 0;

@@ -234,11 +234,12 @@ async fn an_empty_file_input_is_not_an_attachment() {
 async fn the_per_client_limit_answers_429_with_retry_after_and_a_page() {
     let fx = Fixture::with(Options { per_client: "{ burst = 2, per_hour = 1 }", ..Options::default() });
     let app = fx.app();
-    let token = token(&app, "contact").await;
     for _ in 0..2 {
+        let token = token(&app, "contact").await;
         let (status, _, _) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
     }
+    let token = token(&app, "contact").await;
     let (status, headers, page) = send(&app, urlencoded_request("/contact", &contact_pairs(&token, "third"))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
@@ -252,11 +253,12 @@ async fn the_per_client_limit_answers_429_with_retry_after_and_a_page() {
 async fn the_global_budget_limits_all_clients_together() {
     let fx = Fixture::with(Options { global: "{ burst = 2, per_hour = 1 }", ..Options::default() });
     let app = fx.app();
-    let token = token(&app, "contact").await;
     for peer in ["192.0.2.1:1", "192.0.2.2:1"] {
+        let token = token(&app, "contact").await;
         let (status, _, _) = send_from(&app, peer, urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
     }
+    let token = token(&app, "contact").await;
     let (status, _, _) =
         send_from(&app, "192.0.2.3:1", urlencoded_request("/contact", &contact_pairs(&token, "hi"))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -266,9 +268,11 @@ async fn the_global_budget_limits_all_clients_together() {
 async fn the_rate_limit_follows_the_address_a_trusted_proxy_forwards() {
     let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
     let app = fx.app();
-    let token = token(&app, "contact").await;
+    let (first, second) = (token(&app, "contact").await, token(&app, "contact").await);
     let via_proxy = |client: &str| {
-        let mut req = urlencoded_request("/contact", &contact_pairs(&token, "hi"));
+        // One page per forwarded client (a timing token is accepted once).
+        let token = if client.ends_with(".1") { &first } else { &second };
+        let mut req = urlencoded_request("/contact", &contact_pairs(token, "hi"));
         req.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
         req
     };

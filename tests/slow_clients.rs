@@ -61,14 +61,25 @@ fn legitimate_submissions_all_succeed_during_slowloris_and_slow_body_attacks() {
 
     let held = established_to(srv.addr.port());
     assert!(held >= 100, "the attacks should hold many connections open, saw {held}");
-    let token = server::token(srv.addr, "contact");
     let mut latencies = Vec::new();
     let mut failures = Vec::new();
     let until = Instant::now() + Duration::from_secs(ATTACK_SECONDS - 3);
     let mut i = 0;
     while Instant::now() < until {
-        let body = server::urlencoded(&contact_pairs(&token, &format!("during the attack {i}")));
+        // A page of its own for each submission: a timing token is accepted once.
         let start = Instant::now();
+        let token = match server::get(srv.addr, "/contact", "") {
+            Ok(page) if page.status == 200 => extract_token(&page.body),
+            Ok(page) => {
+                failures.push(format!("form page status {}", page.status));
+                continue;
+            }
+            Err(e) => {
+                failures.push(e.to_string());
+                continue;
+            }
+        };
+        let body = server::urlencoded(&contact_pairs(&token, &format!("during the attack {i}")));
         match server::post(srv.addr, "/contact", "application/x-www-form-urlencoded", &body, "") {
             Ok(r) if r.status == 303 => latencies.push(start.elapsed()),
             Ok(r) => failures.push(format!("status {}", r.status)),

@@ -105,13 +105,15 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
         println!("  redirect_http: http://{address} → {}", server.public_url.as_deref().unwrap_or("-"));
     }
     if let Some(onion) = &server.onion_listen {
-        println!("  onion_listen: {onion} (global rate limit only)");
+        let staff = if server.onion_staff { "staff api served" } else { "no staff api" };
+        println!("  onion_listen: {onion} (global rate limit only, forwarded headers ignored, {staff})");
     }
     if let Some(onion) = &server.onion_location {
         println!("  onion_location: {onion}");
     }
     println!("  data_dir: {}", server.data_dir.display());
     println!("  trusted_proxies: {}", server.trusted_proxies);
+    println!("  forwarded_header: {}", server.trusted_proxies.header.name());
     let l = &config.limits;
     println!(
         "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",

@@ -29,6 +29,7 @@ error-summary-title = Please check the form
 problem-too-fast = Please check your answers, then press “Send securely” again.
 problem-expired = This page was open for a long time. Please check your answers, then press “Send securely” again.
 problem-invalid = Your message could not be sent. Please check your answers, then press “Send securely” again.
+problem-used = A message was already sent from this page, so yours has probably arrived. To send another one, check your answers, then press “Send securely” again.
 error-required = Please fill in this field.
 error-checkbox-required = Please tick this box to continue.
 error-too-long = Please shorten this to { $max } characters or fewer.

@@ -33,6 +33,7 @@ error-summary-title = Por favor, revise el formulario
 problem-too-fast = Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
 problem-expired = Esta página estuvo abierta mucho tiempo. Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
 problem-invalid = No se pudo enviar su mensaje. Por favor, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
+problem-used = Ya se envió un mensaje desde esta página, así que es probable que el suyo haya llegado. Para enviar otro, revise sus respuestas y luego pulse “Enviar de forma segura” otra vez.
 error-required = Por favor, complete este campo.
 error-checkbox-required = Por favor, marque esta casilla para continuar.
 error-too-long =

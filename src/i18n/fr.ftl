@@ -34,6 +34,7 @@ error-summary-title = Veuillez vérifier le formulaire
 problem-too-fast = Veuillez vérifier vos réponses, puis appuyer à nouveau sur « Envoyer en toute sécurité ».
 problem-expired = Cette page est restée ouverte longtemps. Veuillez vérifier vos réponses, puis appuyer à nouveau sur « Envoyer en toute sécurité ».
 problem-invalid = Votre message n’a pas pu être envoyé. Veuillez vérifier vos réponses, puis appuyer à nouveau sur « Envoyer en toute sécurité ».
+problem-used = Un message a déjà été envoyé depuis cette page, le vôtre est donc sans doute bien arrivé. Pour en envoyer un autre, veuillez vérifier vos réponses, puis appuyer à nouveau sur « Envoyer en toute sécurité ».
 error-required = Veuillez remplir ce champ.
 error-checkbox-required = Veuillez cocher cette case pour continuer.
 error-too-long =

@@ -30,6 +30,7 @@ error-summary-title = Tanpri verifye fòmilè a
 problem-too-fast = Tanpri verifye repons ou yo, epi peze “Voye an sekirite” ankò.
 problem-expired = Paj sa a te rete louvri pandan lontan. Tanpri verifye repons ou yo, epi peze “Voye an sekirite” ankò.
 problem-invalid = Nou pa t ka voye mesaj ou a. Tanpri verifye repons ou yo, epi peze “Voye an sekirite” ankò.
+problem-used = Yon mesaj te deja voye sou paj sa a, kidonk mesaj ou a gendwa rive deja. Pou voye yon lòt, tanpri verifye repons ou yo, epi peze “Voye an sekirite” ankò.
 error-required = Tanpri ranpli kaz sa a.
 error-checkbox-required = Tanpri make kaz sa a pou ou ka kontinye.
 error-too-long = Tanpri fè tèks sa a pi kout: { $max } karaktè oswa mwens.

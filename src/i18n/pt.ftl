@@ -35,6 +35,7 @@ error-summary-title = Por favor, verifique o formulário
 problem-too-fast = Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
 problem-expired = Esta página ficou aberta durante muito tempo. Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
 problem-invalid = Não foi possível enviar a sua mensagem. Por favor, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
+problem-used = Já foi enviada uma mensagem a partir desta página, por isso a sua provavelmente já chegou. Para enviar outra, verifique as suas respostas e depois clique de novo em “Enviar com segurança”.
 error-required = Por favor, preencha este campo.
 error-checkbox-required = Por favor, marque esta caixa para continuar.
 error-too-long =

@@ -30,6 +30,7 @@ error-summary-title = Lütfen formu kontrol edin
 problem-too-fast = Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
 problem-expired = Bu sayfa uzun süre açık kaldı. Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
 problem-invalid = Mesajınız gönderilemedi. Lütfen cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
+problem-used = Bu sayfadan zaten bir mesaj gönderildi, yani mesajınız büyük olasılıkla ulaştı. Başka bir mesaj göndermek için cevaplarınızı kontrol edin, sonra “Güvenle gönder” düğmesine yeniden basın.
 error-required = Lütfen bu alanı doldurun.
 error-checkbox-required = Devam etmek için lütfen bu kutuyu işaretleyin.
 error-too-long = Lütfen bunu en fazla { $max } karaktere kısaltın.

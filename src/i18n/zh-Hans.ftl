@@ -30,6 +30,7 @@ error-summary-title = 请检查表单
 problem-too-fast = 请检查您的回答，然后再次点击“安全发送”。
 problem-expired = 这个页面打开的时间太长了。请检查您的回答，然后再次点击“安全发送”。
 problem-invalid = 您的留言没能发送。请检查您的回答，然后再次点击“安全发送”。
+problem-used = 此页面已经发送过一条留言，您的留言很可能已经送达。如需再发送一条，请检查您的回答，然后再次点击“安全发送”。
 error-required = 请填写此栏。
 error-checkbox-required = 请勾选此框才能继续。
 error-too-long = 请把内容缩短到 { $max } 个字符以内。
