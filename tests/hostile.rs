@@ -144,7 +144,11 @@ fn catalogue(token: &dyn Fn(&str) -> String) -> Vec<Case> {
         // ── multipart structure
         case(
             "two boundary parameters",
-            post("/asylum-help", "multipart/form-data; boundary=XyZ; boundary=Other", &asylum_body(&token("asylum-help"), "")),
+            post(
+                "/asylum-help",
+                "multipart/form-data; boundary=XyZ; boundary=Other",
+                &asylum_body(&token("asylum-help"), ""),
+            ),
             &[400],
         ),
         case(
@@ -164,7 +168,12 @@ fn catalogue(token: &dyn Fn(&str) -> String) -> Vec<Case> {
             post(
                 "/asylum-help",
                 MP,
-                format!("{}{}", "p".repeat(1 << 20), String::from_utf8(asylum_body(&token("asylum-help"), "")).unwrap()).as_bytes(),
+                format!(
+                    "{}{}",
+                    "p".repeat(1 << 20),
+                    String::from_utf8(asylum_body(&token("asylum-help"), "")).unwrap()
+                )
+                .as_bytes(),
             ),
             &[400],
         ),
