@@ -145,7 +145,7 @@ impl Spool {
         Ok(Spool { inner: Arc::new(Inner { incoming, ready, trash, max_bytes, used: AtomicU64::new(used) }) })
     }
 
-    /// Starts a submission to `form` if there is [`ROOM_FOR_A_SUBMISSION`]. Nothing is counted
+    /// Starts a submission to `form` if there is `ROOM_FOR_A_SUBMISSION` (64 KiB) free. Nothing is counted
     /// now; what it writes is counted as it is written.
     pub fn begin(&self, form: &str) -> Result<Draft, SpoolError> {
         if !self.has_room() {
@@ -227,7 +227,7 @@ impl Spool {
 /// everything it wrote and gives back what it counted.
 ///
 /// Quota by bytes written: every write to an attachment file is counted against `max_spool`
-/// before it happens (through the file's [`Meter`]), and the envelope's bound before it is
+/// before it happens (through the file's `seal::Meter`), and the envelope's bound before it is
 /// sealed, so the count of `ready/` and all drafts never exceeds `max_spool`; a write that would
 /// exceed it fails, and the submission gets the "full" page. Uploads still arriving hold only
 /// what they wrote, so slow ones cannot make the spool look full. The slack: the count is of
