@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use age::secrecy::ExposeSecret;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::pull::{
     AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, FileName,
@@ -1112,21 +1112,31 @@ fn fallback_name(name: &str, number: usize) -> String {
 /// of one name take 9 999 file creations, not 50 million.
 #[derive(Default)]
 struct FolderNames {
-    /// Every name given out, case-folded: names that differ only in case are one file on macOS
-    /// and Windows, where staff may copy the folder.
+    /// Every name given out, as its [`collision_key`]: names that differ only in case or in
+    /// Unicode normalization are one file on macOS and Windows, where staff may copy the folder.
     taken: HashSet<String>,
-    /// Per wanted name (case-folded), the next ` (n)` to try, so the 100th `scan.pdf` starts at
-    /// `scan (100).pdf` rather than at `scan (2).pdf`.
+    /// Per wanted name (as its [`collision_key`]), the next ` (n)` to try, so the 100th
+    /// `scan.pdf` starts at `scan (100).pdf` rather than at `scan (2).pdf`.
     next: HashMap<String, usize>,
     /// Names considered so far, each one lookup and at most one file creation (the test of
     /// linear cost reads it).
     probes: usize,
 }
 
+/// The key two names collide under on some file system staff may copy a folder to: NFC (APFS
+/// treats NFC `é` and NFD `e` + U+0301 as one name), then full case folding approximated as
+/// upper- then lower-case (so `ſ` and `ı` meet `s` and `i`, as NTFS, exFAT and APFS fold
+/// them), then NFC again (case mapping can leave a name decomposed). It folds more than any one
+/// file system does; a name that folds too eagerly only gets a ` (n)`.
+fn collision_key(name: &str) -> String {
+    let nfc = icu_normalizer::ComposingNormalizerBorrowed::new_nfc();
+    nfc.normalize(&nfc.normalize(name).to_uppercase().to_lowercase()).into_owned()
+}
+
 impl FolderNames {
     /// Takes `name` for a file created by other means (our own files, written first).
     fn reserve(&mut self, name: &str) {
-        self.taken.insert(name.to_lowercase());
+        self.taken.insert(collision_key(name));
     }
 
     /// Creates `name` in `dir` with `create`, or `stem (2).ext`, `stem (3).ext`, … if taken; at
@@ -1138,12 +1148,12 @@ impl FolderNames {
         create: &dyn Fn(&Path) -> io::Result<File>,
     ) -> Result<(File, String), (PathBuf, io::Error)> {
         let (stem, ext) = split_extension(name);
-        let wanted = name.to_lowercase();
+        let wanted = collision_key(name);
         let first = self.next.get(&wanted).copied().unwrap_or(1);
         for n in first..first.saturating_add(MAX_UNIQUE) {
             self.probes += 1;
             let candidate = if n == 1 { name.to_string() } else { format!("{stem} ({n}){ext}") };
-            let folded = candidate.to_lowercase();
+            let folded = collision_key(&candidate);
             if self.taken.contains(&folded) {
                 continue;
             }
@@ -1417,6 +1427,11 @@ impl Server {
         response: &mut reqwest::Response,
         floor: &mut RateFloor,
     ) -> Result<Option<bytes::Bytes>, StaffError> {
+        // `timeout_at` polls the body before its timer: a body whose pieces are always ready
+        // would never notice the deadline, and a fast server could overrun it by a whole body.
+        if tokio::time::Instant::now() >= self.deadline {
+            return Err(self.timed_out());
+        }
         loop {
             let wake = floor.window_end().min(self.deadline.into_std());
             // `chunk` is cancel-safe: a wake-up before a piece arrives loses nothing.
@@ -1432,6 +1447,22 @@ impl Server {
                 Err(_) if tokio::time::Instant::now() >= self.deadline => return Err(self.timed_out()),
                 Err(_) => floor.received(Instant::now(), 0).map_err(|()| self.too_slow())?,
             }
+        }
+    }
+
+    /// [`answer_challenge`] on a blocking thread, given up at the pull's deadline: a plugin key
+    /// (a hardware token) may wait for a touch or a PIN, and on this current-thread runtime a
+    /// wait on the runtime's own thread would stop every timer. A thread still waiting when the
+    /// deadline passes is left behind; the command does not wait for it when it exits.
+    async fn answer(&self, identities: &Arc<Identities>, armored: String) -> Result<Zeroizing<Vec<u8>>, StaffError> {
+        let ids = Arc::clone(identities);
+        let task = tokio::task::spawn_blocking(move || answer_challenge(&ids, &armored));
+        match tokio::time::timeout_at(self.deadline, task).await {
+            Ok(answered) => answered.map_err(|_| StaffError::Io {
+                path: "the login challenge".into(),
+                reason: "the decryption task failed".into(),
+            })?,
+            Err(_) => Err(self.timed_out()),
         }
     }
 
@@ -1464,6 +1495,10 @@ impl Server {
 
     /// Sends `request` and waits for the response's head, until the pull's deadline at most.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, StaffError> {
+        // As in `chunk`: a response that is ready at once would not notice a passed deadline.
+        if tokio::time::Instant::now() >= self.deadline {
+            return Err(self.timed_out());
+        }
         match tokio::time::timeout_at(self.deadline, request.send()).await {
             Ok(response) => response.map_err(|e| self.transport(e)),
             Err(_) => Err(self.timed_out()),
@@ -1518,7 +1553,7 @@ impl Server {
     }
 
     /// Logs in as `recipient`; `None` if the server does not know it.
-    async fn login(&self, identities: &Identities, recipient: &str) -> Result<Option<Session>, StaffError> {
+    async fn login(&self, identities: &Arc<Identities>, recipient: &str) -> Result<Option<Session>, StaffError> {
         let request = self
             .client
             .post(self.url("staff/v1/challenge")?)
@@ -1529,12 +1564,14 @@ impl Server {
             return Ok(None);
         }
         let challenge: ChallengeResponse = self.json("the login", "a malformed login challenge", response).await?;
-        let secret = answer_challenge(identities, &challenge.challenge)?;
-        let answer = SessionRequest {
+        let secret = self.answer(identities, challenge.challenge).await?;
+        let mut answer = SessionRequest {
             challenge_id: challenge.challenge_id,
             response: data_encoding::BASE64.encode(secret.as_ref()),
         };
-        let response = self.send(self.client.post(self.url("staff/v1/session")?).json_body(&answer)).await?;
+        let request = self.client.post(self.url("staff/v1/session")?).json_body(&answer);
+        answer.response.zeroize();
+        let response = self.send(request).await?;
         let session: SessionResponse = self.json("the login", "a malformed session", response).await?;
         Ok(Some(Session {
             recipient: recipient.to_string(),
@@ -1544,7 +1581,7 @@ impl Server {
     }
 
     /// Logs in again if the session is about to expire.
-    async fn fresh(&self, identities: &Identities, session: &mut Session) -> Result<(), StaffError> {
+    async fn fresh(&self, identities: &Arc<Identities>, session: &mut Session) -> Result<(), StaffError> {
         if Instant::now() >= session.renew_at {
             match self.login(identities, &session.recipient).await? {
                 Some(new) => *session = new,
@@ -1687,10 +1724,39 @@ trait JsonBody {
 }
 
 impl JsonBody for reqwest::RequestBuilder {
+    /// The body is [`json_bytes`], handed to reqwest without a copy: the buffer reqwest holds
+    /// is the one wiped when it drops the body. The HTTP and TLS layers below may still copy
+    /// pieces of it into buffers of their own that nobody wipes (a TLS record is encrypted in
+    /// place, but plaintext queued before the handshake is not); that is beyond our reach.
     fn json_body<T: Serialize>(self, value: &T) -> Self {
-        self.header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(value).unwrap_or_default())
+        self.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes::Bytes::from_owner(json_bytes(value)))
     }
+}
+
+/// `value` as JSON in a buffer wiped on drop, allocated once at its final size (measured by a
+/// first pass that writes nowhere), so no smaller buffer that held part of it is freed unwiped
+/// as it grows. What it holds may be secret (an ack secret, a challenge answer).
+fn json_bytes<T: Serialize>(value: &T) -> Zeroizing<Vec<u8>> {
+    /// Counts what would be written.
+    struct Measure(usize);
+    impl Write for Measure {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 = self.0.saturating_add(buf.len());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut measure = Measure(0);
+    if serde_json::to_writer(&mut measure, value).is_err() {
+        return Zeroizing::new(Vec::new());
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(measure.0));
+    if serde_json::to_writer(&mut *bytes, value).is_err() {
+        bytes.clear();
+    }
+    bytes
 }
 
 /// Whether a transport error is a rejected server certificate.
@@ -2521,6 +2587,85 @@ mod tests {
         ] {
             assert_eq!(create_attachment(tmp.path(), &mut taken, name, 1).unwrap().1, expected, "{name}");
         }
+    }
+
+    #[test]
+    fn names_that_fold_or_normalize_to_one_name_are_made_unique() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut taken = FolderNames::default();
+        taken.reserve(SUBMISSION_TXT);
+        taken.reserve(ENVELOPE_JSON);
+        for (name, expected) in [
+            // Long s and dotless i upper-case to S and I: NTFS, exFAT and APFS see submission.txt.
+            ("\u{17f}ubmission.txt", "\u{17f}ubmission (2).txt"),
+            ("subm\u{131}ssion.txt", "subm\u{131}ssion (3).txt"),
+            ("ENVELOPE.JSON", "ENVELOPE (2).JSON"),
+            // NFC é, then NFD e + U+0301: one name on APFS.
+            ("caf\u{e9}.pdf", "caf\u{e9}.pdf"),
+            ("cafe\u{301}.pdf", "cafe\u{301} (2).pdf"),
+            ("CAFE\u{301}.PDF", "CAFE\u{301} (3).PDF"),
+            ("caf\u{e9} (2).pdf", "caf\u{e9} (2) (2).pdf"),
+            // The Kelvin sign is K after normalization.
+            ("\u{212a}ey.txt", "\u{212a}ey.txt"),
+            ("key.txt", "key (2).txt"),
+        ] {
+            assert_eq!(create_attachment(tmp.path(), &mut taken, name, 1).unwrap().1, expected, "{name:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_always_ready_still_stops_at_a_deadline_already_passed() {
+        let mut server = Server::new("https://sealpost.example", None).unwrap();
+        server.deadline_in(Duration::ZERO);
+        let mut response = reqwest::Response::from(http::Response::new(reqwest::Body::from(vec![7u8; 4096])));
+        let mut floor = RateFloor::new(Instant::now(), None);
+        let result = server.chunk(&mut response, &mut floor).await;
+        assert!(matches!(result, Err(StaffError::TimedOut { .. })), "{:?}", result.map(|c| c.map(|b| b.len())));
+    }
+
+    /// A key that waits for a release, as a hardware token waits for a touch; gives up after a
+    /// while so that a test of a client that waits does not hang for ever.
+    struct WaitingKey(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+    impl age::Identity for WaitingKey {
+        fn unwrap_stanza(
+            &self,
+            _: &age_core::format::Stanza,
+        ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
+            let _ = self.0.lock().unwrap().recv_timeout(Duration::from_secs(10));
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn a_challenge_waiting_for_a_hardware_token_is_given_up_at_the_deadline() {
+        let (release, waiting) = std::sync::mpsc::channel();
+        let ids = Arc::new(Identities {
+            keys: vec![Box::new(WaitingKey(std::sync::Mutex::new(waiting)))],
+            recipients: Vec::new(),
+        });
+        let key = age::x25519::Identity::generate();
+        let challenge = armored_to(&key.to_public(), &[CHALLENGE_LABEL, &[9u8; 32]].concat());
+        let mut server = Server::new("https://sealpost.example", None).unwrap();
+        server.deadline_in(Duration::ZERO);
+        let result = server.answer(&ids, challenge).await.map(|_| ());
+        release.send(()).unwrap();
+        assert!(matches!(result, Err(StaffError::TimedOut { .. })), "{result:?}");
+    }
+
+    #[test]
+    fn the_ack_body_is_built_in_a_wiped_buffer_that_never_grew() {
+        let secret = "ab".repeat(32);
+        let body = AckRequest {
+            sha256: [("envelope.age".to_string(), "cd".repeat(32)), ("1.age".to_string(), "ef".repeat(32))].into(),
+            ack: AckSecret::from_hex(&secret),
+        };
+        let bytes: Zeroizing<Vec<u8>> = json_bytes(&body);
+        // Allocated once at its final size: no smaller buffer holding the secret was freed unwiped.
+        assert_eq!(bytes.capacity(), bytes.len());
+        let parsed: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(parsed["ack"], secret.as_str());
+        assert_eq!(parsed["sha256"]["1.age"], "ef".repeat(32).as_str());
     }
 
     #[test]

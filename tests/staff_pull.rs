@@ -236,6 +236,37 @@ fn a_pull_killed_at_any_moment_loses_nothing_and_duplicates_nothing() {
 }
 
 #[test]
+fn attachment_names_that_a_mac_or_windows_folds_into_ours_or_each_other_get_their_own_names() {
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    // Long s and dotless i fold to s and i on NTFS, exFAT and APFS; APFS also takes NFD é for NFC é.
+    let names: Vec<(&str, &str)> = vec![
+        ("\u{17f}ubmission.txt", "\u{17f}ubmission (2).txt"),
+        ("ENVELOPE.JSON", "ENVELOPE (2).JSON"),
+        ("ciphertext.\u{17f}ha256", "ciphertext (2).\u{17f}ha256"),
+        ("subm\u{131}ssion.txt", "subm\u{131}ssion (3).txt"),
+        ("caf\u{e9}.pdf", "caf\u{e9}.pdf"),
+        ("cafe\u{301}.pdf", "cafe\u{301} (2).pdf"),
+    ];
+    let attachments: Vec<(&str, &[u8])> = names.iter().map(|(n, _)| (*n, n.as_bytes())).collect();
+    let id = server.seal("asylum-help", &[("Message", "x")], &attachments);
+    let out = keys.path().join("out");
+    let output = pull(&server.url(), &alice.identity, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let folder = out.join(&id);
+    let mut saved: Vec<String> =
+        fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    saved.sort();
+    for (raw, expected) in &names {
+        assert!(saved.contains(&expected.to_string()), "{raw:?} → {expected:?} not in {saved:?}");
+        assert_eq!(fs::read(folder.join(expected)).unwrap(), raw.as_bytes(), "{expected:?} holds its own file");
+    }
+    assert_eq!(saved.len(), 3 + names.len(), "{saved:?}");
+    assert!(fs::read_to_string(folder.join("submission.txt")).unwrap().contains("Message"));
+}
+
+#[test]
 fn malicious_attachment_names_and_escapes_in_fields_cannot_escape_or_drive_the_terminal() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");

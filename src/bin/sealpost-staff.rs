@@ -36,7 +36,8 @@ enum Command {
         ca_cert: Option<PathBuf>,
         /// Stop the whole pull after this long, like 30m or 3h; what was saved by then is kept
         /// and the next pull goes on from there. A transfer slower than 8 KiB/s for 30 s stops
-        /// it sooner.
+        /// it sooner. Waits on the server and on a hardware key's touch end by then; decrypting
+        /// a submission already downloaded is finished first, so that can run a little past it.
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
         timeout: Duration,
         /// Print one JSON summary on stdout instead of lines.
@@ -99,11 +100,15 @@ fn pull(options: staff::PullOptions, json: bool) -> Result<(), StaffError> {
         .build()
         .map_err(|e| StaffError::Io { path: "runtime".into(), reason: e.to_string() })?;
     let show_bar = !json && std::io::stdout().is_terminal();
-    let mut summary = if show_bar {
-        runtime.block_on(staff::pull(&options, &mut staff::Bar::new()))?
+    let result = if show_bar {
+        runtime.block_on(staff::pull(&options, &mut staff::Bar::new()))
     } else {
-        runtime.block_on(staff::pull(&options, &mut staff::Quiet))?
+        runtime.block_on(staff::pull(&options, &mut staff::Quiet))
     };
+    // A login answer given up at the deadline may still wait for a hardware key's touch on a
+    // blocking thread; dropping the runtime would wait for it, so the pull would not end.
+    runtime.shutdown_background();
+    let mut summary = result?;
     let reported = report(&summary, json, |n| StaffError::Failures { count: n });
     // Why the pull ended early, if it did: out of time, rate or space, or of listings.
     let stopped = summary
