@@ -12,8 +12,9 @@
 //! stateless (their id is sealed under a per-process key), so no one can evict a challenge before
 //! its owner answers it; the set of redeemed ids and the sessions live only in memory, in tables
 //! with a fixed number of slots, capped per recipient so one recipient cannot fill them for the
-//! others (invariant 7); session tokens are held as SHA-256 hashes and compared in constant time. Logins have their own per-client budget and no global
-//! one ([`StaffApi`]), so nobody can spend the staff's logins, whatever addresses they have.
+//! others (invariant 7); session tokens are held as SHA-256 hashes and compared in constant time. Failed logins spend a per-client budget and there is no
+//! global one; issuing a challenge and answering it correctly spend none ([`StaffApi`]), so
+//! nobody can spend the staff's logins, whatever addresses they share or public keys they know.
 //! Never: builds a path from request text (ids go through [`SubmissionId::parse`], file names
 //! through [`FileName::parse`]); logs an address, a token, a recipient or a submission id;
 //! deletes anything on bad input.
@@ -78,6 +79,13 @@ const MAX_CHALLENGE_ID: usize = 512;
 const CHALLENGE_ID_AAD: &[u8] = b"sealpost-staff-challenge-id-v1";
 /// XChaCha20-Poly1305 nonce bytes at the front of a challenge id (random, so never repeated).
 const CHALLENGE_NONCE_LEN: usize = 24;
+/// Most login challenges being encrypted at once (each is one X25519 encryption and its armor,
+/// about as much work as the TLS handshake that carried the request). Issuing a challenge for a
+/// listed recipient stores nothing and spends no per-client budget (a budget keyed by something
+/// an attacker can share, the tor daemon's address or a NAT, or name, a public key, could be spent
+/// against the staff member it names), so this is what bounds the CPU a flood of them can take:
+/// over it, a 503 with `Retry-After: 1`. Two, one per core of a small server.
+pub const MAX_CHALLENGE_ENCRYPTIONS: usize = 2;
 /// Most clients the login rate limit tracks at once (each ≈ 50 bytes); beyond it the client
 /// closest to a full budget is forgotten (see [`ClientLimiter`]).
 pub const MAX_LOGIN_CLIENTS: usize = 4096;
@@ -247,16 +255,18 @@ pub struct StaffApi {
     /// Open sessions; at most [`MAX_SESSIONS`]. A list, scanned in full on every lookup, so the
     /// token comparison takes the same time wherever (and whether) the token is found.
     sessions: Mutex<Vec<Session>>,
-    /// Login budget per client, at the submissions' per-client rate but in its own table, keyed
-    /// by client *and* by the listed recipient the request is for (requests for no listed
-    /// recipient share one budget per client). There is deliberately no global login budget: a
-    /// global bucket is a lock that anyone with enough addresses can hold shut, and it would
-    /// protect nothing that is not bounded otherwise. A refused challenge (unknown recipient) costs
-    /// a JSON parse; an issued one costs one X25519 encryption (less than rendering a public page)
-    /// and no memory at all (the challenge id carries its own state).
-    /// Keying by recipient keeps a flood of guesses from one address (every Tor client is
-    /// 127.0.0.1) from spending the budget of staff who log in from that address too.
+    /// Login budget per client, at the submissions' per-client rate but in its own table. Only
+    /// failures spend it: a refused challenge (malformed, or for a recipient on no list) and a
+    /// failed `/session` spend the client's budget for refusals, except a wrong answer to a real
+    /// challenge, which spends the budget kept for (client, that challenge's recipient). An
+    /// issued challenge spends nothing (it stores nothing; [`MAX_CHALLENGE_ENCRYPTIONS`] bounds
+    /// its CPU) and a correct answer is never refused by this budget, so no one sharing an
+    /// address with a staff member (every Tor client is the tor daemon) and knowing their public
+    /// key can lock them out. There is deliberately no global login budget: a global bucket is a
+    /// lock that anyone with enough addresses can hold shut.
     limiter: ClientLimiter,
+    /// Permits for [`MAX_CHALLENGE_ENCRYPTIONS`].
+    encryptions: Arc<tokio::sync::Semaphore>,
     /// Serialises acknowledgements, so two staff members acking one submission cannot race.
     ack_lock: Mutex<()>,
     /// Whether the staff routes are served on their own listener (`[staff] listen`).
@@ -275,7 +285,27 @@ struct Challenges {
     /// outlive the process that holds their key.
     epoch: Instant,
     /// Ids answered correctly, until they expire; at most [`MAX_REDEEMED`].
-    redeemed: Mutex<Vec<Redeemed>>,
+    redeemed: Mutex<RedeemedSet>,
+}
+
+/// The redeemed ids, and the latest time anyone looked at them.
+struct RedeemedSet {
+    ids: Vec<Redeemed>,
+    /// The latest `now` seen under the lock. Expiry is judged against the later of this and the
+    /// caller's `now`, so times under the lock only go forward: once an id was forgotten as
+    /// expired, no request that read the clock earlier can still find it unexpired (and replay it).
+    clock: Instant,
+}
+
+impl RedeemedSet {
+    /// Moves the clock forward to `now` (never back), drops the ids expired by then, and returns
+    /// the clock.
+    fn advance(&mut self, now: Instant) -> Instant {
+        self.clock = self.clock.max(now);
+        let clock = self.clock;
+        self.ids.retain(|r| r.expires > clock);
+        clock
+    }
 }
 
 /// A challenge that was answered correctly, remembered so it cannot be answered again.
@@ -302,7 +332,7 @@ impl Challenges {
         Challenges {
             cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..])),
             epoch: Instant::now(),
-            redeemed: Mutex::new(Vec::new()),
+            redeemed: Mutex::new(RedeemedSet { ids: Vec::new(), clock: Instant::now() }),
         }
     }
 
@@ -370,6 +400,7 @@ impl StaffApi {
             challenges: Challenges::new(),
             sessions: Mutex::new(Vec::new()),
             limiter: ClientLimiter::new(limits.per_client, MAX_LOGIN_CLIENTS),
+            encryptions: Arc::new(tokio::sync::Semaphore::new(MAX_CHALLENGE_ENCRYPTIONS)),
             ack_lock: Mutex::new(()),
             separate_listener,
         }
@@ -382,8 +413,11 @@ impl StaffApi {
 
     /// Drops expired redeemed challenges and sessions and idle rate-limit entries.
     pub fn prune(&self) {
-        let now = Instant::now();
-        lock(&self.challenges.redeemed).retain(|r| r.expires > now);
+        self.prune_at(Instant::now());
+    }
+
+    fn prune_at(&self, now: Instant) {
+        lock(&self.challenges.redeemed).advance(now);
         lock(&self.sessions).retain(|s| s.expires > now);
         self.limiter.prune(now);
     }
@@ -394,21 +428,51 @@ impl StaffApi {
         self.challenges.issue(&recipient, &answer, now)
     }
 
+    /// A fresh challenge for `recipient`: the armored age file and its id. The encryption runs on
+    /// the blocking pool, at most [`MAX_CHALLENGE_ENCRYPTIONS`] at once; over that,
+    /// [`ApiError::ChallengesBusy`] at once (never a queue, which a flood would fill).
+    async fn prepare_challenge(&self, recipient: age::x25519::Recipient) -> Result<(String, String), ApiError> {
+        let Ok(permit) = self.encryptions.clone().try_acquire_owned() else {
+            tracing::warn!("staff login refused: too many challenges being encrypted");
+            return Err(ApiError::ChallengesBusy);
+        };
+        let canonical = recipient.to_string();
+        let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
+        let answer: [u8; 32] = Sha256::digest(&secret[..]).into();
+        let armored = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            encrypt_challenge(&recipient, &secret[..])
+        })
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(internal("encrypting a challenge"))?;
+        let id = self.issue_challenge(canonical, answer, Instant::now())?;
+        Ok((armored, id))
+    }
+
+    /// The recipient a challenge id was issued for, if this process issued it.
+    fn challenge_recipient(&self, id: &str) -> Option<String> {
+        self.challenges.open(id).map(|c| c.recipient)
+    }
+
     /// Returns the recipient of challenge `id` if `response` is its answer, and marks the id used.
     /// A wrong answer leaves the challenge open: only the client that asked holds its id, the
     /// secret has 256 bits, and failures spend login budget, while remembering them would let
     /// failures fill the redeemed set.
     fn redeem(&self, id: &str, response: &[u8], now: Instant) -> Result<String, ApiError> {
         let challenge = self.challenges.open(id).ok_or(ApiError::UnknownChallenge)?;
-        if challenge.expires <= now {
-            return Err(ApiError::ExpiredChallenge);
-        }
         let given: [u8; 32] = Sha256::digest(response).into();
         if !bool::from(given.ct_eq(&challenge.answer)) {
             return Err(ApiError::WrongResponse);
         }
-        let mut redeemed = lock(&self.challenges.redeemed);
-        redeemed.retain(|r| r.expires > now);
+        let mut set = lock(&self.challenges.redeemed);
+        // Expiry is judged here, under the lock, on a clock that only goes forward: a `prune`
+        // that forgot this id as expired has moved it past the id's expiry.
+        let now = set.advance(now);
+        if challenge.expires <= now {
+            return Err(ApiError::ExpiredChallenge);
+        }
+        let redeemed = &mut set.ids;
         if redeemed.iter().any(|r| r.nonce == challenge.nonce) {
             return Err(ApiError::UnknownChallenge);
         }
@@ -548,6 +612,8 @@ pub enum ApiError {
     RateLimited(u64),
     /// A table is full; try again shortly.
     Busy,
+    /// [`MAX_CHALLENGE_ENCRYPTIONS`] challenges are being encrypted; try again in a second.
+    ChallengesBusy,
     /// A storage failure; logged once, without details that could identify anything.
     Internal,
 }
@@ -564,7 +630,7 @@ impl ApiError {
             ApiError::Mismatch(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::ChallengesBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -587,6 +653,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method not allowed".into(),
             ApiError::RateLimited(_) => "too many login attempts; try again later".into(),
             ApiError::Busy => "too many logins in progress; try again shortly".into(),
+            ApiError::ChallengesBusy => "too many login challenges being prepared; try again in a second".into(),
             ApiError::Internal => "internal error".into(),
         }
     }
@@ -608,6 +675,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::Busy => {
                 h.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            ApiError::ChallengesBusy => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }
@@ -656,10 +726,21 @@ pub async fn no_route() -> ApiError {
     ApiError::NoRoute
 }
 
-/// Reads a small JSON body of type `T`.
+/// Reads a small JSON body of type `T`, and wipes the bytes it was parsed from.
 async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_JSON_BODY).await.map_err(|_| ApiError::TooLarge)?;
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::BadRequest("the body is not the expected JSON"))
+    // Takes over the collected buffer when it is the only reference (no copy), else copies it.
+    // What this cannot reach: a shared buffer's other owner and hyper's read and TLS buffers,
+    // which are reused for the connection's next bytes and freed unwiped.
+    let mut buf = Vec::from(bytes);
+    parse_then_wipe(&mut buf)
+}
+
+/// Parses `buf` as JSON of type `T`, then zeroes it (an ack carries its secret), parsed or not.
+fn parse_then_wipe<T: serde::de::DeserializeOwned>(buf: &mut [u8]) -> Result<T, ApiError> {
+    let parsed = serde_json::from_slice(buf).map_err(|_| ApiError::BadRequest("the body is not the expected JSON"));
+    zeroize::Zeroize::zeroize(buf);
+    parsed
 }
 
 /// The forms with their recipients lists as they are now: the one place the staff API reads the
@@ -670,10 +751,10 @@ fn current_forms(app: &App) -> &[FormSpec] {
     app.forms()
 }
 
-/// Spends one unit of the login budget of the request's client for `recipient` (a listed
-/// recipient the request is for), or of its budget for everything else (`None`). On the onion
-/// listener every client is the tor daemon, so budgets are per recipient there, and they are
-/// the budgets of [`crate::limit::ONION_CLIENT`]: staff on loopback or `staff.listen` keep their own.
+/// Spends one unit of the login budget of the request's client for `recipient` (the recipient
+/// of a real challenge answered wrongly), or of its budget for other failures (`None`). Only
+/// failures call this. On the onion listener every client is the tor daemon, so these are the
+/// budgets of [`crate::limit::ONION_CLIENT`]: staff on loopback or `staff.listen` keep their own.
 fn charge_login(
     app: &App,
     connection: Connection,
@@ -701,8 +782,9 @@ async fn challenge(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    // Every request spends login budget: for the listed recipient it names, or else the client's
-    // budget for refusals. The body (at most MAX_JSON_BODY) is read first to know which.
+    // A refusal spends the client's budget for refusals. An issued challenge spends none: it
+    // stores nothing, its CPU is bounded by MAX_CHALLENGE_ENCRYPTIONS, and a budget for it would
+    // be keyed by a public key anyone can name, from an address staff may share (see StaffApi).
     let refused = |e: ApiError| charge_login(&app, connection, &headers, None).err().unwrap_or(e);
     let request: ChallengeRequest = read_json(body).await.map_err(refused)?;
     let recipient: age::x25519::Recipient = request
@@ -715,10 +797,7 @@ async fn challenge(
         tracing::warn!(reason = "recipient on no list", "staff login refused");
         return Err(refused(ApiError::UnknownRecipient));
     }
-    charge_login(&app, connection, &headers, Some(&canonical))?;
-    let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
-    let armored = encrypt_challenge(&recipient, &secret[..]).map_err(internal("encrypting a challenge"))?;
-    let id = app.staff().issue_challenge(canonical, Sha256::digest(&secret[..]).into(), Instant::now())?;
+    let (armored, id) = app.staff().prepare_challenge(recipient).await?;
     Ok(json(StatusCode::OK, &ChallengeResponse { challenge_id: id, challenge: armored }))
 }
 
@@ -740,15 +819,17 @@ async fn session(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    // Only failures spend login budget here (the client's budget for refusals): a success needed
-    // a fresh challenge, which did.
-    let refused = |app: &App, e: ApiError, reason: &'static str| {
+    // Only failures spend login budget here, and a correct answer is never refused by it: a wrong
+    // answer to a real challenge spends the budget of (client, its recipient), any other failure
+    // the client's budget for refusals.
+    let refused_as = |app: &App, e: ApiError, reason: &'static str, recipient: Option<&str>| {
         tracing::warn!(reason, "staff login refused");
-        match charge_login(app, connection, &headers, None) {
+        match charge_login(app, connection, &headers, recipient) {
             Err(limited) => limited,
             Ok(()) => e,
         }
     };
+    let refused = |app: &App, e: ApiError, reason: &'static str| refused_as(app, e, reason, None);
     let request: SessionRequest = match read_json(body).await {
         Ok(r) => r,
         Err(e) => return Err(refused(&app, e, "malformed session request")),
@@ -768,7 +849,12 @@ async fn session(
                 ApiError::WrongResponse => "wrong response",
                 _ => "unknown challenge",
             };
-            return Err(refused(&app, e, reason));
+            let recipient = if e == ApiError::WrongResponse {
+                app.staff().challenge_recipient(&request.challenge_id)
+            } else {
+                None
+            };
+            return Err(refused_as(&app, e, reason, recipient.as_deref()));
         }
     };
     if !is_listed(current_forms(&app), &recipient) {
@@ -1054,10 +1140,15 @@ fn delete_if_matching(
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(internal("reading an ack record")(e)),
     };
-    if let Some(digest) = &ack_record
-        && !ack.is_some_and(|secret| secret.matches(digest))
-    {
-        return Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+    if let Some(digest) = &ack_record {
+        match ack {
+            // A client from before ack secrets existed sends none, and prints this message.
+            None => return Err(ApiError::Mismatch(NEEDS_ACK_SECRET.into())),
+            Some(secret) if !secret.matches(digest) => {
+                return Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
+            }
+            Some(_) => {}
+        }
     }
     let freed: u64 = files.values().sum::<u64>() + ack_record.map_or(0, |_| ACK_RECORD_LEN as u64);
     let parent = dir.parent().ok_or(ApiError::Internal)?;
@@ -1076,6 +1167,10 @@ fn delete_if_matching(
     }
     Ok(freed)
 }
+
+/// Why an ack without `ack` is refused for an entry that has an [`ACK_FILE`]: a `sealpost-staff`
+/// from before ack secrets sends none and shows the server's message, so it says what to do.
+pub const NEEDS_ACK_SECRET: &str = "this submission needs an ack secret: upgrade sealpost-staff";
 
 /// Bytes of an [`ACK_FILE`]: the hex SHA-256.
 const ACK_RECORD_LEN: usize = 64;
@@ -1176,7 +1271,7 @@ mod tests {
         let now = Instant::now();
         let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
         assert_eq!(api.redeem(&id, b"guess", now), Err(ApiError::WrongResponse));
-        assert!(lock(&api.challenges.redeemed).is_empty(), "failures never fill the redeemed set");
+        assert!(lock(&api.challenges.redeemed).ids.is_empty(), "failures never fill the redeemed set");
         assert_eq!(api.redeem(&id, b"secret", now).unwrap(), "age1x");
     }
 
@@ -1185,10 +1280,60 @@ mod tests {
         let api = StaffApi::new(&limits(), false);
         let now = Instant::now();
         let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        let on_time = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        // Just in time first: the clock the redeemed set judges by only goes forward.
+        let just_in_time = now + CHALLENGE_TTL - Duration::from_millis(2);
+        assert_eq!(api.redeem(&on_time, b"secret", just_in_time).unwrap(), "age1x");
         assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL), Err(ApiError::ExpiredChallenge));
         assert_eq!(api.redeem(&id, b"secret", now + CHALLENGE_TTL * 100), Err(ApiError::ExpiredChallenge));
-        let just_in_time = now + CHALLENGE_TTL - Duration::from_millis(2);
-        assert_eq!(api.redeem(&id, b"secret", just_in_time).unwrap(), "age1x");
+    }
+
+    #[test]
+    fn a_json_request_body_is_wiped_once_parsed_whether_or_not_it_parses() {
+        let secret = "ab".repeat(32);
+        let mut good = serde_json::to_vec(&serde_json::json!({ "sha256": {}, "ack": secret })).unwrap();
+        let ack: AckRequest = parse_then_wipe(&mut good).unwrap();
+        assert!(ack.ack.is_some());
+        assert!(good.iter().all(|b| *b == 0), "the request bytes still hold the ack secret");
+        let mut bad = format!("{{\"ack\": \"{secret}\", \"oops\"").into_bytes();
+        assert!(parse_then_wipe::<AckRequest>(&mut bad).is_err());
+        assert!(bad.iter().all(|b| *b == 0));
+    }
+
+    #[tokio::test]
+    async fn a_challenge_beyond_the_bound_on_concurrent_encryptions_gets_a_503_json_error_at_once() {
+        let api = StaffApi::new(&limits(), false);
+        let recipient = age::x25519::Identity::generate().to_public();
+        let bound = u32::try_from(MAX_CHALLENGE_ENCRYPTIONS).unwrap();
+        // Every permit is taken, as by that many encryptions in progress.
+        let busy = api.encryptions.clone().try_acquire_many_owned(bound).unwrap();
+        let refused = api.prepare_challenge(recipient.clone()).await.unwrap_err();
+        assert_eq!(refused, ApiError::ChallengesBusy);
+        let response = refused.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body: ErrorBody = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body.error, "too many login challenges being prepared; try again in a second");
+        drop(busy);
+        let (armored, id) = api.prepare_challenge(recipient).await.unwrap();
+        assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        assert!(api.challenge_recipient(&id).is_some());
+        assert_eq!(api.encryptions.available_permits(), MAX_CHALLENGE_ENCRYPTIONS, "the permit is given back");
+    }
+
+    #[test]
+    fn a_redeemed_challenge_cannot_be_replayed_by_a_request_that_read_the_clock_before_a_prune() {
+        let api = StaffApi::new(&limits(), false);
+        let now = Instant::now();
+        let id = api.issue_challenge("age1x".into(), answer(b"secret"), now).unwrap();
+        // A captured answer, sent twice right at expiry: the second request read the clock just
+        // before expiry, then a prune (with a later clock) ran before it reached the redeemed set.
+        let stale = now + CHALLENGE_TTL - Duration::from_millis(2);
+        assert_eq!(api.redeem(&id, b"secret", stale).unwrap(), "age1x");
+        api.prune_at(now + CHALLENGE_TTL + Duration::from_millis(1));
+        assert_eq!(api.redeem(&id, b"secret", stale), Err(ApiError::ExpiredChallenge), "replayed after the prune");
     }
 
     #[test]
@@ -1232,7 +1377,7 @@ mod tests {
         for i in 0..10_000u64 {
             api.issue_challenge("age1staff".into(), answer(b"s"), now + Duration::from_micros(i)).unwrap();
         }
-        assert!(lock(&api.challenges.redeemed).is_empty(), "nothing is kept for an unanswered challenge");
+        assert!(lock(&api.challenges.redeemed).ids.is_empty(), "nothing is kept for an unanswered challenge");
         assert_eq!(api.redeem(&mine, b"mine", now + Duration::from_secs(59)).unwrap(), "age1staff");
     }
 
@@ -1270,7 +1415,7 @@ mod tests {
         let later = now + CHALLENGE_TTL;
         let id = api.issue_challenge("age1new".into(), answer(b"s"), later).unwrap();
         assert_eq!(api.redeem(&id, b"s", later).unwrap(), "age1new");
-        assert_eq!(lock(&api.challenges.redeemed).len(), 1);
+        assert_eq!(lock(&api.challenges.redeemed).ids.len(), 1);
     }
 
     #[test]
@@ -1504,7 +1649,8 @@ mod tests {
         with_ack_record(&dir, &secret);
         let trash = tmp.path().join("trash");
         let refused = Err(ApiError::Mismatch("the ack does not prove the envelope was decrypted".into()));
-        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), None), refused);
+        let outdated = Err(ApiError::Mismatch("this submission needs an ack secret: upgrade sealpost-staff".into()));
+        assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), None), outdated, "an old client is told why");
         assert_eq!(delete_if_matching(&dir, &trash, "x", &hashes(files), Some(&AckSecret::random())), refused);
         let from_hash = AckSecret::from_hex(&fs::read_to_string(dir.join(ACK_FILE)).unwrap()).unwrap();
         assert_eq!(

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{Server, Setup, Staff};
-use sealpost::pull::{ErrorBody, Listed};
+use sealpost::pull::{ChallengeResponse, ErrorBody, Listed};
 
 fn error(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body)
@@ -269,8 +269,13 @@ fn login_attempts_are_rate_limited_per_client() {
     setup.per_client = "{ burst = 2, per_hour = 1 }";
     let server = Server::start(setup);
     let body = format!("{{\"recipient\":\"{}\"}}", alice.public);
-    for _ in 0..2 {
+    // An issued challenge spends no budget (it stores nothing); refusals do.
+    for _ in 0..3 {
         assert_eq!(server.api("POST", "/staff/v1/challenge", None, Some(body.clone())).0, 200);
+    }
+    let body = format!("{{\"recipient\":\"{}\"}}", Staff::new(keys.path(), "stranger").public);
+    for _ in 0..2 {
+        assert_eq!(server.api("POST", "/staff/v1/challenge", None, Some(body.clone())).0, 403);
     }
     let response = server.block_on(async {
         server.client().post(format!("{}/staff/v1/challenge", server.url())).body(body.clone()).send().await.unwrap()
@@ -389,10 +394,10 @@ fn flooding_challenges_from_many_addresses_does_not_block_a_different_address() 
     // an unknown one.
     for i in 0..120u32 {
         let from = format!("198.18.0.{}", i + 1);
-        for staff in [&alice, &stranger, &alice] {
+        for staff in [&alice, &stranger, &alice, &stranger] {
             server.api_from(&from, "POST", "/staff/v1/challenge", challenge(staff));
         }
-        assert_eq!(server.api_from(&from, "POST", "/staff/v1/challenge", challenge(&alice)).0, 429);
+        assert_eq!(server.api_from(&from, "POST", "/staff/v1/challenge", challenge(&stranger)).0, 429);
     }
     let (status, body) = server.api_from("203.0.113.5", "POST", "/staff/v1/challenge", challenge(&alice));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -418,6 +423,30 @@ fn a_flood_of_unknown_recipients_from_one_address_does_not_block_staff_at_that_a
         Some(format!("{{\"recipient\":\"{}\"}}", Staff::new(keys.path(), "g").public)),
     );
     assert_eq!(status, 429, "the guesses are limited");
+    let token = server.login(&alice);
+    assert_eq!(listing(&server, &token).len(), 0);
+}
+
+#[test]
+fn a_flood_of_challenges_and_wrong_answers_naming_a_staff_key_from_their_own_address_does_not_lock_them_out() {
+    // Behind one NAT, or on an onion service, the attacker and the staff member are one client.
+    let keys = tempfile::tempdir().unwrap();
+    let alice = Staff::new(keys.path(), "alice");
+    let mut setup = Setup::new(&[&alice.public], &[]);
+    setup.per_client = "{ burst = 2, per_hour = 1 }";
+    let server = Server::start(setup);
+    let body = Some(format!("{{\"recipient\":\"{}\"}}", alice.public));
+    let mut wrong = Vec::new();
+    for _ in 0..50 {
+        let (status, reply) = server.api("POST", "/staff/v1/challenge", None, body.clone());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+        let id = serde_json::from_slice::<ChallengeResponse>(&reply).unwrap().challenge_id;
+        let zeros = data_encoding::BASE64.encode(&[0; 32]);
+        let guess = format!("{{\"challenge_id\":\"{id}\",\"response\":\"{zeros}\"}}");
+        wrong.push(server.api("POST", "/staff/v1/session", None, Some(guess)).0);
+    }
+    assert_eq!(wrong[..3], [403, 403, 429], "wrong answers spend the budget kept for this client and key");
+    assert!(wrong[3..].iter().all(|s| *s == 429));
     let token = server.login(&alice);
     assert_eq!(listing(&server, &token).len(), 0);
 }
@@ -543,8 +572,12 @@ fn an_ack_with_the_right_hashes_but_without_the_envelopes_ack_secret_deletes_not
         server.api("POST", &format!("/staff/v1/submissions/{id}/ack"), Some(&token), Some(body.to_string()))
     };
     let refused = "the ack does not prove the envelope was decrypted; nothing was deleted";
+    // A client from before ack secrets sends none and prints the server's message: it says what to do.
+    let (status, response) = ack(serde_json::json!({ "sha256": hashes }));
+    let outdated = "this submission needs an ack secret: upgrade sealpost-staff; nothing was deleted";
+    assert_eq!((status, error(&response).as_str()), (409, outdated));
+    assert_eq!(server.ready_ids(), std::slice::from_ref(&id));
     for body in [
-        serde_json::json!({ "sha256": hashes }),
         serde_json::json!({ "sha256": hashes, "ack": "0".repeat(64) }),
         serde_json::json!({ "sha256": hashes, "ack": listed.files[0].sha256 }),
     ] {
