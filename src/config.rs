@@ -243,7 +243,9 @@ pub struct Limits {
     pub max_connections_per_client: usize,
     /// Slowest accepted request body, in bytes per second, averaged over `upload_rate_window`.
     pub min_upload_rate: u64,
-    /// The window the upload rate is averaged over, and the grace before the first check.
+    /// The window the upload rate is averaged over, and the grace before the first check;
+    /// counts only time spent waiting for the body. At most `request_timeout` (refused at load:
+    /// a longer window is never judged, and a huge one would overflow the clock).
     pub upload_rate_window: Duration,
     /// Time an HTTP/2 connection may stay open with no request in flight.
     pub http2_idle_timeout: Duration,
@@ -547,6 +549,16 @@ impl Config {
                     hint: Some("typical values are \"30s\" and \"60s\"".into()),
                 });
             }
+        }
+        // A window longer than the whole request could never be judged, and one long enough
+        // would overflow the clock.
+        if limits.upload_rate_window > limits.request_timeout {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                message: "limits.upload_rate_window must not be longer than limits.request_timeout".into(),
+                hint: Some("the rate is averaged over a window inside one request; typical is \"30s\"".into()),
+            });
         }
         if limits.max_connections_per_client > limits.max_connections {
             return Err(ConfigError::Invalid {
@@ -1496,6 +1508,10 @@ mod tests {
             ("max_connections_per_client = 0", "limits.max_connections_per_client must be at least 1"),
             ("upload_rate_window = \"0s\"", "limits.upload_rate_window must be longer than zero"),
             ("http2_idle_timeout = \"0s\"", "limits.http2_idle_timeout must be longer than zero"),
+            (
+                "request_timeout = \"1m\"\nupload_rate_window = \"61s\"",
+                "limits.upload_rate_window must not be longer than limits.request_timeout",
+            ),
             (
                 "max_connections = 10\nmax_connections_per_client = 11",
                 "limits.max_connections_per_client must not exceed limits.max_connections",
