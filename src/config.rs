@@ -47,7 +47,8 @@ const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 32;
 /// gets through while a body that trickles in to hold a connection is cut off.
 const DEFAULT_MIN_UPLOAD_RATE: u64 = 512;
 /// Default window over which the upload rate is averaged; also the grace before the first
-/// check, so a radio that needs seconds to wake up or a TCP slow start is never judged.
+/// check, so a radio that needs seconds to wake up or a TCP slow start is never judged. Never
+/// more than `request_timeout`: a shorter request timeout shortens the default window too.
 const DEFAULT_UPLOAD_RATE_WINDOW: Duration = Duration::from_secs(30);
 /// Default time an HTTP/2 connection may stay open with no request in flight (it answering
 /// pings is not enough) before it is closed with a GOAWAY.
@@ -243,7 +244,9 @@ pub struct Limits {
     pub max_connections_per_client: usize,
     /// Slowest accepted request body, in bytes per second, averaged over `upload_rate_window`.
     pub min_upload_rate: u64,
-    /// The window the upload rate is averaged over, and the grace before the first check.
+    /// The window the upload rate is averaged over, and the grace before the first check;
+    /// counts only time spent waiting for the body. At most `request_timeout` (refused at load:
+    /// a longer window is never judged, and a huge one would overflow the clock).
     pub upload_rate_window: Duration,
     /// Time an HTTP/2 connection may stay open with no request in flight.
     pub http2_idle_timeout: Duration,
@@ -490,6 +493,7 @@ impl Config {
             .map_err(|m| invalid(l.per_client_span.clone(), format!("limits.per_client: {m}"), None))?;
         let global =
             l.global.rate().map_err(|m| invalid(l.global_span.clone(), format!("limits.global: {m}"), None))?;
+        let request_timeout = l.request_timeout.map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0);
         let limits = Limits {
             max_body: l.max_body.0,
             per_client,
@@ -499,7 +503,7 @@ impl Config {
             max_fill_time: l.max_fill_time.0,
             max_fields: l.max_fields.unwrap_or(DEFAULT_MAX_FIELDS),
             header_read_timeout: l.header_read_timeout.map_or(DEFAULT_HEADER_READ_TIMEOUT, |d| d.0),
-            request_timeout: l.request_timeout.map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0),
+            request_timeout,
             max_connections: l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
             rate_limit_table: l.rate_limit_table.unwrap_or(DEFAULT_RATE_LIMIT_TABLE),
             max_requests_per_client: l.max_requests_per_client.unwrap_or(DEFAULT_MAX_REQUESTS_PER_CLIENT),
@@ -508,7 +512,8 @@ impl Config {
                 DEFAULT_MAX_CONNECTIONS_PER_CLIENT.min(l.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS)),
             ),
             min_upload_rate: l.min_upload_rate.map_or(DEFAULT_MIN_UPLOAD_RATE, |s| s.0),
-            upload_rate_window: l.upload_rate_window.map_or(DEFAULT_UPLOAD_RATE_WINDOW, |d| d.0),
+            // The default never exceeds a shorter request_timeout; a written value must not.
+            upload_rate_window: l.upload_rate_window.map_or(DEFAULT_UPLOAD_RATE_WINDOW.min(request_timeout), |d| d.0),
             http2_idle_timeout: l.http2_idle_timeout.map_or(DEFAULT_HTTP2_IDLE_TIMEOUT, |d| d.0),
         };
         if limits.min_fill_time >= limits.max_fill_time {
@@ -547,6 +552,16 @@ impl Config {
                     hint: Some("typical values are \"30s\" and \"60s\"".into()),
                 });
             }
+        }
+        // A window longer than the whole request could never be judged, and one long enough
+        // would overflow the clock.
+        if limits.upload_rate_window > limits.request_timeout {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                message: "limits.upload_rate_window must not be longer than limits.request_timeout".into(),
+                hint: Some("the rate is averaged over a window inside one request; typical is \"30s\"".into()),
+            });
         }
         if limits.max_connections_per_client > limits.max_connections {
             return Err(ConfigError::Invalid {
@@ -1497,6 +1512,10 @@ mod tests {
             ("upload_rate_window = \"0s\"", "limits.upload_rate_window must be longer than zero"),
             ("http2_idle_timeout = \"0s\"", "limits.http2_idle_timeout must be longer than zero"),
             (
+                "request_timeout = \"1m\"\nupload_rate_window = \"61s\"",
+                "limits.upload_rate_window must not be longer than limits.request_timeout",
+            ),
+            (
                 "max_connections = 10\nmax_connections_per_client = 11",
                 "limits.max_connections_per_client must not exceed limits.max_connections",
             ),
@@ -1504,6 +1523,11 @@ mod tests {
             let err = parse(&set(keys)).unwrap_err().to_string();
             assert!(err.contains(message), "{keys}: {err}");
         }
+        let short = parse(&set("request_timeout = \"5s\"")).unwrap();
+        assert_eq!(short.limits.upload_rate_window, Duration::from_secs(5), "the default follows a shorter request");
+        let err = parse(&set("upload_rate_window = \"100000000000000000s\"")).unwrap_err();
+        assert!(err.to_string().contains("limits.upload_rate_window must not be longer than limits.request_timeout"));
+        assert!(err.hint().is_some_and(|h| h.contains("30s")), "a huge window is refused with a hint: {err}");
         let small = parse(&set("max_connections = 2")).unwrap();
         assert_eq!(small.limits.max_connections_per_client, 2, "the default follows a smaller max_connections");
     }

@@ -38,10 +38,10 @@ use zeroize::Zeroizing;
 use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
-use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenProblem};
+use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenId, TokenProblem};
 use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
 use crate::slots::{Activity, Paced, SlotGuard, Slots};
-use crate::spool::{Spool, SpoolError};
+use crate::spool::{Spool, SpoolError, SubmissionId};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -83,7 +83,8 @@ pub struct App {
     catalog: Catalog,
     spool: Spool,
     limiter: Limiter,
-    tokens: TimingTokens,
+    /// Shared with the blocking task that stores a submission, which may outlive the handler.
+    tokens: Arc<TimingTokens>,
     /// The staff API's sessions, challenges and login limit ([`crate::pull`]).
     staff: crate::pull::StaffApi,
     /// Where the "leave this site quickly" link on every page goes.
@@ -94,10 +95,19 @@ pub struct App {
     connection_slots: Arc<Slots>,
 }
 
+/// Spent timing tokens to remember: what the clearnet global budget can accept within
+/// `max_fill_time`, plus as much again for the onion listener's own budget when there is one.
+fn token_capacity(global: crate::config::Rate, max_fill_time: Duration, onion_listener: bool) -> usize {
+    let one = TimingTokens::capacity_for(global, max_fill_time);
+    let budgets = if onion_listener { 2 } else { 1 };
+    one.saturating_mul(budgets).min(limit::MAX_REDEEMED_TOKENS)
+}
+
 impl App {
     /// Builds the state. `token_key` signs timing tokens (see [`load_token_key`]).
     pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32]) -> App {
         let limits = config.limits;
+        let capacity = token_capacity(limits.global, limits.max_fill_time, config.server.onion_listen.is_some());
         let staff = crate::pull::StaffApi::new(&limits, config.staff.listen.is_some());
         App {
             staff,
@@ -109,10 +119,7 @@ impl App {
             staff_locale: config.staff.locale,
             catalog,
             spool,
-            tokens: TimingTokens::with_capacity(
-                token_key,
-                TimingTokens::capacity_for(limits.global, limits.max_fill_time),
-            ),
+            tokens: Arc::new(TimingTokens::with_capacity(token_key, capacity)),
             request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
             connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
             limits,
@@ -216,14 +223,15 @@ impl Connection {
     }
 
     /// Spends this request's rate-limit budget on `limiter`: per client (behind trusted proxies,
-    /// the forwarded address) and global, or only global on the onion listener.
+    /// the forwarded address) and the clearnet global budget, or only the onion listener's own
+    /// global budget there.
     pub(crate) fn charge(
         &self,
         limiter: &Limiter,
         headers: &HeaderMap,
         trusted: &TrustedProxies,
     ) -> Result<(), Limited> {
-        if self.onion { limiter.check_global() } else { limiter.check(self.client_key(headers, trusted)) }
+        if self.onion { limiter.check_onion() } else { limiter.check(self.client_key(headers, trusted)) }
     }
 }
 
@@ -789,6 +797,11 @@ impl From<SpoolError> for PageError {
                 tracing::warn!("spool full: refusing submissions");
                 PageError::SpoolFull
             }
+            SpoolError::CommittedButNotSynced(e) => {
+                // Stored and visible to staff; only its durability across a power cut is unsure.
+                tracing::error!(error = %e, "a submission was stored but its folder fsync failed twice");
+                PageError::Internal
+            }
             other => {
                 tracing::error!(error = %other, "storing a submission failed");
                 PageError::Internal
@@ -1319,21 +1332,64 @@ async fn submit(
     };
 
     let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
-    let stored = tokio::task::spawn_blocking(move || {
+    let stored = store_spending(app.tokens.clone(), token, move || {
         draft.seal_envelope(&recipients, &envelope)?;
         draft.commit()
     })
     .await;
-    let stored: Result<(), PageError> = match stored {
-        Ok(result) => result.map(drop).map_err(PageError::from),
-        Err(_) => Err(PageError::Internal),
-    };
-    if let Err(e) = stored {
-        // Nothing was stored: the person may send the same page again once we can take it.
-        app.tokens.release(token);
-        return Err(e);
+    // The task has already given the token back if nothing was stored.
+    match stored {
+        Ok(result) => result.map(drop).map_err(PageError::from)?,
+        Err(_) => return Err(PageError::Internal),
     }
     Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
+}
+
+/// Runs `store` (seal and commit) on a blocking thread that owns the spent timing `token`.
+/// The task runs to its end even when the handler is gone (the client left, `request_timeout`
+/// fired), so the token is given back there, not by the handler: when `store` fails before the
+/// entry reached `ready/` (or panics), and never once it is there ([`SpoolError::was_stored`]),
+/// so the same page can be neither refused as "already sent" when it was never stored nor
+/// accepted twice.
+fn store_spending(
+    tokens: Arc<TimingTokens>,
+    token: TokenId,
+    store: impl FnOnce() -> Result<SubmissionId, SpoolError> + Send + 'static,
+) -> tokio::task::JoinHandle<Result<SubmissionId, SpoolError>> {
+    tokio::task::spawn_blocking(move || {
+        let spent = SpentToken { tokens: &tokens, id: Some(token) };
+        let result = store();
+        if token_stays_spent(&result) {
+            spent.keep();
+        }
+        result
+    })
+}
+
+/// Whether a store's outcome keeps its timing token spent: it does once the entry is stored.
+fn token_stays_spent(result: &Result<SubmissionId, SpoolError>) -> bool {
+    result.as_ref().map_or_else(SpoolError::was_stored, |_| true)
+}
+
+/// A spent timing token, given back when dropped (also while unwinding) unless kept.
+struct SpentToken<'a> {
+    tokens: &'a TimingTokens,
+    id: Option<TokenId>,
+}
+
+impl SpentToken<'_> {
+    /// The submission is stored: the token stays spent.
+    fn keep(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for SpentToken<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.tokens.release(id);
+        }
+    }
 }
 
 /// The envelope: every non-empty field labelled in the staff language, and the attachments.
@@ -1383,4 +1439,70 @@ async fn drain_briefly(body: Body) {
         }
     };
     let _ = tokio::time::timeout(DRAIN_TIME, drained).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// A spent token for form `contact`, with the set it was spent in.
+    fn spent_token() -> (Arc<TimingTokens>, TokenId, SystemTime) {
+        let tokens = Arc::new(TimingTokens::new([7; 32]));
+        let now = SystemTime::now();
+        let text = tokens.issue("contact", now);
+        let id = tokens.check("contact", &text, now, Duration::ZERO, Duration::from_secs(3600)).unwrap();
+        tokens.redeem(id, now, Duration::from_secs(3600)).unwrap();
+        (tokens, id, now)
+    }
+
+    /// Runs `store` through [`store_spending`] and drops its handle at once, as a handler does
+    /// when the client leaves or `request_timeout` fires; returns once the store has finished.
+    fn store_with_handler_gone(
+        tokens: &Arc<TimingTokens>,
+        id: TokenId,
+        store: impl FnOnce() -> Result<SubmissionId, SpoolError> + Send + 'static,
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        runtime.block_on(async {
+            let handle = store_spending(tokens.clone(), id, move || {
+                wait.recv().unwrap();
+                store()
+            });
+            drop(handle);
+            go.send(()).unwrap();
+        });
+        // Dropping a runtime waits for its blocking tasks to finish.
+        drop(runtime);
+    }
+
+    #[test]
+    fn the_spent_token_set_holds_what_both_global_budgets_can_accept_when_there_is_an_onion_listener() {
+        let hour = Duration::from_secs(3600);
+        let global =
+            crate::config::Rate { burst: std::num::NonZeroU32::new(100).unwrap(), period: Duration::from_secs(6) };
+        assert_eq!(token_capacity(global, hour, false), 701);
+        assert_eq!(token_capacity(global, hour, true), 1402, "room for both budgets' tokens");
+        let generous = crate::config::Rate { period: Duration::from_millis(1), ..global };
+        assert_eq!(token_capacity(generous, hour, true), limit::MAX_REDEEMED_TOKENS, "still capped");
+    }
+
+    #[test]
+    fn a_store_that_fails_after_the_handler_is_gone_still_gives_the_token_back() {
+        let (tokens, id, now) = spent_token();
+        store_with_handler_gone(&tokens, id, || Err(SpoolError::Full));
+        assert_eq!(tokens.redeem(id, now, Duration::from_secs(3600)), Ok(()), "the page can be sent again");
+    }
+
+    #[test]
+    fn a_store_that_reached_ready_keeps_the_token_spent_even_if_its_fsync_failed() {
+        for stored in
+            [Ok(SubmissionId::random()), Err(SpoolError::CommittedButNotSynced(std::io::Error::other("fsync failed")))]
+        {
+            let (tokens, id, now) = spent_token();
+            store_with_handler_gone(&tokens, id, move || stored);
+            assert_eq!(tokens.redeem(id, now, Duration::from_secs(3600)), Err(TokenProblem::Used));
+        }
+    }
 }

@@ -183,7 +183,12 @@ type Direct<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Cl
 /// Per-client and global rate limits. Generic over the clock so tests do not sleep.
 pub struct Limiter<C: Clock + Clone = DefaultClock> {
     per_client: Keyed<C>,
+    /// The clearnet listeners' budget (`limits.global`).
     global: Direct<C>,
+    /// The onion listener's own budget, at the same `limits.global` rate: every onion visitor
+    /// arrives from the tor daemon, so no per-client budget can apply there, and one anonymous
+    /// flood must cost only onion visitors, never clearnet submitters (nor the other way round).
+    onion: Direct<C>,
     /// Per-process random key: slot numbers cannot be linked to addresses, even across runs.
     key: [u8; 32],
     /// Number of slots in the per-client table (`limits.rate_limit_table`).
@@ -209,6 +214,7 @@ impl<C: Clock + Clone> Limiter<C> {
         Limiter {
             per_client: RateLimiter::new(quota(per_client), DefaultKeyedStateStore::default(), clock.clone()),
             global: RateLimiter::direct_with_clock(quota(global), clock.clone()),
+            onion: RateLimiter::direct_with_clock(quota(global), clock.clone()),
             key: crate::random_bytes(),
             slots: slots.max(1) as u64,
             clock,
@@ -232,11 +238,12 @@ impl<C: Clock + Clone> Limiter<C> {
         self.global.check().map_err(limited)
     }
 
-    /// Spends one unit of the global budget only: for requests whose client cannot be told
-    /// apart (every onion visitor arrives from the local tor daemon).
-    pub fn check_global(&self) -> Result<(), Limited> {
+    /// Spends one unit of the onion listener's global budget only: its clients cannot be told
+    /// apart (every onion visitor arrives from the local tor daemon). The clearnet budget of
+    /// [`Limiter::check`] is not touched.
+    pub fn check_onion(&self) -> Result<(), Limited> {
         let now = self.clock.now();
-        self.global.check().map_err(|not_until| Limited {
+        self.onion.check().map_err(|not_until| Limited {
             retry_after: Duration::from_secs(not_until.wait_time_from(now).as_secs() + 1),
         })
     }
@@ -818,14 +825,25 @@ mod tests {
     }
 
     #[test]
-    fn the_global_only_check_ignores_per_client_budgets_but_not_the_global_one() {
+    fn the_onion_check_ignores_per_client_budgets_but_not_its_global_one() {
         let limiter = Limiter::with_clock(rate(1, 3600), rate(3, 3600), 1000, FakeRelativeClock::default());
         assert!(limiter.check(UNIX_CLIENT).is_ok());
         assert!(limiter.check(UNIX_CLIENT).is_err(), "per-client budget of 1 is spent");
-        assert!(limiter.check_global().is_ok(), "an onion request spends only the global budget");
-        assert!(limiter.check_global().is_ok());
-        let refused = limiter.check_global().unwrap_err();
+        for _ in 0..3 {
+            assert!(limiter.check_onion().is_ok(), "an onion request spends only the onion budget");
+        }
+        let refused = limiter.check_onion().unwrap_err();
         assert!(refused.retry_after >= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_onion_and_clearnet_global_budgets_are_separate_buckets_at_the_same_rate() {
+        let limiter = Limiter::with_clock(rate(100, 1), rate(2, 3600), 1000, FakeRelativeClock::default());
+        let clearnet: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.check_onion().is_ok() && limiter.check_onion().is_ok());
+        assert!(limiter.check_onion().is_err(), "the onion budget (2) is spent");
+        assert!(limiter.check(clearnet).is_ok() && limiter.check(clearnet).is_ok(), "clearnet still has its 2");
+        assert!(limiter.check(clearnet).is_err(), "and the same rate");
     }
 
     fn rate(burst: u32, secs: u64) -> Rate {

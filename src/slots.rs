@@ -78,17 +78,22 @@ impl Drop for SlotGuard {
     }
 }
 
-/// The minimum upload rate, checked once per window: each window that has passed must have
-/// brought at least `rate × window` bytes. No body is judged before its first window is over (the
-/// grace for a radio waking up and TCP slow start). Time is an input, so tests need no clock.
+/// The minimum upload rate, checked once per window: each window of waiting must have brought
+/// at least `rate × window` bytes. Only time spent waiting for the body counts (from a poll that
+/// found no byte to the next chunk): while the server itself is busy elsewhere (sealing, waiting
+/// for the disk) and does not ask for the body, the sender is not to blame. No body is judged
+/// before its first window of waiting is over (the grace for a radio waking up and TCP slow
+/// start). Time is an input, so tests need no clock.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace {
     /// Bytes per second.
     rate: u64,
     window: Duration,
-    /// Start of the window being filled.
-    since: Instant,
-    /// Bytes received since `since`.
+    /// Time spent waiting for the body in the window being filled, up to `waiting_since`.
+    waited: Duration,
+    /// Since when the reader has been waiting (a poll found no byte), if it is.
+    waiting_since: Option<Instant>,
+    /// Bytes received in the window being filled.
     bytes: u64,
 }
 
@@ -98,32 +103,57 @@ pub struct Pace {
 pub struct TooSlow;
 
 impl Pace {
-    /// A pace of at least `rate` bytes per second over each `window`, starting `now`.
-    pub fn new(rate: u64, window: Duration, now: Instant) -> Pace {
-        Pace { rate, window, since: now, bytes: 0 }
+    /// A pace of at least `rate` bytes per second over each `window` of waiting. Nobody waits
+    /// yet: the clock starts at the first poll that finds no byte.
+    pub fn new(rate: u64, window: Duration) -> Pace {
+        Pace { rate, window, waited: Duration::ZERO, waiting_since: None, bytes: 0 }
     }
 
-    /// Records `bytes` arrived (zero when only checking) at `now`. When a window is over, the
-    /// bytes since it began must reach the rate over the time that passed (which is more than
-    /// one window if no one asked for the body meanwhile); then the next window begins.
+    /// The reader asked for the body at `now` and none was there: waiting time counts from here
+    /// (if it was not already counting). Judges the window if it is over.
+    pub fn waiting(&mut self, now: Instant) -> Result<(), TooSlow> {
+        self.waiting_since.get_or_insert(now);
+        self.judge(now)
+    }
+
+    /// Records `bytes` arrived at `now`: waiting stops until the reader finds nothing again.
+    /// When a window of waiting is over, the bytes since it began must reach the rate over the
+    /// time waited (which is more than one window if the reader was woken late); then the next
+    /// window begins.
     pub fn arrived(&mut self, bytes: u64, now: Instant) -> Result<(), TooSlow> {
         self.bytes = self.bytes.saturating_add(bytes);
-        let elapsed = now.saturating_duration_since(self.since);
-        if elapsed < self.window {
+        let judged = self.judge(now);
+        self.waited = self.waited_at(now);
+        self.waiting_since = None;
+        judged
+    }
+
+    /// Time waited in the current window, as of `now`.
+    fn waited_at(&self, now: Instant) -> Duration {
+        let current = self.waiting_since.map_or(Duration::ZERO, |since| now.saturating_duration_since(since));
+        self.waited.saturating_add(current)
+    }
+
+    fn judge(&mut self, now: Instant) -> Result<(), TooSlow> {
+        let waited = self.waited_at(now);
+        if waited < self.window {
             return Ok(());
         }
-        let needed = u128::from(self.rate) * elapsed.as_millis() / 1000;
+        let needed = u128::from(self.rate) * waited.as_millis() / 1000;
         if u128::from(self.bytes) < needed {
             return Err(TooSlow);
         }
-        self.since = now;
+        self.waited = Duration::ZERO;
+        self.waiting_since = self.waiting_since.map(|_| now);
         self.bytes = 0;
         Ok(())
     }
 
-    /// When the current window is over.
-    pub fn deadline(&self) -> Instant {
-        self.since + self.window
+    /// When the current window of waiting will be over, if the reader is waiting and the
+    /// moment can be told (a window too long for the clock never ends).
+    pub fn deadline(&self) -> Option<Instant> {
+        let since = self.waiting_since?;
+        since.checked_add(self.window.saturating_sub(self.waited))
     }
 }
 
@@ -140,9 +170,10 @@ pub struct Paced {
 impl Paced {
     /// Wraps `inner`; the flag is set if it is cut off.
     pub fn new(inner: Body, rate: u64, window: Duration) -> (Paced, Arc<AtomicBool>) {
-        let pace = Pace::new(rate, window, Instant::now());
+        let pace = Pace::new(rate, window);
         let tripped = Arc::new(AtomicBool::new(false));
-        let timer = Box::pin(tokio::time::sleep_until(pace.deadline()));
+        // Armed at the first wait; until then it never fires.
+        let timer = Box::pin(tokio::time::sleep(Duration::ZERO));
         (Paced { inner, pace, timer, tripped: tripped.clone() }, tripped)
     }
 
@@ -170,10 +201,13 @@ impl hyper::body::Body for Paced {
                 }
             }
             Poll::Pending => loop {
-                if this.pace.arrived(0, Instant::now()).is_err() {
+                if this.pace.waiting(Instant::now()).is_err() {
                     return this.trip();
                 }
-                let deadline = this.pace.deadline();
+                // A window too long for the clock has no end to wake for: the next chunk judges.
+                let Some(deadline) = this.pace.deadline() else {
+                    return Poll::Pending;
+                };
                 if this.timer.deadline() != deadline {
                     this.timer.as_mut().reset(deadline);
                 }
@@ -271,7 +305,8 @@ mod tests {
     #[test]
     fn a_body_is_not_judged_before_its_first_window_is_over() {
         let start = Instant::now();
-        let mut pace = Pace::new(512, Duration::from_secs(30), start);
+        let mut pace = Pace::new(512, Duration::from_secs(30));
+        assert_eq!(pace.waiting(start), Ok(()));
         assert_eq!(pace.arrived(0, start + Duration::from_secs(29)), Ok(()));
     }
 
@@ -279,29 +314,71 @@ mod tests {
     fn a_window_short_of_the_rate_is_too_slow_and_a_full_one_starts_the_next() {
         let start = Instant::now();
         let window = Duration::from_secs(30);
-        let mut pace = Pace::new(512, window, start);
+        let mut pace = Pace::new(512, window);
+        assert_eq!(pace.deadline(), None, "no one waits yet");
+        assert_eq!(pace.waiting(start), Ok(()));
+        assert_eq!(pace.deadline(), Some(start + window));
         // 2G at 20 kbit/s brings 75 kB in a window; 512 B/s needs 15 360 bytes.
         assert_eq!(pace.arrived(15_360, start + Duration::from_secs(10)), Ok(()));
-        assert_eq!(pace.arrived(0, start + window), Ok(()));
-        assert_eq!(pace.deadline(), start + window * 2);
+        assert_eq!(pace.waiting(start + Duration::from_secs(10)), Ok(()));
+        assert_eq!(pace.waiting(start + window), Ok(()));
+        assert_eq!(pace.deadline(), Some(start + window * 2));
         assert_eq!(pace.arrived(15_359, start + window + Duration::from_secs(1)), Ok(()));
-        assert_eq!(pace.arrived(0, start + window * 2), Err(TooSlow), "one byte short");
+        assert_eq!(pace.waiting(start + window + Duration::from_secs(1)), Ok(()));
+        assert_eq!(pace.waiting(start + window * 2), Err(TooSlow), "one byte short");
     }
 
     #[test]
     fn a_reader_that_waited_several_windows_judges_the_average_over_all_of_them() {
         let start = Instant::now();
         let window = Duration::from_secs(10);
-        let mut pace = Pace::new(100, window, start);
-        // Asked again only after 30 s: 3 000 bytes are needed, not 1 000.
+        let mut pace = Pace::new(100, window);
+        assert_eq!(pace.waiting(start), Ok(()));
+        // Woken only after 30 s of waiting: 3 000 bytes are needed, not 1 000.
         assert_eq!(pace.clone().arrived(2_999, start + window * 3), Err(TooSlow));
         assert_eq!(pace.arrived(3_000, start + window * 3), Ok(()));
     }
 
     #[test]
+    fn a_reader_that_stops_asking_for_longer_than_a_window_does_not_count_its_stall_against_the_sender() {
+        let start = Instant::now();
+        let window = Duration::from_secs(10);
+        let mut pace = Pace::new(100, window);
+        // The first chunk came after a second of waiting; then the handler spent a minute on
+        // the disk without asking for more, and the next chunk was there at once.
+        assert_eq!(pace.waiting(start), Ok(()));
+        assert_eq!(pace.arrived(1_000, start + Duration::from_secs(1)), Ok(()));
+        assert_eq!(pace.arrived(1_000, start + Duration::from_secs(61)), Ok(()), "the stall was ours");
+        assert_eq!(pace.waiting(start + Duration::from_secs(61)), Ok(()));
+        assert_eq!(pace.deadline(), Some(start + Duration::from_secs(70)), "9 s of the window are left");
+    }
+
+    #[test]
+    fn a_slow_sender_still_trips_the_floor_across_the_readers_stalls() {
+        let start = Instant::now();
+        let window = Duration::from_secs(10);
+        let mut pace = Pace::new(100, window);
+        // Waits of 6 s and 4 s around a one-minute stall of ours: one window, 100 bytes short.
+        assert_eq!(pace.waiting(start), Ok(()));
+        assert_eq!(pace.arrived(450, start + Duration::from_secs(6)), Ok(()));
+        assert_eq!(pace.waiting(start + Duration::from_secs(66)), Ok(()));
+        assert_eq!(pace.arrived(450, start + Duration::from_secs(70)), Err(TooSlow));
+    }
+
+    #[test]
+    fn a_window_too_long_for_the_clock_neither_panics_nor_cuts_a_body_off() {
+        let start = Instant::now();
+        let mut pace = Pace::new(512, Duration::MAX);
+        assert_eq!(pace.waiting(start), Ok(()));
+        assert_eq!(pace.deadline(), None, "a window past the clock's end has no deadline");
+        assert_eq!(pace.arrived(0, start + Duration::from_secs(3600)), Ok(()));
+    }
+
+    #[test]
     fn a_rate_of_zero_never_cuts_a_body_off() {
         let start = Instant::now();
-        let mut pace = Pace::new(0, Duration::from_secs(1), start);
+        let mut pace = Pace::new(0, Duration::from_secs(1));
+        assert_eq!(pace.waiting(start), Ok(()));
         assert_eq!(pace.arrived(0, start + Duration::from_secs(3600)), Ok(()));
     }
 }

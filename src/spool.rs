@@ -85,6 +85,20 @@ pub enum SpoolError {
     /// The encryptor failed.
     #[error("sealing failed: {0}")]
     Seal(SealError),
+    /// The entry was renamed into `ready/` (staff can see it, and it is counted), but the fsync
+    /// of its folder failed twice, so the rename may not survive a power cut. Unlike every
+    /// other variant, the submission WAS stored: its timing token stays spent.
+    #[error("stored, but the folder fsync after the rename failed: {0}")]
+    CommittedButNotSynced(io::Error),
+}
+
+impl SpoolError {
+    /// Whether the submission is in `ready/` despite the error: then its timing token must stay
+    /// spent (the same page sent again would be a duplicate). Every other failure happened
+    /// before the rename, so nothing was stored and the token may be given back.
+    pub fn was_stored(&self) -> bool {
+        matches!(self, SpoolError::CommittedButNotSynced(_))
+    }
 }
 
 impl From<io::Error> for SpoolError {
@@ -345,8 +359,15 @@ impl Draft {
     }
 
     /// Makes the submission durable and visible: fsync the attachment files (the envelope was
-    /// fsynced when sealed) and the draft dir, rename it into `ready/<form>/`, fsync that dir.
-    pub fn commit(mut self) -> Result<SubmissionId, SpoolError> {
+    /// fsynced when sealed) and the draft dir, rename it into `ready/<form>/`, fsync that dir
+    /// (retried once). An error from [`SpoolError::was_stored`] means the rename happened.
+    pub fn commit(self) -> Result<SubmissionId, SpoolError> {
+        self.commit_syncing(sync_dir)
+    }
+
+    /// [`Draft::commit`], with the fsync of the folder after the rename as an input (tests
+    /// inject its failure; the disk cannot be made to fail on cue).
+    fn commit_syncing(mut self, sync_after_rename: fn(&Path) -> io::Result<()>) -> Result<SubmissionId, SpoolError> {
         for file in &self.unsynced {
             file.sync_all()?;
         }
@@ -360,7 +381,10 @@ impl Draft {
         // From here the entry is in ready/ whatever happens next: what it counted stays counted.
         self.committed = true;
         self.quota.close(true);
-        sync_dir(&form_dir)?;
+        // Whatever fails now, the entry stays: say so, once the fsync has been retried.
+        sync_after_rename(&form_dir)
+            .or_else(|_| sync_after_rename(&form_dir))
+            .map_err(SpoolError::CommittedButNotSynced)?;
         Ok(self.id.clone())
     }
 }
@@ -453,6 +477,19 @@ mod tests {
         ] {
             assert_eq!(SubmissionId::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_failed_fsync_after_the_rename_says_the_entry_was_stored_and_leaves_it_visible() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spool = Spool::open(tmp.path(), 1 << 30, 1 << 20).unwrap();
+        let draft = spool.begin("contact").unwrap();
+        let id = draft.id().clone();
+        let result = draft.commit_syncing(|_| Err(io::Error::other("injected fsync failure")));
+        assert!(matches!(result, Err(SpoolError::CommittedButNotSynced(_))), "{result:?}");
+        assert!(result.unwrap_err().was_stored());
+        assert!(tmp.path().join("spool/ready/contact").join(id.as_str()).is_dir(), "staff can see it");
+        assert!(!SpoolError::Full.was_stored() && !SpoolError::Io(io::Error::other("x")).was_stored());
     }
 
     #[test]

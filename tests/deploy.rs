@@ -452,7 +452,7 @@ fn a_unix_socket_in_a_missing_folder_is_a_clear_error() {
 // ───────────────────────────── onion ─────────────────────────────
 
 #[test]
-fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advertises_it() {
+fn the_onion_listener_spends_only_its_own_global_budget_and_the_clearnet_site_advertises_it() {
     let fx = Fixture::with(Options {
         per_client: "{ burst = 1, per_hour = 1 }",
         global: "{ burst = 4, per_hour = 1 }",
@@ -480,11 +480,39 @@ fn the_onion_listener_spends_only_the_global_budget_and_the_clearnet_site_advert
     // would let only one of them through. On the onion listener only the global budget counts.
     assert_eq!(post(srv.addr), 303, "clearnet client 127.0.0.1 spends its one per-client unit");
     assert_eq!(post(srv.addr), 429, "and is then limited");
-    for _ in 0..3 {
+    for _ in 0..4 {
         assert_eq!(post(onion), 303, "onion visitors are not limited as one client");
     }
-    assert_eq!(post(onion), 429, "the global budget (4) is spent");
-    assert_eq!(fx.entries("contact").len(), 4);
+    assert_eq!(post(onion), 429, "the onion listener's own global budget (4) is spent");
+    assert_eq!(fx.entries("contact").len(), 5);
+}
+
+/// Submits one fresh page of the contact form at `addr`; returns the status.
+fn submit_once(addr: SocketAddr) -> u16 {
+    let body = server::urlencoded(&contact_pairs(&server::token(addr, "contact"), "budget"));
+    server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status
+}
+
+#[test]
+fn a_flood_on_the_onion_listener_spends_only_the_onion_budget_and_a_clearnet_one_only_the_clearnet_budget() {
+    let options = || Options {
+        per_client: "{ burst = 100, per_hour = 1 }",
+        global: "{ burst = 2, per_hour = 1 }",
+        ..Options::default()
+    };
+    // An anonymous tor client drains what it can: clearnet submitters still get through.
+    let fx = Fixture::with(options());
+    let (srv, onion) = onion_server(&fx, "");
+    assert_eq!((submit_once(onion), submit_once(onion)), (303, 303));
+    assert_eq!(submit_once(onion), 429, "the onion budget (2) is spent");
+    assert_eq!(submit_once(srv.addr), 303, "a clearnet submission does not pay for the onion flood");
+    drop(srv);
+    // And the other way round.
+    let fx = Fixture::with(options());
+    let (srv, onion) = onion_server(&fx, "");
+    assert_eq!((submit_once(srv.addr), submit_once(srv.addr)), (303, 303));
+    assert_eq!(submit_once(srv.addr), 429, "the clearnet budget (2) is spent");
+    assert_eq!(submit_once(onion), 303, "an onion submission does not pay for the clearnet flood");
 }
 
 /// A server with an onion listener, one login (and submission) per client per hour, and
