@@ -3,7 +3,7 @@
 //! ```text
 //! browser ──TLS──▶ reverse proxy ──▶ sealpost serve
 //!   http   routes, headers, body/time limits, error pages (one place maps errors → responses)
-//!   limit  client key (trusted-proxy aware) → keyed rate limit, global budget, timing token
+//!   limit  client key (trusted-proxy aware) → keyed rate limit, global budgets, timing token
 //!   form   parse urlencoded/multipart against the form's schema → Submission (plaintext, memory)
 //!   seal   Submission → age stream to the form's recipients → ciphertext only
 //!   spool  ciphertext → incoming/<id>/ → fsync → rename to ready/<form>/<id>/ → fsync dir → 303

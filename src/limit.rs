@@ -350,8 +350,9 @@ impl ClientLimiter {
 }
 
 /// Most redeemed timing tokens remembered at once (invariant 7). Each is about 40 bytes in the
-/// set, so the table stays under about 4 MiB. The set never needs more than the global budget
-/// can accept within `max_fill_time` (see [`TimingTokens::capacity_for`]); this caps it for
+/// set, so the table stays under about 4 MiB. The set never needs more than the global budgets
+/// (clearnet, and the onion listener's own when there is one) can accept within `max_fill_time`
+/// (see [`TimingTokens::capacity_for`]); this caps it for
 /// generous budgets, and [`TimingTokens::redeem`] says what happens when it is full.
 pub const MAX_REDEEMED_TOKENS: usize = 100_000;
 
