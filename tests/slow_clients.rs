@@ -114,19 +114,7 @@ const PATIENCE: Duration = Duration::from_secs(8);
 
 /// A TCP connection to `addr` from the local address `source`.
 fn connect_from(source: IpAddr, addr: SocketAddr) -> TcpStream {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let tcp = runtime
-        .block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.bind(SocketAddr::new(source, 0))?;
-            socket.connect(addr).await
-        })
-        .unwrap()
-        .into_std()
-        .unwrap();
-    tcp.set_nonblocking(false).unwrap();
-    tcp.set_read_timeout(Some(PATIENCE)).unwrap();
-    tcp
+    server::tcp_from(source, addr, PATIENCE)
 }
 
 /// Sends `request` from `source` and reads the whole response (the request says `close`).

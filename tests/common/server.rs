@@ -137,6 +137,24 @@ impl Reply {
     }
 }
 
+/// A blocking TCP connection to `addr` from the local address `source` (any of 127.0.0.0/8 on
+/// Linux), so the server or a proxy in front sees a distinct client; reads wait `patience`.
+pub fn tcp_from(source: std::net::IpAddr, addr: SocketAddr, patience: Duration) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tcp = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::new(source, 0))?;
+            socket.connect(addr).await
+        })
+        .unwrap()
+        .into_std()
+        .unwrap();
+    tcp.set_nonblocking(false).unwrap();
+    tcp.set_read_timeout(Some(patience)).unwrap();
+    tcp
+}
+
 /// Sends raw bytes and reads the whole response (the request should say `Connection: close`).
 pub fn raw(addr: SocketAddr, request: &[u8]) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect(addr)?;

@@ -157,18 +157,7 @@ pub fn connect_from(
     name: &str,
     config: Arc<rustls::ClientConfig>,
 ) -> Result<Tls, rustls::Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let tcp = runtime
-        .block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4()?;
-            socket.bind(SocketAddr::new(source, 0))?;
-            socket.connect(addr).await
-        })
-        .unwrap()
-        .into_std()
-        .unwrap();
-    tcp.set_nonblocking(false).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let tcp = super::server::tcp_from(source, addr, Duration::from_secs(20));
     let server_name = ServerName::try_from(name.to_string()).unwrap();
     let mut tls = rustls::StreamOwned::new(rustls::ClientConnection::new(config, server_name)?, tcp);
     while tls.conn.is_handshaking() {
