@@ -105,7 +105,7 @@ mod tests {
 
     /// What these tests show: every change of allocation goes through `extend`'s own path (which
     /// drops the old `Zeroizing<Vec>`, and `zeroize` wipes it: that part is the zeroize crate's
-    /// guarantee, not read back here, as reading freed memory needs `unsafe`); `Vec` never
+    /// guarantee, not read back here: the crate forbids reading freed memory); `Vec` never
     /// reallocates behind its back; and a buffer sized to its bound never moves at all.
     #[test]
     fn the_buffer_moves_only_on_its_own_wiping_path_and_never_when_sized_to_its_bound() {
