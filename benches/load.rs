@@ -303,7 +303,7 @@ fields = [
     fn seal_comparison(&self, each: Duration) -> Res<SealResult> {
         let envelope = common::envelope();
         let mut plain = serde_json::to_vec(&envelope)?;
-        plain.resize(sealpost::seal::envelope_padded_len(plain.len()), b' ');
+        plain.resize(sealpost_format::pad::envelope_padded_len(plain.len()), b' ');
         let keys: Vec<age::x25519::Recipient> =
             fs::read_to_string(self.dir.join("staff.txt"))?.lines().map(str::parse).collect::<Result<_, _>>()?;
         let sealpost = per_second(each, || {

@@ -420,7 +420,7 @@ impl fmt::Display for ConfigError {
         }
         match self {
             ConfigError::Read { path, source } => {
-                write!(f, "{}: cannot read: {}", path.display(), io_reason(source))
+                write!(f, "{}: cannot read: {}", path.display(), sealpost_format::files::io_reason(source))
             }
             ConfigError::Syntax { path, line, message } => write!(f, "{}: {message}", at(path, line)),
             ConfigError::Invalid { path, line, message, .. } => {
@@ -437,21 +437,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// An I/O error's reason in lower case, without the OS error number.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    let text = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    let text = text.split(" (os error").next().unwrap_or_default().to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => text,
-    }
-}
 
 impl Config {
     /// Reads and validates `path` and every recipients file it names.
@@ -644,7 +629,7 @@ impl Config {
                 message: format!(
                     "form \"{id}\": cannot read recipients file \"{}\": {}",
                     recipients_file.display(),
-                    io_reason(&source)
+                    sealpost_format::files::io_reason(&source)
                 ),
                 hint: Some("relative paths are read from the config file's folder".into()),
             })?;

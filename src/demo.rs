@@ -38,7 +38,7 @@ pub fn prepare(dir: &Path, listen: Option<&str>) -> Result<Demo, Failure> {
     let identity = dir.join("staff-identity.txt");
     let config = dir.join("sealpost.toml");
     let io = |what: &str, path: &Path, e: std::io::Error| {
-        Failure::runtime(format!("demo: cannot {what} {}: {}", path.display(), crate::config::io_reason(&e)))
+        Failure::runtime(format!("demo: cannot {what} {}: {}", path.display(), sealpost_format::files::io_reason(&e)))
     };
     if identity.exists() {
         if !config.exists() || RECIPIENT_FILES.iter().any(|f| !dir.join(f).exists()) {

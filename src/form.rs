@@ -21,7 +21,9 @@ use zeroize::Zeroizing;
 
 use crate::config::{FieldKind, FieldSpec, FormSpec, Limits};
 use crate::limit::{TimingTokens, TokenId, TokenProblem};
-use crate::seal::{AttachmentDigest, AttachmentMeta, AttachmentSealer, Recipients, SealError};
+use sealpost_format::envelope::AttachmentMeta;
+
+use crate::seal::{AttachmentDigest, AttachmentSealer, Recipients, SealError};
 use crate::spool::{Draft, SpoolError};
 
 mod heads;
@@ -139,12 +141,6 @@ pub struct Received {
     /// The timing token that passed its check, for the caller to spend once the submission is
     /// accepted ([`TimingTokens::redeem`]).
     pub token: Option<TokenId>,
-}
-
-impl std::fmt::Debug for AttachmentMeta {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AttachmentMeta").field("file", &self.file).field("size", &self.size).finish()
-    }
 }
 
 impl Received {
@@ -984,7 +980,7 @@ fields = [{fields}]
                     .unwrap()
                     .read_to_end(&mut plain)
                     .unwrap();
-                assert_eq!(plain.len() as u64, crate::seal::padme(size as u64), "size {size}");
+                assert_eq!(plain.len() as u64, sealpost_format::pad::padme(size as u64), "size {size}");
                 assert!(plain.get(..size) == Some(&data[..]), "size {size}, pieces of {piece}: content differs");
             }
         }

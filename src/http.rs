@@ -39,9 +39,11 @@ use crate::config::{Config, FieldKind, FormSpec, Limits, TrustedProxies};
 use crate::form::{self, BodyError, Encoding, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
 use crate::limit::{self, Limited, Limiter, Peer, TimingTokens, TokenId, TokenProblem};
-use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
+use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
+use sealpost_format::id::SubmissionId;
+
 use crate::slots::{Activity, Paced, SlotGuard, Slots};
-use crate::spool::{Spool, SpoolError, SubmissionId};
+use crate::spool::{Spool, SpoolError};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -186,7 +188,7 @@ pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
             let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
             f.write_all(&key)?;
             f.sync_all()?;
-            crate::spool::sync_dir(data_dir)?;
+            sealpost_format::files::sync_dir(data_dir)?;
             Ok(key)
         }
         Err(e) => Err(e),

@@ -52,7 +52,6 @@ pub mod pull;
 pub mod seal;
 pub mod slots;
 pub mod spool;
-pub mod staff;
 pub mod tls;
 
 use std::sync::Arc;
@@ -69,10 +68,7 @@ const CERT_SETTLE: Duration = Duration::from_secs(1);
 /// Failure to read OS randomness means the machine cannot do cryptography safely at all; there
 /// is no sensible way to continue, so this aborts the process rather than returning weak bytes.
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut buf = [0u8; N];
-    #[allow(clippy::expect_used)] // invariant: the OS random source is available on Linux
-    getrandom::fill(&mut buf).expect("operating system random source failed");
-    buf
+    sealpost_format::random_bytes()
 }
 
 /// A failure to report to the operator: one line, lower case, then `hint:` lines, and an exit
@@ -168,7 +164,7 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
     let catalog = check(&config)?;
     let data_dir = config.server.data_dir.clone();
     let storage = |e: std::io::Error| {
-        Failure::runtime(format!("data_dir {}: {}", data_dir.display(), config::io_reason(&e)))
+        Failure::runtime(format!("data_dir {}: {}", data_dir.display(), sealpost_format::files::io_reason(&e)))
             .hint("the service needs to create and write this folder; check its owner and permissions")
     };
     let spool = spool::Spool::open(&data_dir, config.limits.max_spool, config.limits.max_body).map_err(storage)?;
@@ -315,11 +311,11 @@ fn reload_certificate(certificate: &tls::Certificate) {
 async fn bind(address: &config::Listen, key: &str) -> Result<http::Listener, Failure> {
     match address {
         config::Listen::Tcp(address) => tokio::net::TcpListener::bind(address).await.map(http::Listener::Tcp).map_err(|e| {
-            Failure::runtime(format!("cannot listen on {address}: {}", config::io_reason(&e)))
+            Failure::runtime(format!("cannot listen on {address}: {}", sealpost_format::files::io_reason(&e)))
                 .hint(format!("another program may be using this port; choose another address in {key}"))
         }),
         config::Listen::Unix(path) => http::UnixSocket::bind(path).map(http::Listener::Unix).map_err(|e| {
-            Failure::runtime(format!("cannot listen on unix:{}: {}", path.display(), config::io_reason(&e))).hint(
+            Failure::runtime(format!("cannot listen on unix:{}: {}", path.display(), sealpost_format::files::io_reason(&e))).hint(
                 format!("the folder must exist and be writable by the service (RuntimeDirectory=sealpost makes /run/sealpost); or choose another path in {key}"),
             )
         }),

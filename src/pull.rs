@@ -19,12 +19,12 @@
 //! through [`FileName::parse`]); logs an address, a token, a recipient or a submission id;
 //! deletes anything on bad input.
 //!
-//! The wire types ([`Listed`], [`FileName`], …) are public: the staff client ([`crate::staff`])
-//! speaks the same format.
+//! The wire types ([`Listed`], [`FileName`], …) live in `sealpost-format`, which the staff client
+//! shares.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -39,21 +39,26 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use sealpost_format::envelope::AckSecret;
+use sealpost_format::files::{sha256_file, sync_dir};
+use sealpost_format::id::{FileName, SubmissionId, parse_sha256};
+use sealpost_format::wire::{
+    AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, ListQuery,
+    Listed, ListedFile, MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse,
+};
+
 use crate::config::{FormSpec, Limits};
 use crate::http::{App, Connection};
 use crate::limit::ClientLimiter;
-use crate::seal::AckSecret;
-use crate::spool::{ACK_FILE, SubmissionId, sync_dir};
+use crate::spool::ACK_FILE;
 
 /// How long a login challenge can be answered.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(60);
-/// How long a session token is valid.
-pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
 /// Most sessions open at once (each ≈ 150 bytes); only holders of a listed identity can open one.
 pub const MAX_SESSIONS: usize = 256;
 /// Most sessions open at once for one recipient; a new login evicts that recipient's oldest. A
@@ -91,158 +96,11 @@ pub const MAX_CHALLENGE_ENCRYPTIONS: usize = 2;
 pub const MAX_LOGIN_CLIENTS: usize = 4096;
 /// Largest JSON request body (an ack names at most every file of one submission).
 pub const MAX_JSON_BODY: usize = 64 * 1024;
-/// Most submissions in one listing; the client lists again after acknowledging them, and pages
-/// past those it cannot acknowledge with `?after=<id>`.
-pub const MAX_LISTED: usize = 500;
 /// Most ciphertext bytes one listing hashes (at least one submission is always listed), so a
 /// listing answers in seconds even when large attachments wait.
 pub const MAX_LISTED_BYTES: u64 = 1 << 30;
-/// Highest attachment number a file name may carry (`9999.age`).
-pub const MAX_ATTACHMENT_NUMBER: u32 = 9999;
-/// The challenge plaintext starts with this label; the 32 random bytes follow. The client answers
-/// only challenges of exactly this shape, so a compromised server cannot use the login as a
-/// decryption oracle for submissions (which are encrypted to the same keys).
-pub const CHALLENGE_LABEL: &[u8] = b"sealpost-staff-login-v1\n";
-/// Bytes the client must prove it decrypted.
-pub const CHALLENGE_SECRET_LEN: usize = 32;
 /// Read buffer for hashing and streaming ciphertext files.
 const READ_BUFFER: usize = 64 * 1024;
-
-// ───────────────────────────── wire format ─────────────────────────────
-
-/// `POST /staff/v1/challenge` request.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeRequest {
-    /// The `age1…` recipient the caller claims to hold the identity of.
-    pub recipient: String,
-}
-
-/// `POST /staff/v1/challenge` response.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ChallengeResponse {
-    /// Names the challenge in the session request.
-    pub challenge_id: String,
-    /// An armored age file encrypting [`CHALLENGE_LABEL`] and 32 random bytes to the recipient.
-    pub challenge: String,
-}
-
-/// `POST /staff/v1/session` request.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
-    /// From the challenge response.
-    pub challenge_id: String,
-    /// Base64 (standard, padded) of the 32 random bytes.
-    pub response: String,
-}
-
-/// `POST /staff/v1/session` response.
-#[derive(Serialize, Deserialize)]
-pub struct SessionResponse {
-    /// The bearer token (base64url of 256 random bits).
-    pub token: String,
-    /// Seconds until the token expires.
-    pub expires_in: u64,
-}
-
-/// One submission in `GET /staff/v1/submissions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Listed {
-    /// The submission id.
-    pub id: String,
-    /// The form it was sent to.
-    pub form: String,
-    /// Its ciphertext files, `envelope.age` first.
-    pub files: Vec<ListedFile>,
-}
-
-/// One ciphertext file of a listed submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListedFile {
-    /// `envelope.age`, `1.age`, …
-    pub name: String,
-    /// Bytes of ciphertext.
-    pub size: u64,
-    /// Hex SHA-256 of the ciphertext as stored.
-    pub sha256: String,
-}
-
-/// `GET /staff/v1/submissions` query: `?after=<id>` lists only the entries strictly after that
-/// submission in the listing order (oldest first), so a client can page past entries it cannot
-/// acknowledge. Other query parameters are ignored, as they always were.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct ListQuery {
-    /// The id of the last submission of the previous page.
-    pub after: Option<String>,
-}
-
-/// `POST /staff/v1/submissions/{id}/ack` request: the SHA-256 of every file received, and the
-/// envelope's ack secret, which only someone who decrypted the envelope has. No `Debug`: it
-/// carries that secret.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AckRequest {
-    /// File name → hex SHA-256 of its ciphertext.
-    pub sha256: BTreeMap<String, String>,
-    /// The envelope's `ack` (64 hex digits). Required for entries written with envelope version 2
-    /// (which keep its hash in [`ACK_FILE`]); a version 1 entry has none, and its ack is the file
-    /// hashes alone. Left out of the JSON when absent, so an ack for a version 1 entry is what
-    /// older servers expect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ack: Option<AckSecret>,
-}
-
-/// A JSON error body: `{"error": "…"}`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// One lower-case sentence.
-    pub error: String,
-}
-
-/// The name of a file inside a spool entry: `envelope.age` or `N.age` (1 ≤ N ≤ 9999, no leading
-/// zero). The only file names the staff API ever turns into paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FileName {
-    /// `envelope.age`
-    Envelope,
-    /// `N.age`
-    Attachment(u32),
-}
-
-impl FileName {
-    /// Parses a name that came from outside; `None` unless it is exactly one of the two shapes.
-    pub fn parse(s: &str) -> Option<FileName> {
-        if s == "envelope.age" {
-            return Some(FileName::Envelope);
-        }
-        let digits = s.strip_suffix(".age")?;
-        let canonical = !digits.is_empty()
-            && digits.len() <= 4
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0');
-        let n: u32 = if canonical {
-            digits.parse().ok()?
-        } else {
-            return None;
-        };
-        (1..=MAX_ATTACHMENT_NUMBER).contains(&n).then_some(FileName::Attachment(n))
-    }
-}
-
-impl std::fmt::Display for FileName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FileName::Envelope => f.write_str("envelope.age"),
-            FileName::Attachment(n) => write!(f, "{n}.age"),
-        }
-    }
-}
-
-/// Parses a hex SHA-256 (either case) into lower case; `None` unless it is 64 hex digits.
-pub fn parse_sha256(s: &str) -> Option<String> {
-    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
-}
 
 // ───────────────────────────── state ─────────────────────────────
 
@@ -996,21 +854,6 @@ fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u64>>> {
     Ok(files.contains_key(&FileName::Envelope).then_some(files))
 }
 
-/// Hex SHA-256 of a file's contents.
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; READ_BUFFER];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
-    Ok(data_encoding::HEXLOWER.encode(&hasher.finalize()))
-}
-
 /// Lists up to `max` entries of `forms` under `ready`, oldest first (by the envelope's time,
 /// which is written last, then by id), with every file's size and SHA-256; stops before hashing
 /// more than `max_bytes` (but always lists the first entry). With `after`, lists only the entries
@@ -1190,6 +1033,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
     use crate::config::Rate;
+    use std::io::Read;
     use std::num::NonZeroU32;
 
     fn limits() -> Limits {
@@ -1216,44 +1060,6 @@ mod tests {
 
     fn answer(bytes: &[u8]) -> [u8; 32] {
         Sha256::digest(bytes).into()
-    }
-
-    #[test]
-    fn file_names_accept_only_the_envelope_and_numbered_attachments() {
-        assert_eq!(FileName::parse("envelope.age"), Some(FileName::Envelope));
-        assert_eq!(FileName::parse("1.age"), Some(FileName::Attachment(1)));
-        assert_eq!(FileName::parse("9999.age"), Some(FileName::Attachment(9999)));
-        for bad in [
-            "",
-            ".age",
-            "0.age",
-            "01.age",
-            "10000.age",
-            "-1.age",
-            "+1.age",
-            "1.AGE",
-            "1.age/",
-            "../1.age",
-            "1.age\0",
-            "envelope",
-            "ENVELOPE.age",
-            " 1.age",
-            "1 .age",
-            "١.age",
-            "4294967297.age",
-        ] {
-            assert_eq!(FileName::parse(bad), None, "{bad:?}");
-        }
-        assert_eq!(FileName::Attachment(12).to_string(), "12.age");
-    }
-
-    #[test]
-    fn sha256_parsing_refuses_anything_but_64_hex_digits() {
-        let good = "A".repeat(64);
-        assert_eq!(parse_sha256(&good), Some("a".repeat(64)));
-        assert_eq!(parse_sha256(&"a".repeat(63)), None);
-        assert_eq!(parse_sha256(&"g".repeat(64)), None);
-        assert_eq!(parse_sha256(&format!("{} ", "a".repeat(63))), None);
     }
 
     #[test]

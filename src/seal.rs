@@ -12,17 +12,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use sealpost_format::envelope::Envelope;
+use sealpost_format::pad::{envelope_padded_len, padme};
 use sha2::{Digest, Sha256};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
-/// The envelope's plaintext is padded with spaces to a multiple of this many bytes.
-pub const ENVELOPE_BLOCK: usize = 1024;
-/// The envelope format this server writes. Version 2 added [`Envelope::ack`]; staff clients read
-/// versions 1 and 2.
-pub const ENVELOPE_VERSION: u32 = 2;
-/// Bytes of an envelope's ack secret.
-pub const ACK_SECRET_LEN: usize = 32;
 /// Buffer between the age writer and the file: one age chunk plus its tag.
 const WRITE_BUFFER: usize = 64 * 1024 + 16;
 
@@ -150,130 +144,6 @@ pub enum SealError {
     /// Writing or syncing the ciphertext failed (often: the disk is full).
     #[error("writing ciphertext failed: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// The padded length of an attachment of `len` bytes (Padmé, <https://lbarman.ch/blog/padme/>).
-///
-/// Leaks at most O(log log len) bits of the length and costs at most ≈12 % extra.
-pub fn padme(len: u64) -> u64 {
-    if len < 2 {
-        return len;
-    }
-    let e = 63 - u64::from(len.leading_zeros()); // floor(log2 len) ≥ 1
-    let s = 64 - u64::from(e.leading_zeros()); // floor(log2 e) + 1
-    let last_bits = e - s;
-    let mask = (1u64 << last_bits) - 1;
-    // invariant: len < 2^63 for any real file, so the addition cannot overflow
-    (len + mask) & !mask
-}
-
-/// The padded length of an envelope whose JSON is `len` bytes.
-pub fn envelope_padded_len(len: usize) -> usize {
-    len.div_ceil(ENVELOPE_BLOCK).max(1) * ENVELOPE_BLOCK
-}
-
-/// The plaintext inside `envelope.age`. Zeroized on drop; no `Debug` or `Clone` (STYLE 8).
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
-pub struct Envelope {
-    /// Format version: [`ENVELOPE_VERSION`] when written now, 1 for envelopes from before acks
-    /// needed a secret.
-    pub sealpost: u32,
-    /// The submission id (also the folder name).
-    pub id: String,
-    /// The form id.
-    pub form: String,
-    /// UTC, RFC 3339, to the second.
-    pub received: String,
-    /// The language the person used the form in.
-    pub locale: String,
-    /// Every non-empty field, in form order, labelled in the staff's language.
-    pub fields: Vec<EnvelopeField>,
-    /// The attachments, in upload order.
-    pub attachments: Vec<AttachmentMeta>,
-    /// Version 2: the secret whose SHA-256 alone is kept beside the files; an ack must carry it,
-    /// so only someone who decrypted this envelope can have the submission deleted. Absent in
-    /// version 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ack: Option<AckSecret>,
-}
-
-/// 32 random bytes sealed inside an envelope (`"ack": "<64 hex digits>"` in its JSON) that prove,
-/// when sent back in an acknowledgement, that the sender decrypted it. The server keeps only
-/// [`AckSecret::digest`]. Zeroized on drop; no `Debug` or `Clone`.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct AckSecret([u8; ACK_SECRET_LEN]);
-
-impl AckSecret {
-    /// A fresh secret from the operating system's random source.
-    pub fn random() -> AckSecret {
-        AckSecret(crate::random_bytes())
-    }
-
-    /// Parses 64 hex digits (either case); `None` for anything else.
-    pub fn from_hex(text: &str) -> Option<AckSecret> {
-        let mut bytes = Zeroizing::new([0u8; ACK_SECRET_LEN]);
-        let decoded = data_encoding::HEXLOWER_PERMISSIVE.decode_len(text.len()).ok()?;
-        if decoded != ACK_SECRET_LEN {
-            return None;
-        }
-        data_encoding::HEXLOWER_PERMISSIVE.decode_mut(text.as_bytes(), &mut bytes[..]).ok()?;
-        Some(AckSecret(*bytes))
-    }
-
-    /// The secret as 64 lower-case hex digits.
-    pub fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(data_encoding::HEXLOWER.encode(&self.0))
-    }
-
-    /// SHA-256 of the secret: what the spool keeps (`ack.sha256`, as hex).
-    pub fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.0).into()
-    }
-
-    /// Whether this secret hashes to `digest`, compared in constant time.
-    pub fn matches(&self, digest: &[u8; 32]) -> bool {
-        bool::from(subtle::ConstantTimeEq::ct_eq(&self.digest()[..], &digest[..]))
-    }
-}
-
-impl Serialize for AckSecret {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> Deserialize<'de> for AckSecret {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<AckSecret, D::Error> {
-        let text = Zeroizing::new(String::deserialize(deserializer)?);
-        AckSecret::from_hex(&text).ok_or_else(|| serde::de::Error::custom("an ack secret is 64 hex digits"))
-    }
-}
-
-/// One field's value, with the label staff saw it under.
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
-pub struct EnvelopeField {
-    /// The field's config name.
-    pub name: String,
-    /// The field's label in the staff locale.
-    pub label: String,
-    /// What the person entered.
-    pub value: String,
-}
-
-/// What the envelope says about one attachment file.
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
-pub struct AttachmentMeta {
-    /// `1.age`, `2.age`, …
-    pub file: String,
-    /// The name the person's browser gave; untrusted, never used as a path on the server.
-    pub name: String,
-    /// The media type the browser claimed.
-    #[serde(rename = "type")]
-    pub media_type: String,
-    /// The true length of the original bytes (the plaintext is padded beyond it).
-    pub size: u64,
-    /// Hex SHA-256 of the original bytes.
-    pub sha256: String,
 }
 
 /// Encrypts `envelope` into `file` (created by the spool), pads it, finishes and fsyncs.
@@ -492,25 +362,8 @@ fn end_stream(writer: age::stream::StreamWriter<BufWriter<SharedFile>>) -> Resul
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn padme_matches_the_published_examples() {
-        // L + mask, cleared to a multiple of 2^(E - S), where E = floor(log2 L), S = floor(log2 E) + 1.
-        assert_eq!(padme(0), 0);
-        assert_eq!(padme(1), 1);
-        assert_eq!(padme(9), 10);
-        assert_eq!(padme(1000), 1024); // E = 9, S = 4: the low 5 bits are cleared
-        assert_eq!(padme(1_000_000), 1_015_808);
-        assert_eq!(padme(1 << 20), 1 << 20);
-    }
-
-    #[test]
-    fn envelope_padding_rounds_up_to_whole_blocks() {
-        assert_eq!(envelope_padded_len(0), 1024);
-        assert_eq!(envelope_padded_len(1), 1024);
-        assert_eq!(envelope_padded_len(1024), 1024);
-        assert_eq!(envelope_padded_len(1025), 2048);
-    }
+    use sealpost_format::envelope::{AckSecret, AttachmentMeta, ENVELOPE_VERSION, EnvelopeField};
+    use sealpost_format::pad::ENVELOPE_BLOCK;
 
     #[test]
     fn refuses_secret_keys_and_names_the_line() {
@@ -543,19 +396,6 @@ mod tests {
         let mut out = Vec::new();
         reader.read_to_end(&mut out).unwrap();
         out
-    }
-
-    #[test]
-    fn an_ack_secret_is_64_hex_digits_and_matches_only_its_own_digest() {
-        let secret = AckSecret::random();
-        assert_eq!(secret.to_hex().len(), 64);
-        let back = AckSecret::from_hex(&secret.to_hex().to_ascii_uppercase()).unwrap();
-        assert!(back.matches(&secret.digest()));
-        assert!(!AckSecret::random().matches(&secret.digest()));
-        assert_eq!(secret.digest(), <[u8; 32]>::from(Sha256::digest(AckSecret::from_hex(&secret.to_hex()).unwrap().0)));
-        for bad in ["", "00", &"0".repeat(63), &"0".repeat(65), &"g".repeat(64), &format!(" {}", "0".repeat(63))] {
-            assert!(AckSecret::from_hex(bad).is_none(), "{bad:?}");
-        }
     }
 
     #[test]
@@ -628,19 +468,5 @@ mod tests {
             prop_assert_eq!(digest.sha256, data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)));
         }
 
-        #[test]
-        fn padme_never_shrinks_and_costs_at_most_an_eighth(len in 0u64..(1u64 << 40)) {
-            let padded = padme(len);
-            prop_assert!(padded >= len);
-            prop_assert!(padded - len <= len / 8 + 1);
-            prop_assert_eq!(padme(padded), padded);
-        }
-
-        #[test]
-        fn envelope_padding_is_minimal_whole_blocks(len in 0usize..1_000_000) {
-            let padded = envelope_padded_len(len);
-            prop_assert_eq!(padded % ENVELOPE_BLOCK, 0);
-            prop_assert!(padded >= len && padded - len < ENVELOPE_BLOCK || len == 0);
-        }
     }
 }

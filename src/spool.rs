@@ -16,14 +16,19 @@
 //! returns only after fsync of files, rename into `ready/`, and fsync of the parent (invariant 3).
 //! Never: names a path after anything a client sent; ids are random.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::seal::{AttachmentSealer, Envelope, Meter, Recipients, SealError, SharedFile};
+use sealpost_format::envelope::Envelope;
+use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
+#[cfg(doc)]
+use sealpost_format::id::FileName;
+use sealpost_format::id::SubmissionId;
+
+use crate::seal::{AttachmentSealer, Meter, Recipients, SealError, SharedFile};
 
 /// Free room a new submission needs before it starts, and that `/healthz` asks for: a form
 /// without attachments (its envelope, sealed and padded) fits in it. Nothing is reserved up
@@ -38,40 +43,11 @@ const AGE_STANZA_BOUND: u64 = 1024;
 const AGE_CHUNK: u64 = 64 * 1024;
 const AGE_TAG: u64 = 16;
 /// The file in an entry beside `envelope.age` that holds the hex SHA-256 of the envelope's ack
-/// secret ([`crate::seal::AckSecret`]): 64 bytes, no newline. Only the digest of a random value,
-/// nothing derived from the submission; never listed or served (it is not a [`crate::pull::FileName`],
+/// secret ([`sealpost_format::envelope::AckSecret`]): 64 bytes, no newline. Only the digest of a random value,
+/// nothing derived from the submission; never listed or served (it is not a [`FileName`],
 /// which are `envelope.age` and `N.age` only). An entry without one was written before envelope
 /// version 2.
 pub const ACK_FILE: &str = "ack.sha256";
-
-/// A submission id: 26 lower-case base32 characters from 128 random bits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SubmissionId(String);
-
-impl SubmissionId {
-    /// A fresh random id (no timestamp in it).
-    pub fn random() -> SubmissionId {
-        let bytes: [u8; 16] = crate::random_bytes();
-        SubmissionId(data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase())
-    }
-
-    /// Parses an id that came from outside; `None` unless it is exactly an id's shape.
-    pub fn parse(s: &str) -> Option<SubmissionId> {
-        let ok = s.len() == 26 && s.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
-        ok.then(|| SubmissionId(s.to_string()))
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for SubmissionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Why the spool could not take a submission.
 #[derive(Debug, thiserror::Error)]
@@ -204,7 +180,7 @@ impl Spool {
         }
         let inner = &self.inner;
         let probe = inner.incoming.join(format!(".healthz-{}", SubmissionId::random()));
-        let ok = new_private_file(&probe).and_then(|f| f.sync_all()).is_ok();
+        let ok = create_private_file(&probe).and_then(|f| f.sync_all()).is_ok();
         let _ = fs::remove_file(&probe);
         ok
     }
@@ -322,7 +298,8 @@ impl Draft {
     pub fn attachment(&mut self, index: usize, recipients: &Recipients) -> Result<AttachmentSealer, SpoolError> {
         // The descriptor that writes, not a reopened file: a write-back error reported before a
         // later open would be invisible to that open's fsync.
-        let file = SharedFile::metered(new_private_file(&self.dir.join(format!("{index}.age")))?, self.quota.clone());
+        let file =
+            SharedFile::metered(create_private_file(&self.dir.join(format!("{index}.age")))?, self.quota.clone());
         self.unsynced.push(file.clone());
         Ok(AttachmentSealer::new(recipients, file)?)
     }
@@ -341,13 +318,13 @@ impl Draft {
         if let Some(secret) = &envelope.ack {
             let digest = data_encoding::HEXLOWER.encode(&secret.digest());
             self.quota.take(digest.len() as u64)?;
-            let mut file = new_private_file(&self.dir.join(ACK_FILE))?;
+            let mut file = create_private_file(&self.dir.join(ACK_FILE))?;
             file.write_all(digest.as_bytes())?;
             file.sync_all()?;
         }
         let bound = envelope_bound(recipients, envelope)?;
         self.quota.take(bound)?;
-        let file = new_private_file(&self.dir.join("envelope.age"))?;
+        let file = create_private_file(&self.dir.join("envelope.age"))?;
         let stored = crate::seal::seal_envelope(recipients, envelope, file)?;
         if stored > bound {
             // invariant: the bound covers every age header we write; if not, count the rest.
@@ -398,21 +375,6 @@ impl Drop for Draft {
     }
 }
 
-/// Creates a directory with mode 0700 (and its parents), succeeding if it exists.
-fn create_private_dir(path: &Path) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(path)
-}
-
-/// Creates a new file with mode 0600; fails if anything exists at `path`.
-fn new_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
-}
-
-/// fsyncs a directory so the entries in it (creations, renames) are durable.
-pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
-    File::open(path)?.sync_all()
-}
-
 /// The most ciphertext `envelope` can seal to: its padded plaintext, a tag per age chunk, and
 /// the header for `recipients` (see [`AGE_HEADER_BASE`], [`AGE_STANZA_BOUND`]).
 fn envelope_bound(recipients: &Recipients, envelope: &Envelope) -> Result<u64, SpoolError> {
@@ -428,7 +390,7 @@ fn envelope_bound(recipients: &Recipients, envelope: &Envelope) -> Result<u64, S
     }
     let mut count = Count(0);
     serde_json::to_writer(&mut count, envelope).map_err(|e| SpoolError::Io(io::Error::other(e)))?;
-    let padded = crate::seal::envelope_padded_len(usize::try_from(count.0).unwrap_or(usize::MAX)) as u64;
+    let padded = sealpost_format::pad::envelope_padded_len(usize::try_from(count.0).unwrap_or(usize::MAX)) as u64;
     let chunks = padded / AGE_CHUNK + 1;
     Ok(padded + chunks * AGE_TAG + AGE_HEADER_BASE + AGE_STANZA_BOUND * recipients.len() as u64)
 }
@@ -447,37 +409,6 @@ fn disk_usage(dir: &Path) -> io::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_are_26_lower_case_base32_characters_and_parse_back() {
-        let id = SubmissionId::random();
-        assert_eq!(id.as_str().len(), 26);
-        assert_eq!(SubmissionId::parse(id.as_str()), Some(id.clone()));
-        assert_ne!(SubmissionId::random(), id);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn every_encoding_of_128_bits_parses_back_and_nothing_else_does(bytes: [u8; 16], junk in ".{0,40}") {
-            let id = data_encoding::BASE32_NOPAD.encode(&bytes).to_ascii_lowercase();
-            proptest::prop_assert_eq!(SubmissionId::parse(&id).map(|p| p.0), Some(id.clone()));
-            let is_id_shaped = junk.len() == 26 && junk.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b));
-            proptest::prop_assert_eq!(SubmissionId::parse(&junk).is_some(), is_id_shaped);
-        }
-    }
-
-    #[test]
-    fn parse_refuses_anything_but_an_id() {
-        for bad in [
-            "",
-            "../../etc/passwd",
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            "aaaaaaaaaaaaaaaaaaaaaaaaa1",
-            "aaaaaaaaaaaaaaaaaaaaaaaaaaa",
-        ] {
-            assert_eq!(SubmissionId::parse(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn a_failed_fsync_after_the_rename_says_the_entry_was_stored_and_leaves_it_visible() {
@@ -548,8 +479,8 @@ mod tests {
         let draft = spool.begin("contact").unwrap();
         let mode = fs::metadata(&draft.dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
-        let f = new_private_file(&draft.dir.join("x")).unwrap();
+        let f = create_private_file(&draft.dir.join("x")).unwrap();
         assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(new_private_file(&draft.dir.join("x")).is_err(), "create_new must refuse to reuse a name");
+        assert!(create_private_file(&draft.dir.join("x")).is_err(), "create_new must refuse to reuse a name");
     }
 }

@@ -20,7 +20,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::config::{self, io_reason};
+use sealpost_format::files::io_reason;
+
+use crate::config;
 
 /// ALPN protocols, most preferred first.
 const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];

@@ -589,7 +589,7 @@ fn log_in(addr: SocketAddr, identity: &age::x25519::Identity, correctly: bool) -
         let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(armored.as_bytes())).unwrap();
         let mut plain = Vec::new();
         decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
-        plain[sealpost::pull::CHALLENGE_LABEL.len()..].to_vec()
+        plain[sealpost_format::wire::CHALLENGE_LABEL.len()..].to_vec()
     } else {
         vec![0; 32]
     };

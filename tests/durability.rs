@@ -91,7 +91,7 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
         let meta = &env["attachments"][0];
         let plain = fx.decrypt(&entry.join("1.age"));
         let size = meta["size"].as_u64().unwrap() as usize;
-        assert_eq!(plain.len() as u64, sealpost::seal::padme(size as u64));
+        assert_eq!(plain.len() as u64, sealpost_format::pad::padme(size as u64));
         let digest = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&plain[..size]));
         assert_eq!(meta["sha256"], digest, "attachment intact");
         decrypted += 1;

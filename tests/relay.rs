@@ -63,7 +63,7 @@ async fn multipart_round_trip_with_two_attachments_decrypts_to_the_same_bytes() 
         assert_eq!(meta["size"], original.len() as u64);
         assert_eq!(meta["sha256"], hex_sha256(original));
         let plain = fx.decrypt(&entry.join(file));
-        assert_eq!(plain.len() as u64, sealpost::seal::padme(original.len() as u64), "Padmé padding");
+        assert_eq!(plain.len() as u64, sealpost_format::pad::padme(original.len() as u64), "Padmé padding");
         assert_eq!(&plain[..original.len()], &original[..]);
         assert!(plain[original.len()..].iter().all(|b| *b == 0));
     }

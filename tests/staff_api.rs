@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{Server, Setup, Staff};
-use sealpost::pull::{ChallengeResponse, ErrorBody, Listed};
+use sealpost_format::wire::{ChallengeResponse, ErrorBody, Listed};
 
 fn error(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body)
@@ -203,8 +203,9 @@ fn a_submission_of_a_form_the_caller_cannot_read_looks_missing() {
     assert!(listing(&server, &token).is_empty());
     let (status, _) = server.api("GET", &format!("/staff/v1/submissions/{bobs}/envelope.age"), Some(&token), None);
     assert_eq!(status, 404);
-    let sha =
-        |name: &str| sealpost::pull::sha256_file(&server.ready().join("asylum-help").join(&bobs).join(name)).unwrap();
+    let sha = |name: &str| {
+        sealpost_format::files::sha256_file(&server.ready().join("asylum-help").join(&bobs).join(name)).unwrap()
+    };
     let (status, _) = server.api(
         "POST",
         &format!("/staff/v1/submissions/{bobs}/ack"),

@@ -324,7 +324,7 @@ fn a_passphrase_protected_identity_asks_for_its_passphrase() {
     let identity = encrypted_identity(tmp.path(), &key, "correct horse");
     let out = tmp.path().join("out");
     let run = |pinentry: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+        Command::new(common::staff_binary())
             .args([
                 "pull",
                 "--server",

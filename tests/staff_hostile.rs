@@ -22,7 +22,9 @@ use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use common::{Server, Setup, Staff, saved_ids, stderr};
-use sealpost::pull::{CHALLENGE_LABEL, ChallengeRequest, ChallengeResponse, Listed, ListedFile, SessionResponse};
+use sealpost_format::wire::{
+    CHALLENGE_LABEL, ChallengeRequest, ChallengeResponse, Listed, ListedFile, SessionResponse,
+};
 
 /// What the fake server lies about.
 #[derive(Clone, Copy)]
@@ -95,7 +97,7 @@ async fn list(State(fake): State<Arc<Fake>>) -> Response {
             vec![Listed {
                 id: id(1),
                 form: "contact".into(),
-                files: vec![file(sealpost::staff::MAX_DOWNLOAD_BYTES + 1)],
+                files: vec![file(sealpost_staff::MAX_DOWNLOAD_BYTES + 1)],
             }]
         }
         Lie::Drip if n == 0 => {
@@ -108,7 +110,7 @@ async fn list(State(fake): State<Arc<Fake>>) -> Response {
                 form: "contact".into(),
                 files: std::iter::once("envelope.age".to_string())
                     .chain((1..1024).map(|a| format!("{a}.age")))
-                    .map(|name| ListedFile { name, size: sealpost::staff::MAX_DOWNLOAD_BYTES, sha256: "a".repeat(64) })
+                    .map(|name| ListedFile { name, size: sealpost_staff::MAX_DOWNLOAD_BYTES, sha256: "a".repeat(64) })
                     .collect(),
             })
             .collect(),
@@ -187,7 +189,7 @@ fn pull(addr: SocketAddr, extra: &[&str]) -> Output {
 
 /// Runs a pull against `addr` as `staff` into `out`; fails the test if it takes over a minute.
 fn pull_as(addr: SocketAddr, staff: &Staff, out: &Path, extra: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+    let mut child = Command::new(common::staff_binary())
         .args(["pull", "--server", &format!("http://{addr}"), "--identity"])
         .arg(&staff.identity)
         .arg("--out")
@@ -254,7 +256,7 @@ fn a_server_that_never_stops_listing_is_left_after_a_bounded_number_of_listings(
     let (addr, fake) = start(&runtime, Lie::EndlessListing);
     let output = pull(addr, &["--json"]);
     assert_eq!(output.status.code(), Some(1));
-    let rounds = sealpost::staff::MAX_LISTING_ROUNDS;
+    let rounds = sealpost_staff::MAX_LISTING_ROUNDS;
     assert_eq!(
         stderr(&output),
         format!(
@@ -277,7 +279,7 @@ fn real_submission(staff: &Staff) -> Real {
     let mut listed = Vec::new();
     for name in ["envelope.age", "1.age"] {
         let path = folder.join(name);
-        let sha256 = sealpost::pull::sha256_file(&path).unwrap();
+        let sha256 = sealpost_format::files::sha256_file(&path).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         listed.push(ListedFile { name: name.into(), size: bytes.len() as u64, sha256 });
         files.insert(name.to_string(), bytes);
@@ -319,7 +321,7 @@ fn a_pull_that_runs_out_of_time_releases_its_lock_on_out() {
     let runtime = runtime();
     let (addr, _) = start_with(&runtime, Lie::Drip, Some(real_submission(&staff)));
     let out = keys.path().join("out");
-    let options = sealpost::staff::PullOptions {
+    let options = sealpost_staff::PullOptions {
         server: format!("http://{addr}"),
         identity: staff.identity.clone(),
         out: out.clone(),
@@ -327,10 +329,10 @@ fn a_pull_that_runs_out_of_time_releases_its_lock_on_out() {
         ack: true,
         timeout: Duration::from_secs(1),
     };
-    let summary = runtime.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap();
-    assert!(matches!(summary.stopped, Some(sealpost::staff::StaffError::TimedOut { .. })), "{:?}", summary.stopped);
+    let summary = runtime.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap();
+    assert!(matches!(summary.stopped, Some(sealpost_staff::StaffError::TimedOut { .. })), "{:?}", summary.stopped);
     assert_eq!(summary.saved, 1, "what was saved before the deadline is in the summary");
-    let lock = std::fs::File::open(out.join(sealpost::staff::LOCK_FILE)).unwrap();
+    let lock = std::fs::File::open(out.join(sealpost_staff::LOCK_FILE)).unwrap();
     assert!(lock.try_lock().is_ok(), "the lock on OUT outlived the pull");
 }
 

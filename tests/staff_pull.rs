@@ -138,15 +138,15 @@ fn a_pull_interrupted_between_saving_and_acknowledging_is_finished_by_the_next_w
     let out = keys.path().join("out");
 
     // The first run saves everything but stops before acknowledging (as if killed right there).
-    let options = sealpost::staff::PullOptions {
+    let options = sealpost_staff::PullOptions {
         server: server.url(),
         identity: alice.identity.clone(),
         out: out.clone(),
         ca_cert: None,
         ack: false,
-        timeout: sealpost::staff::DEFAULT_PULL_TIMEOUT,
+        timeout: sealpost_staff::DEFAULT_PULL_TIMEOUT,
     };
-    let first = server.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap();
+    let first = server.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap();
     assert_eq!(first.saved, 4);
     assert_eq!(saved_ids(&out), ids);
     assert_eq!(server.ready_ids(), ids, "nothing was acknowledged");
@@ -202,7 +202,7 @@ fn a_pull_killed_at_any_moment_loses_nothing_and_duplicates_nothing() {
         .collect();
     ids.sort();
     let out = keys.path().join("out");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+    let mut child = std::process::Command::new(common::staff_binary())
         .args([
             "pull",
             "--server",
@@ -319,7 +319,7 @@ fn malicious_attachment_names_and_escapes_in_fields_cannot_escape_or_drive_the_t
     for (raw, expected) in &names {
         if expected.is_empty() {
             let cut = saved.iter().find(|n| n.starts_with('ä')).expect("the long name");
-            assert!(cut.len() <= sealpost::staff::MAX_NAME_BYTES && cut.ends_with(".pdf"), "{cut}");
+            assert!(cut.len() <= sealpost_staff::MAX_NAME_BYTES && cut.ends_with(".pdf"), "{cut}");
         } else {
             assert!(saved.contains(&expected.to_string()), "{raw:?} → {expected:?} not in {saved:?}");
         }
@@ -392,7 +392,7 @@ fn two_staff_members_pulling_the_same_form_at_once_both_succeed_and_lose_nothing
         (0..150).map(|i| server.seal("contact", &[("Message", &format!("m{i}"))], &[])).collect();
     ids.sort();
     let spawn = |staff: &Staff, out: &Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+        std::process::Command::new(common::staff_binary())
             .args(["pull", "--server", &server.url(), "--identity"])
             .arg(&staff.identity)
             .arg("--out")
@@ -437,7 +437,7 @@ fn submissions_this_identity_cannot_decrypt_do_not_hide_newer_ones() {
     let contact = server.dir.path().join("contact.txt");
     let listed = fs::read_to_string(&contact).unwrap();
     fs::write(&contact, format!("{}\n", old_key.public)).unwrap();
-    let old: Vec<String> = (0..sealpost::pull::MAX_LISTED + 3)
+    let old: Vec<String> = (0..sealpost_format::wire::MAX_LISTED + 3)
         .map(|i| {
             let id = server.seal("contact", &[("Message", "old")], &[]);
             set_time(&server, "contact", &id, 1_000_000 + i as u64);
@@ -467,7 +467,7 @@ fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
     let out = keys.path().join("out");
     fs::create_dir(&out).unwrap();
     // Another run holds the folder.
-    let held = fs::File::create(out.join(sealpost::staff::LOCK_FILE)).unwrap();
+    let held = fs::File::create(out.join(sealpost_staff::LOCK_FILE)).unwrap();
     held.lock().unwrap();
     let output = pull(&server.url(), &alice.identity, &out, &[]);
     assert_eq!(output.status.code(), Some(1));
@@ -512,15 +512,15 @@ fn an_already_saved_folder_missing_a_file_is_not_acknowledged() {
     let server = Server::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let out = keys.path().join("out");
-    let options = sealpost::staff::PullOptions {
+    let options = sealpost_staff::PullOptions {
         server: server.url(),
         identity: alice.identity.clone(),
         out: out.clone(),
         ca_cert: None,
         ack: false,
-        timeout: sealpost::staff::DEFAULT_PULL_TIMEOUT,
+        timeout: sealpost_staff::DEFAULT_PULL_TIMEOUT,
     };
-    assert_eq!(server.block_on(sealpost::staff::pull(&options, &mut sealpost::staff::Quiet)).unwrap().saved, 1);
+    assert_eq!(server.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap().saved, 1);
     // Something removed a file between that run and this one; ciphertext.sha256 still matches.
     fs::remove_file(out.join(&id).join("submission.txt")).unwrap();
     let output = pull(&server.url(), &alice.identity, &out, &[]);
@@ -553,8 +553,10 @@ fn a_file_that_cannot_be_written_fails_only_its_own_submission() {
         alice.identity.display(),
         out.display()
     );
-    let output =
-        std::process::Command::new("sh").args(["-c", &script, env!("CARGO_BIN_EXE_sealpost-staff")]).output().unwrap();
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script, common::staff_binary().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(err.contains("File too large") || err.contains("file too large"), "{err}");
@@ -604,7 +606,7 @@ fn plain_http_to_this_machine_never_goes_through_a_proxy() {
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
     proxy.set_nonblocking(true).unwrap();
     let out = keys.path().join("out");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sealpost-staff"))
+    let output = std::process::Command::new(common::staff_binary())
         .args(["pull", "--server", &server.url(), "--identity"])
         .arg(&alice.identity)
         .arg("--out")

@@ -1,6 +1,6 @@
 //! What both benchmarks seal: one submission of the load benchmark's contact form.
 
-use sealpost::seal::{Envelope, EnvelopeField};
+use sealpost_format::envelope::{Envelope, EnvelopeField};
 
 /// Length of the message each benchmark submission carries.
 pub const MESSAGE_BYTES: usize = 2048;
@@ -16,8 +16,8 @@ pub fn envelope() -> Envelope {
     let field =
         |name: &str, label: &str, value: String| EnvelopeField { name: name.into(), label: label.into(), value };
     Envelope {
-        sealpost: sealpost::seal::ENVELOPE_VERSION,
-        ack: Some(sealpost::seal::AckSecret::random()),
+        sealpost: sealpost_format::envelope::ENVELOPE_VERSION,
+        ack: Some(sealpost_format::envelope::AckSecret::random()),
         id: "a".repeat(26),
         form: "contact".into(),
         received: "2026-11-28T12:00:00Z".into(),

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use age::secrecy::ExposeSecret;
 use sealpost::http::App;
-use sealpost::pull::{ChallengeResponse, SessionResponse};
-use sealpost::seal::{AttachmentMeta, Envelope, EnvelopeField, Recipients};
+use sealpost::seal::Recipients;
+use sealpost_format::envelope::{AttachmentMeta, Envelope, EnvelopeField};
+use sealpost_format::wire::{ChallengeResponse, SessionResponse};
 
 /// A staff member: an identity file on disk and its public key.
 pub struct Staff {
@@ -171,7 +172,7 @@ fields = [
 
     /// Seals a submission straight into the spool, as the server would after a POST.
     pub fn seal(&self, form: &str, fields: &[(&str, &str)], attachments: &[(&str, &[u8])]) -> String {
-        self.seal_as(sealpost::seal::ENVELOPE_VERSION, true, form, fields, attachments)
+        self.seal_as(sealpost_format::envelope::ENVELOPE_VERSION, true, form, fields, attachments)
     }
 
     /// Seals a submission as a server from before envelope version 2 did: no ack secret in the
@@ -208,7 +209,7 @@ fields = [
         }
         let envelope = Envelope {
             sealpost: version,
-            ack: ack.then(sealpost::seal::AckSecret::random),
+            ack: ack.then(sealpost_format::envelope::AckSecret::random),
             id: draft.id().to_string(),
             form: form.to_string(),
             received: "2026-11-28T10:15:03Z".into(),
@@ -322,7 +323,7 @@ fields = [
         let decryptor = age::Decryptor::new(reader).unwrap();
         let mut plain = Vec::new();
         decryptor.decrypt(std::iter::once(&staff.key as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
-        let secret = plain[sealpost::pull::CHALLENGE_LABEL.len()..].to_vec();
+        let secret = plain[sealpost_format::wire::CHALLENGE_LABEL.len()..].to_vec();
         (challenge.challenge_id, secret)
     }
 
@@ -374,9 +375,22 @@ impl Drop for Server {
     }
 }
 
+/// The `sealpost-staff` binary: built by the same `cargo test` (it is a workspace member with tests
+/// of its own) into the folder that holds `sealpost`.
+pub fn staff_binary() -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_sealpost"))
+        .with_file_name(format!("sealpost-staff{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the tests from the workspace root (cargo test), or cargo build -p sealpost-staff first",
+        binary.display()
+    );
+    binary
+}
+
 /// Runs `sealpost-staff` with `args`.
 pub fn staff_cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sealpost-staff")).args(args).env_remove("PINENTRY_PROGRAM").output().unwrap()
+    Command::new(staff_binary()).args(args).env_remove("PINENTRY_PROGRAM").output().unwrap()
 }
 
 /// `sealpost-staff pull` against `server` into `out`.
@@ -401,7 +415,7 @@ pub fn saved_ids(out: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != sealpost::staff::LOCK_FILE)
+        .filter(|name| name != sealpost_staff::LOCK_FILE)
         .collect();
     ids.sort();
     ids

@@ -2,8 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealpost::pull::{AckRequest, ChallengeRequest, FileName, SessionRequest, parse_sha256};
-use sealpost::spool::SubmissionId;
+use sealpost_format::id::{FileName, parse_sha256};
+use sealpost_format::wire::{AckRequest, ChallengeRequest, SessionRequest};
+use sealpost_format::id::SubmissionId;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -3,9 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealpost::pull::{FileName, Listed};
-use sealpost::seal::Envelope;
-use sealpost::staff::{for_terminal, neutralize_text, safe_file_name};
+use sealpost_format::id::FileName;
+use sealpost_format::wire::Listed;
+use sealpost_format::envelope::Envelope;
+use sealpost_staff::{for_terminal, neutralize_text, safe_file_name};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(listing) = serde_json::from_slice::<Vec<Listed>>(data) {

@@ -1,4 +1,4 @@
-//! The staff client behind `sealpost-staff`: log in, list, download, verify, decrypt, file
+//! sealpost-staff: the staff client. Log in, list, download, verify, decrypt, file
 //! safely, and only then acknowledge (DESIGN §3 and §6).
 //!
 //! Job: turn the ciphertext on the server (or a copy of a spool folder) into readable folders
@@ -33,12 +33,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::pull::{
-    AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, FileName,
-    Listed, MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse, parse_sha256,
+use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope};
+use sealpost_format::files::{io_reason, sha256_file, sync_dir};
+use sealpost_format::id::{FileName, SubmissionId, parse_sha256};
+use sealpost_format::wire::{
+    AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, Listed,
+    MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse,
 };
-use crate::seal::{AckSecret, ENVELOPE_VERSION, Envelope};
-use crate::spool::SubmissionId;
 
 /// Largest identity file read (age's own limit is 16 MiB; real ones are a few hundred bytes).
 const MAX_IDENTITY_FILE: u64 = 1 << 20;
@@ -365,7 +366,7 @@ impl StaffError {
 }
 
 fn io_error(path: &Path) -> impl Fn(io::Error) -> StaffError + '_ {
-    move |e| StaffError::Io { path: path.display().to_string(), reason: crate::config::io_reason(&e) }
+    move |e| StaffError::Io { path: path.display().to_string(), reason: io_reason(&e) }
 }
 
 // ───────────────────────────── neutralising text ─────────────────────────────
@@ -541,7 +542,7 @@ impl Identities {
         let shown = path.display().to_string();
         let unreadable = |e: io::Error| match e.kind() {
             io::ErrorKind::NotFound => StaffError::IdentityMissing { path: shown.clone() },
-            _ => StaffError::IdentityUnreadable { path: shown.clone(), reason: crate::config::io_reason(&e) },
+            _ => StaffError::IdentityUnreadable { path: shown.clone(), reason: io_reason(&e) },
         };
         let file = File::open(path).map_err(unreadable)?;
         let meta = file.metadata().map_err(unreadable)?;
@@ -784,7 +785,7 @@ pub fn keygen_to_file(path: &Path) -> Result<String, StaffError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    crate::spool::sync_dir(parent).map_err(io_error(parent))?;
+    sync_dir(parent).map_err(io_error(parent))?;
     Ok(identity.public)
 }
 
@@ -941,7 +942,7 @@ impl Staging {
         if cipher.exists() {
             fs::remove_dir_all(&cipher).map_err(io_error(&cipher))?;
         }
-        crate::spool::sync_dir(&self.partial).map_err(io_error(&self.partial))?;
+        sync_dir(&self.partial).map_err(io_error(&self.partial))?;
         if fs::symlink_metadata(&self.target).is_ok() {
             return Err(StaffError::AlreadyOpened {
                 id: self.id.to_string(),
@@ -950,7 +951,7 @@ impl Staging {
         }
         fs::rename(&self.partial, &self.target).map_err(io_error(&self.target))?;
         self.committed = true;
-        crate::spool::sync_dir(&self.out).map_err(io_error(&self.out))?;
+        sync_dir(&self.out).map_err(io_error(&self.out))?;
         Ok(self.target.clone())
     }
 }
@@ -1206,7 +1207,7 @@ fn render_submission(envelope: &Envelope, saved_names: &[String]) -> String {
 /// folders survive a crash — and checks it is a folder.
 fn prepare_out(out: &Path) -> Result<(), StaffError> {
     let shown = || out.display().to_string();
-    let failed = |e: io::Error| StaffError::OutDir { path: shown(), reason: crate::config::io_reason(&e) };
+    let failed = |e: io::Error| StaffError::OutDir { path: shown(), reason: io_reason(&e) };
     let missing: Vec<&Path> =
         out.ancestors().take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err()).collect();
     fs::DirBuilder::new().recursive(true).mode(0o700).create(out).map_err(failed)?;
@@ -1215,7 +1216,7 @@ fn prepare_out(out: &Path) -> Result<(), StaffError> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        crate::spool::sync_dir(parent).map_err(failed)?;
+        sync_dir(parent).map_err(failed)?;
     }
     if !out.is_dir() {
         return Err(StaffError::OutDir { path: shown(), reason: "not a folder".into() });
@@ -1379,8 +1380,7 @@ impl Server {
         }
         if let Some(path) = ca_cert {
             let shown = path.display().to_string();
-            let pem = fs::read(path)
-                .map_err(|e| StaffError::CaCert { path: shown.clone(), reason: crate::config::io_reason(&e) })?;
+            let pem = fs::read(path).map_err(|e| StaffError::CaCert { path: shown.clone(), reason: io_reason(&e) })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|_| StaffError::CaCert { path: shown.clone(), reason: "not a PEM certificate file".into() })?;
             if certs.is_empty() {
@@ -2168,8 +2168,8 @@ async fn pull_one(
         tokio::task::spawn_blocking(move || {
             verify_saved_folder(checked.as_str(), &folder, attachments)?;
             // That run may have stopped between its rename and the fsync of OUT.
-            crate::spool::sync_dir(&folder).map_err(io_error(&folder))?;
-            crate::spool::sync_dir(&root).map_err(io_error(&root))
+            sync_dir(&folder).map_err(io_error(&folder))?;
+            sync_dir(&root).map_err(io_error(&root))
         })
         .await
         .map_err(|_| task_failed())??;
@@ -2336,7 +2336,7 @@ fn open_one(folder: &Path, identities: &Identities, out: &Path) -> Result<Saved,
         };
         let path = entry.path();
         if path.is_file() {
-            let sha256 = crate::pull::sha256_file(&path).map_err(io_error(&path))?;
+            let sha256 = sha256_file(&path).map_err(io_error(&path))?;
             cipher.push(CipherFile { name, path, sha256 });
         }
     }
@@ -2552,8 +2552,10 @@ mod tests {
 
     #[test]
     fn listings_with_path_tricks_are_refused() {
-        let file = |name: &str| crate::pull::ListedFile { name: name.into(), size: 1, sha256: "a".repeat(64) };
-        let listed = |id: &str, files: Vec<crate::pull::ListedFile>| Listed { id: id.into(), form: "f".into(), files };
+        let file =
+            |name: &str| sealpost_format::wire::ListedFile { name: name.into(), size: 1, sha256: "a".repeat(64) };
+        let listed =
+            |id: &str, files: Vec<sealpost_format::wire::ListedFile>| Listed { id: id.into(), form: "f".into(), files };
         let id = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
         assert!(plan(&listed(id, vec![file("envelope.age"), file("1.age")])).is_ok());
         assert!(plan(&listed("../../etc", vec![file("envelope.age")])).is_err());
@@ -2770,7 +2772,11 @@ mod tests {
         let listed = |size: u64| Listed {
             id: "aaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
             form: "f".into(),
-            files: vec![crate::pull::ListedFile { name: "envelope.age".into(), size, sha256: "a".repeat(64) }],
+            files: vec![sealpost_format::wire::ListedFile {
+                name: "envelope.age".into(),
+                size,
+                sha256: "a".repeat(64),
+            }],
         };
         assert!(plan(&listed(MAX_DOWNLOAD_BYTES)).is_ok());
         let Err(err) = plan(&listed(MAX_DOWNLOAD_BYTES + 1)) else { panic!("an oversized file was accepted") };
@@ -2909,7 +2915,7 @@ mod tests {
     /// payload hash through our streaming path; every failure is refused (never a partial success).
     #[test]
     fn cctv_age_vectors_decrypt_or_fail_as_specified() {
-        // Vendored with their licence (tests/vectors/cctv-age/README.md says from where).
+        // Vendored with their licence (crates/staff/tests/vectors/cctv-age/README.md says from where).
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/cctv-age/testdata");
         let entries = fs::read_dir(&dir).unwrap();
         let mut checked = 0;

@@ -1,4 +1,4 @@
-//! `sealpost-staff`: the staff client. Parses arguments and calls [`sealpost::staff`].
+//! `sealpost-staff`: the staff client. Parses arguments and calls [`sealpost_staff`].
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use sealpost::staff::{self, StaffError, Summary, for_terminal};
+use sealpost_staff::{self as staff, StaffError, Summary, for_terminal};
 
 /// Pull, verify and decrypt sealpost submissions on a staff machine.
 #[derive(Parser)]
