@@ -1,4 +1,6 @@
-//! sealpost: public forms in, age ciphertext on disk.
+//! sealpost: public forms in, age ciphertext on disk. This crate is the server; the staff client
+//! is `sealpost-staff` (`crates/staff`) and what both agree on is `sealpost-format`
+//! (`crates/format`: ids, padding, the envelope, the staff API's wire types, crash-safe files).
 //!
 //! ```text
 //! browser ──TLS──▶ reverse proxy ──▶ sealpost serve
@@ -9,22 +11,22 @@
 //!   spool  ciphertext → incoming/<id>/ → fsync → rename to ready/<form>/<id>/ → fsync dir → 303
 //!
 //! staff laptop ◀──HTTPS── pull (/staff/v1: age-challenge login, list, download, ack → delete)
-//!   staff  sealpost-staff pull: download → verify → decrypt locally → write safely → fsync → ack
+//!   sealpost-staff pull: download → verify → decrypt locally → write safely → fsync → ack
 //! ```
 //!
-//! Modules, one per stage:
+//! Modules, one per stage, each importing only the ones below it:
 //! - [`config`]: the TOML file and recipients files, parsed once into typed values;
 //! - [`i18n`]: translation catalogs and language negotiation;
-//! - [`limit`]: client addresses, rate limits and the anti-bot timing token;
-//! - [`slots`]: per-client caps on connections and requests in flight, the minimum upload rate
-//!   and the HTTP/2 idle timeout;
+//! - [`limit`]: who is asking and how often: client addresses, rate limits, the anti-bot timing
+//!   token, how a request arrived, and the per-client connection and request caps, the minimum
+//!   upload rate and the HTTP/2 idle timeout ([`limit::slots`]);
 //! - [`form`]: form schemas and the parsing of untrusted request bodies;
-//! - [`seal`]: age encryption, padding and the sealed envelope format;
+//! - [`seal`]: age encryption into the sealed format;
 //! - [`spool`]: the crash-safe on-disk queue of sealed submissions;
+//! - [`pull`]: the server side of the staff API (login, list, download, ack-by-hash), over a
+//!   [`pull::StaffService`] of its own;
 //! - [`http`]: routes, pages, security headers, the listeners and graceful shutdown;
 //! - [`tls`]: direct TLS, with the certificate reloaded in place;
-//! - [`pull`]: the server side of the staff API (login, list, download, ack-by-hash);
-//! - [`staff`]: the staff client behind `sealpost-staff` (pull, open, keygen);
 //! - [`demo`]: the newcomer's first run.
 //!
 //! Invariants (DESIGN.md §2; SECURITY.md refers to them by number):
@@ -36,7 +38,7 @@
 //! 6. Forwarded headers are believed only from `trusted_proxies` ([`limit::client_addr`]).
 //! 7. Everything an attacker can grow has a named bound ([`config::Limits`]).
 //! 8. A malicious submission cannot harm staff (attachment names never become server paths;
-//!    [`staff`] sanitises names and neutralises control characters before anything is shown).
+//!    the staff client sanitises names and neutralises control characters before anything is shown).
 //! 9. Public pages load nothing from third parties and carry strict headers (the headers middleware in [`http`]).
 //!
 //! Plaintext passes through memory only, so [`harden_process`] turns core dumps off and makes
@@ -50,7 +52,6 @@ pub mod i18n;
 pub mod limit;
 pub mod pull;
 pub mod seal;
-pub mod slots;
 pub mod spool;
 pub mod tls;
 

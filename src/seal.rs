@@ -1,7 +1,7 @@
-//! age encryption, padding and the sealed envelope format (DESIGN §5).
+//! age encryption into the sealed format (DESIGN §5); the format itself is `sealpost-format`'s.
 //!
 //! Job: turn plaintext (an [`Envelope`] or an attachment's byte stream) into binary age v1
-//! ciphertext addressed to a form's [`Recipients`], padded so sizes leak little.
+//! ciphertext addressed to a form's [`Recipients`], padded (`sealpost_format::pad`) so sizes leak little.
 //! Invariant: every byte this module writes has passed through the age encryptor; writers are
 //! finished before they report success (an unfinished age stream is truncated). The envelope is
 //! fsynced here; attachment files by the spool when their submission is committed.
@@ -156,7 +156,7 @@ pub(crate) fn seal_envelope(recipients: &Recipients, envelope: &Envelope, file: 
     Ok(file.metadata()?.len())
 }
 
-/// Serialises `envelope`, pads it to [`ENVELOPE_BLOCK`]s and encrypts it into `out`, returning
+/// Serialises `envelope`, pads it to [`sealpost_format::pad::ENVELOPE_BLOCK`]s and encrypts it into `out`, returning
 /// `out` once the age stream is finished. The spool's path adds the fsync; benchmarks seal into
 /// memory.
 pub fn seal_envelope_into<W: Write>(recipients: &Recipients, envelope: &Envelope, out: W) -> Result<W, SealError> {

@@ -50,7 +50,7 @@ impl Slots {
 
     /// Takes a slot for `client` (IPv4 address, IPv6 /64), or `None` if it holds its maximum.
     pub fn try_acquire(self: &Arc<Self>, client: IpAddr) -> Option<SlotGuard> {
-        let hash = crate::limit::client_hash(&self.key, client, self.scope);
+        let hash = super::rate::client_hash(&self.key, client, self.scope);
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         let count = held.entry(hash).or_insert(0);
         if *count >= self.max {

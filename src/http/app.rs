@@ -1,0 +1,127 @@
+//! The service's state: the forms, limits, catalogs, spool, rate limiters, timing tokens and the
+//! staff API's own state, built once from the config and shared by every listener.
+
+use crate::config::{Config, FormSpec, Limits, TrustedProxies};
+use crate::i18n::Catalog;
+use crate::limit::slots::Slots;
+use crate::limit::{self, Limiter, TimingTokens};
+use crate::pull::{StaffApi, StaffService};
+use crate::spool::Spool;
+use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// The service's shared state: config, catalogs, spool, limiter.
+pub struct App {
+    /// The forms, shared with the staff API, whose access lists their recipients files are.
+    pub(super) forms: Arc<[FormSpec]>,
+    pub(super) limits: Limits,
+    pub(super) trusted_proxies: TrustedProxies,
+    /// The onion origin sent as `Onion-Location` on clearnet pages (`server.onion_location`).
+    pub(super) onion_location: Option<String>,
+    /// Whether the onion listener serves `/staff/v1` too (`server.onion_staff`).
+    pub(super) onion_staff: bool,
+    pub(super) staff_locale: String,
+    pub(super) catalog: Catalog,
+    pub(super) spool: Spool,
+    pub(super) limiter: Limiter,
+    /// Shared with the blocking task that stores a submission, which may outlive the handler.
+    pub(super) tokens: Arc<TimingTokens>,
+    /// The staff API: its own state, and what it serves from ([`crate::pull`]).
+    staff: Arc<StaffService>,
+    /// Where the "leave this site quickly" link on every page goes.
+    pub(super) quick_exit_url: String,
+    /// Requests each client has in flight (`limits.max_requests_per_client`).
+    pub(super) request_slots: Arc<Slots>,
+    /// Connections each directly connected peer holds (`limits.max_connections_per_client`).
+    pub(super) connection_slots: Arc<Slots>,
+}
+
+/// Spent timing tokens to remember: what the clearnet global budget can accept within
+/// `max_fill_time`, plus as much again for the onion listener's own budget when there is one.
+pub(super) fn token_capacity(global: crate::config::Rate, max_fill_time: Duration, onion_listener: bool) -> usize {
+    let one = TimingTokens::capacity_for(global, max_fill_time);
+    let budgets = if onion_listener { 2 } else { 1 };
+    one.saturating_mul(budgets).min(limit::MAX_REDEEMED_TOKENS)
+}
+
+impl App {
+    /// Builds the state. `token_key` signs timing tokens (see [`load_token_key`]).
+    pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32]) -> App {
+        let limits = config.limits;
+        let capacity = token_capacity(limits.global, limits.max_fill_time, config.server.onion_listen.is_some());
+        let forms: Arc<[FormSpec]> = config.forms.into();
+        let staff = StaffApi::new(&limits, config.staff.listen.is_some());
+        let staff = StaffService::new(staff, forms.clone(), spool.clone(), config.server.trusted_proxies.clone());
+        App {
+            staff: Arc::new(staff),
+            limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
+            forms,
+            trusted_proxies: config.server.trusted_proxies,
+            onion_location: config.server.onion_location,
+            onion_staff: config.server.onion_staff,
+            staff_locale: config.staff.locale,
+            catalog,
+            spool,
+            tokens: Arc::new(TimingTokens::with_capacity(token_key, capacity)),
+            request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
+            connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
+            limits,
+            quick_exit_url: config.pages.quick_exit_url,
+        }
+    }
+
+    pub(super) fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+
+    /// The spool, for tests and the staff API.
+    pub fn spool(&self) -> &Spool {
+        &self.spool
+    }
+
+    /// Prunes the rate-limit table (called periodically by each listener).
+    pub fn prune(&self) {
+        self.limiter.prune();
+        self.tokens.prune(SystemTime::now(), self.limits.max_fill_time);
+        self.staff.staff().prune();
+    }
+
+    /// Reads every form's recipients file again (on `SIGHUP`). A file that fails keeps its
+    /// form's current recipients and is logged in one line; the others take effect.
+    pub fn reload_recipients(&self) {
+        for form in self.forms.iter() {
+            match form.reload_recipients() {
+                Ok(count) => tracing::info!(form = %form.id, recipients = count, "recipients reloaded"),
+                Err(e) => tracing::error!("recipients reload failed, keeping the current ones: {e}"),
+            }
+        }
+    }
+
+    /// The staff API, for the routers that serve it.
+    pub(super) fn staff(&self) -> &Arc<StaffService> {
+        &self.staff
+    }
+}
+
+/// Reads `<data_dir>/token.key`, creating it (0600, 32 random bytes, fsynced) if absent. Keeping
+/// it across restarts means a restart does not void forms that people have open.
+pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
+    use std::io::Write;
+    create_private_dir(data_dir)?;
+    let path = data_dir.join("token.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes.try_into().map_err(|_| {
+            std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = crate::random_bytes();
+            let mut f = create_private_file(&path)?;
+            f.write_all(&key)?;
+            f.sync_all()?;
+            sync_dir(data_dir)?;
+            Ok(key)
+        }
+        Err(e) => Err(e),
+    }
+}

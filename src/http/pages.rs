@@ -1,0 +1,407 @@
+//! The public pages: the index, each form, the sent page, the health check and the stylesheet,
+//! rendered from templates in the person's language, and every error as a translated page.
+
+use crate::config::{FieldKind, FormSpec};
+use crate::form::{self, FieldError, Problem, Received};
+use crate::i18n::{self, Locale};
+use crate::limit::TokenProblem;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::SystemTime;
+use zeroize::Zeroizing;
+
+use super::app::App;
+use super::errors::PageError;
+
+/// First allocation for a form page shown again with the person's input: the asylum form shown
+/// again with every message is under 10 KiB before input; longer input moves the page to twice
+/// the size at a time, wiping the old copy.
+const PAGE_BUFFER: usize = 32 * 1024;
+
+/// Renders any [`PageError`] response as a translated page, keeping its status and headers.
+pub(super) async fn render_errors(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let lang = requested_lang(&req);
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let response = next.run(req).await;
+    let Some(error) = response.extensions().get::<PageError>().copied() else { return response };
+    let (mut parts, _) = response.into_parts();
+    let locale = app.catalog.negotiate(lang.as_deref(), accept.as_deref());
+    let key = error.key();
+    let body = match error {
+        PageError::TooLarge(_) => {
+            locale.text_with(&format!("error-{key}-body"), &[("max", human_size(locale, app.limits.max_body).into())])
+        }
+        PageError::RateLimited(secs) => {
+            locale.text_with(&format!("error-{key}-body"), &[("minutes", secs.div_ceil(60).max(1).into())])
+        }
+        _ => locale.text(&format!("error-{key}-body")),
+    };
+    let page = MessagePage {
+        page: Chrome::new(&app, locale, locale.text(&format!("error-{key}-title")), "/"),
+        paragraphs: vec![body],
+        link_href: format!("/?lang={}", locale.code),
+        link_text: locale.text("back-home"),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut rendered = html(page);
+    *rendered.status_mut() = parts.status;
+    for (name, value) in &parts.headers {
+        rendered.headers_mut().insert(name.clone(), value.clone());
+    }
+    rendered
+}
+
+// ───────────────────────────── pages ─────────────────────────────
+
+/// What every page shows around its content.
+struct Chrome {
+    lang: &'static str,
+    dir: &'static str,
+    title: String,
+    site_title: String,
+    skip_link: String,
+    language_label: String,
+    languages: Vec<LanguageLink>,
+    privacy_title: String,
+    privacy_body: String,
+    quick_exit_url: String,
+    quick_exit: String,
+}
+
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    dir: &'static str,
+    href: String,
+    current: bool,
+}
+
+impl Chrome {
+    /// `path` is this page's path, for the language links.
+    fn new(app: &App, locale: &Locale, title: String, path: &str) -> Chrome {
+        Chrome {
+            lang: locale.code,
+            dir: locale.dir(),
+            title,
+            site_title: locale.text("site-title"),
+            skip_link: locale.text("skip-link"),
+            language_label: locale.text("language-label"),
+            languages: app
+                .catalog
+                .locales()
+                .iter()
+                .map(|l| LanguageLink {
+                    code: l.code,
+                    name: l.name,
+                    dir: l.dir(),
+                    href: format!("{path}?lang={}", l.code),
+                    current: l.code == locale.code,
+                })
+                .collect(),
+            privacy_title: locale.text("privacy-title"),
+            privacy_body: locale.text("privacy-body"),
+            quick_exit_url: app.quick_exit_url.clone(),
+            quick_exit: locale.text("quick-exit"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "index.html", config = "src/pages/askama.toml")]
+struct IndexPage {
+    page: Chrome,
+    intro: String,
+    forms: Vec<FormLink>,
+}
+
+struct FormLink {
+    href: String,
+    title: String,
+    intro: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html", config = "src/pages/askama.toml")]
+struct MessagePage {
+    page: Chrome,
+    paragraphs: Vec<String>,
+    link_href: String,
+    link_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "form.html", config = "src/pages/askama.toml")]
+pub(super) struct FormPage {
+    page: Chrome,
+    intro: Option<String>,
+    error_summary_title: String,
+    problem: Option<String>,
+    errors: Vec<ErrorLink>,
+    files_note: Option<String>,
+    action: String,
+    enctype: &'static str,
+    token: String,
+    honeypot_label: String,
+    fields: Vec<FieldView>,
+    send: String,
+}
+
+struct ErrorLink {
+    field: String,
+    label: String,
+    message: String,
+}
+
+struct FieldView {
+    name: String,
+    kind: &'static str,
+    label: String,
+    help: Option<String>,
+    error: Option<String>,
+    marker: String,
+    required: bool,
+    /// What the person typed, shown again; wiped when the page is dropped.
+    value: Zeroizing<String>,
+    checked: bool,
+    options: Vec<OptionView>,
+    multiple: bool,
+    autocomplete: &'static str,
+    describedby: String,
+}
+
+struct OptionView {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// Renders a page that holds what the person typed (the form shown again): into a buffer that
+/// wipes each allocation it outgrows, sent from memory that is wiped when the body is dropped.
+pub(super) fn html_wiped(template: impl Template) -> Response {
+    let mut page = form::SecretBuf::with_capacity(PAGE_BUFFER);
+    match template.render_into(&mut page) {
+        Ok(()) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            Body::from(bytes::Bytes::from_owner(page)),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+pub(super) fn html(template: impl Template) -> Response {
+    match template.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LangQuery {
+    lang: Option<String>,
+}
+
+fn requested_lang(req: &Request) -> Option<String> {
+    let query = req.uri().query()?;
+    query.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(|v| v.chars().take(35).collect())
+}
+
+pub(super) fn locale_for<'a>(app: &'a App, query: &LangQuery, headers: &HeaderMap) -> &'a Locale {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    app.catalog.negotiate(query.lang.as_deref(), accept)
+}
+
+pub(super) async fn index(State(app): State<Arc<App>>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let locale = locale_for(&app, &q, &headers);
+    let forms = app
+        .forms
+        .iter()
+        .map(|f| {
+            let id = i18n::form_title_id(&f.id);
+            FormLink {
+                href: format!("/{}?lang={}", f.id, locale.code),
+                title: locale.text(&id),
+                intro: locale.attr(&id, "intro"),
+            }
+        })
+        .collect();
+    html(IndexPage {
+        page: Chrome::new(&app, locale, locale.text("index-title"), "/"),
+        intro: locale.text("index-intro"),
+        forms,
+    })
+}
+
+pub(super) async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let spool = app.spool.clone();
+    let healthy = tokio::task::spawn_blocking(move || spool.healthy()).await.unwrap_or(false);
+    if healthy {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "spool unavailable or over quota\n").into_response()
+    }
+}
+
+pub(super) async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../pages/sealpost.css")).into_response()
+}
+
+pub(super) async fn show_form(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    Ok(html(form_page(&app, form, locale, None)))
+}
+
+pub(super) async fn sent(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    Ok(html(MessagePage {
+        page: Chrome::new(&app, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
+        paragraphs: vec![locale.text("sent-body"), locale.text("sent-next")],
+        link_href: format!("/?lang={}", locale.code),
+        link_text: locale.text("sent-again"),
+    }))
+}
+
+/// The form page; with `received`, re-rendered with the person's input and messages.
+pub(super) fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: Option<&Received>) -> FormPage {
+    let title_id = i18n::form_title_id(&form.id);
+    let mut fields = Vec::new();
+    let mut errors = Vec::new();
+    for (index, spec) in form.fields.iter().enumerate() {
+        let id = i18n::field_id(&form.id, &spec.name);
+        let label = locale.text(&id);
+        let value = received.map_or("", |r| r.values.get(index));
+        let error =
+            received.and_then(|r| r.errors.iter().find(|(i, _)| *i == index)).map(|(_, e)| field_error_text(locale, e));
+        if let Some(message) = &error {
+            errors.push(ErrorLink { field: spec.name.clone(), label: label.clone(), message: message.clone() });
+        }
+        let mut help = locale.attr(&id, "help");
+        if spec.kind == FieldKind::File {
+            let limits = locale.text_with(
+                "files-limit",
+                &[("count", spec.max_files.into()), ("size", human_size(locale, spec.max_size).into())],
+            );
+            help = Some(match help {
+                Some(h) => format!("{h} {limits}"),
+                None => limits,
+            });
+        }
+        let describedby =
+            [help.as_ref().map(|_| format!("h-{}", spec.name)), error.as_ref().map(|_| format!("e-{}", spec.name))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+        fields.push(FieldView {
+            name: spec.name.clone(),
+            kind: kind_name(spec.kind),
+            label,
+            help,
+            error,
+            marker: locale.text(if spec.required { "required" } else { "optional" }),
+            required: spec.required,
+            value: Zeroizing::new(if spec.kind == FieldKind::File { String::new() } else { value.to_string() }),
+            checked: spec.kind == FieldKind::Checkbox && !value.is_empty(),
+            options: spec
+                .options
+                .iter()
+                .map(|o| OptionView {
+                    value: o.clone(),
+                    label: locale.text(&i18n::option_id(&form.id, &spec.name, o)),
+                    selected: value == o,
+                })
+                .collect(),
+            multiple: spec.max_files > 1,
+            autocomplete: if spec.autocomplete { "on" } else { "off" },
+            describedby,
+        });
+    }
+    let problem = received.and_then(|r| r.problem).map(|p| {
+        locale.text(match p {
+            Problem::Token(TokenProblem::TooFast) => "problem-too-fast",
+            Problem::Token(TokenProblem::Expired) => "problem-expired",
+            Problem::Token(TokenProblem::Used) => "problem-used",
+            Problem::Token(TokenProblem::Invalid) | Problem::Honeypot => "problem-invalid",
+        })
+    });
+    let files_note = (received.is_some() && form.has_files()).then(|| locale.text("files-not-kept"));
+    FormPage {
+        page: Chrome::new(app, locale, locale.text(&title_id), &format!("/{}", form.id)),
+        intro: locale.attr(&title_id, "intro"),
+        error_summary_title: locale.text("error-summary-title"),
+        problem,
+        errors,
+        files_note,
+        action: format!("/{}?lang={}", form.id, locale.code),
+        enctype: if form.has_files() { "multipart/form-data" } else { "application/x-www-form-urlencoded" },
+        token: app.tokens.issue(&form.id, SystemTime::now()),
+        honeypot_label: locale.text("honeypot-label"),
+        fields,
+        send: locale.text("send"),
+    }
+}
+
+fn kind_name(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text => "text",
+        FieldKind::Textarea => "textarea",
+        FieldKind::Email => "email",
+        FieldKind::Tel => "tel",
+        FieldKind::Select => "select",
+        FieldKind::Checkbox => "checkbox",
+        FieldKind::File => "file",
+    }
+}
+
+fn field_error_text(locale: &Locale, error: &FieldError) -> String {
+    match error {
+        FieldError::Required => locale.text("error-required"),
+        FieldError::CheckboxRequired => locale.text("error-checkbox-required"),
+        FieldError::TooLong { max } => locale.text_with("error-too-long", &[("max", (*max).into())]),
+        FieldError::Email => locale.text("error-email"),
+        FieldError::Tel => locale.text("error-tel"),
+        FieldError::Select => locale.text("error-select"),
+        FieldError::FileTooLarge { name, max } => locale.text_with(
+            "error-file-too-large",
+            &[("name", name.as_str().into()), ("max", human_size(locale, *max).into())],
+        ),
+        FieldError::TooManyFiles { max } => locale.text_with("error-too-many-files", &[("max", (*max).into())]),
+    }
+}
+
+/// Sizes for messages, in the reader's units (`20 MB`, `20 Mo`, …).
+fn human_size(locale: &Locale, bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        locale.text_with("size-mb", &[("size", (bytes / MIB).into())])
+    } else if bytes >= MIB {
+        locale.text_with("size-mb", &[("size", format!("{:.1}", bytes as f64 / MIB as f64).into())])
+    } else {
+        locale.text_with("size-kb", &[("size", bytes.div_ceil(1024).into())])
+    }
+}

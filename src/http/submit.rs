@@ -1,0 +1,204 @@
+//! `POST /{form}`: rate limits and the timing token first, then the body is read, sealed and
+//! spooled; the 303 is sent only once the submission is durable (invariant 3), and a refused
+//! body is drained briefly so the person sees the page that says why.
+
+use crate::config::{FieldKind, FormSpec};
+use crate::form::{self, Encoding, Problem, Received};
+use crate::i18n::{self};
+use crate::limit::{Connection, TimingTokens, TokenId, TokenProblem};
+use crate::spool::SpoolError;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::StreamExt;
+use http::header::{self};
+use http::{HeaderMap, StatusCode};
+use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
+use sealpost_format::id::SubmissionId;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::app::App;
+use super::errors::{PageError, closing};
+use super::pages::{LangQuery, form_page, html_wiped, locale_for};
+
+/// A body refused before it is read (429, 413, 415) is read and discarded up to this many bytes
+/// before the answer, so a browser still sending sees the page rather than a reset; then the
+/// connection is closed. Small, so a refused upload gives its slot back at once.
+const DRAIN_BYTES: u64 = 256 * 1024;
+
+/// ... and for at most this long: a body trickling in cannot hold the slot while it is drained.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+// ───────────────────────────── submitting ─────────────────────────────
+
+pub(super) async fn submit(
+    State(app): State<Arc<App>>,
+    Path(form_id): Path<String>,
+    Query(q): Query<LangQuery>,
+    connection: Connection,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, PageError> {
+    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let locale = locale_for(&app, &q, &headers);
+    let max_body = app.limits.max_body;
+    // A refusal before the body is read still reads (and drops) a little of it, briefly
+    // ([`drain_briefly`]), so a browser still sending is more likely to show the page than a
+    // reset; then the connection is closed, so the refused upload holds no slot.
+    if let Err(limited) = connection.charge(&app.limiter, &headers, &app.trusted_proxies) {
+        drain_briefly(body).await;
+        return Ok(closing(PageError::RateLimited(limited.retry_after.as_secs()).into_response()));
+    }
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_body) {
+        drain_briefly(body).await;
+        return Err(PageError::TooLarge(max_body));
+    }
+    let encoding = match Encoding::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
+        Ok(encoding) => encoding,
+        Err(e) => {
+            drain_briefly(body).await;
+            return Ok(closing(PageError::from(e).into_response()));
+        }
+    };
+    let spool = app.spool.clone();
+    let form_key = form.id.clone();
+    let mut draft =
+        tokio::task::spawn_blocking(move || spool.begin(&form_key)).await.map_err(|_| PageError::Internal)??;
+    // One snapshot of the recipients for the whole submission, even if SIGHUP swaps them now.
+    let recipients = form.recipients.current();
+    let now = SystemTime::now();
+    let ctx = form::Context { form, recipients: recipients.clone(), limits: &app.limits, tokens: &app.tokens, now };
+    let mut received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
+
+    // The timing token is spent here and nowhere else: by a submission that passed every check
+    // and is about to be stored. A submission refused for a mistake leaves it unspent (its page
+    // comes back with a fresh token anyway); of two racing with one token, exactly one passes.
+    let spent = match received.token.filter(|_| received.is_valid()) {
+        Some(id) => app.tokens.redeem(id, now, app.limits.max_fill_time).map(|()| id),
+        None => Err(TokenProblem::Invalid),
+    };
+    let token = match spent {
+        Ok(id) => id,
+        Err(problem) => {
+            drop(draft);
+            if received.is_valid() {
+                received.problem = Some(Problem::Token(problem));
+            }
+            let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+
+    let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
+    let stored = store_spending(app.tokens.clone(), token, move || {
+        draft.seal_envelope(&recipients, &envelope)?;
+        draft.commit()
+    })
+    .await;
+    // The task has already given the token back if nothing was stored.
+    match stored {
+        Ok(result) => result.map(drop).map_err(PageError::from)?,
+        Err(_) => return Err(PageError::Internal),
+    }
+    Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
+}
+
+/// Runs `store` (seal and commit) on a blocking thread that owns the spent timing `token`.
+/// The task runs to its end even when the handler is gone (the client left, `request_timeout`
+/// fired), so the token is given back there, not by the handler: when `store` fails before the
+/// entry reached `ready/` (or panics), and never once it is there ([`SpoolError::was_stored`]),
+/// so the same page can be neither refused as "already sent" when it was never stored nor
+/// accepted twice.
+pub(super) fn store_spending(
+    tokens: Arc<TimingTokens>,
+    token: TokenId,
+    store: impl FnOnce() -> Result<SubmissionId, SpoolError> + Send + 'static,
+) -> tokio::task::JoinHandle<Result<SubmissionId, SpoolError>> {
+    tokio::task::spawn_blocking(move || {
+        let spent = SpentToken { tokens: &tokens, id: Some(token) };
+        let result = store();
+        if token_stays_spent(&result) {
+            spent.keep();
+        }
+        result
+    })
+}
+
+/// Whether a store's outcome keeps its timing token spent: it does once the entry is stored.
+fn token_stays_spent(result: &Result<SubmissionId, SpoolError>) -> bool {
+    result.as_ref().map_or_else(SpoolError::was_stored, |_| true)
+}
+
+/// A spent timing token, given back when dropped (also while unwinding) unless kept.
+struct SpentToken<'a> {
+    tokens: &'a TimingTokens,
+    id: Option<TokenId>,
+}
+
+impl SpentToken<'_> {
+    /// The submission is stored: the token stays spent.
+    fn keep(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for SpentToken<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            self.tokens.release(id);
+        }
+    }
+}
+
+/// The envelope: every non-empty field labelled in the staff language, and the attachments.
+fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: Received) -> Envelope {
+    let staff = app.catalog.get(&app.staff_locale).unwrap_or_else(|| app.catalog.english());
+    let mut fields = Vec::new();
+    for (index, spec) in form.fields.iter().enumerate() {
+        let value = received.values.get(index);
+        if spec.kind == FieldKind::File || value.trim().is_empty() {
+            continue;
+        }
+        let value = match spec.kind {
+            FieldKind::Select => staff.text(&i18n::option_id(&form.id, &spec.name, value)),
+            FieldKind::Checkbox => staff.text("value-yes"),
+            _ => value.to_string(),
+        };
+        fields.push(EnvelopeField {
+            name: spec.name.clone(),
+            label: staff.text(&i18n::field_id(&form.id, &spec.name)),
+            value,
+        });
+    }
+    Envelope {
+        sealpost: ENVELOPE_VERSION,
+        // The proof of decryption an ack must carry; the spool keeps only its hash.
+        ack: Some(AckSecret::random()),
+        id: id.to_string(),
+        form: form.id.clone(),
+        received: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        locale: locale.to_string(),
+        fields,
+        attachments: received.attachments.into_iter().map(|(_, meta)| meta).collect(),
+    }
+}
+
+/// Reads and discards up to [`DRAIN_BYTES`] of a refused body for up to [`DRAIN_TIME`], so a
+/// client still sending is more likely to read our answer; the caller then closes the connection.
+async fn drain_briefly(body: Body) {
+    let mut stream = body.into_data_stream();
+    let drained = async {
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen += chunk.len() as u64;
+            if seen >= DRAIN_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drained).await;
+}
