@@ -1,0 +1,189 @@
+//! The configuration file and the recipients files it names, parsed once into typed values.
+//!
+//! Job: turn `sealpost.toml` into a [`Config`] that the other modules can trust without
+//! re-checking: sizes are bytes, durations are [`Duration`]s, recipients are parsed public keys.
+//! Invariant: a config that mentions a secret key anywhere is refused (DESIGN invariant 1), and
+//! plain HTTP is refused on a non-loopback address unless TLS is configured or a trusted proxy on
+//! another host is declared; a unix socket is served only to a proxy named in `trusted_proxies`.
+//! Never: reads the environment, or guesses a security-relevant value.
+//!
+//! Sections: [`server`](self::Server) (`server.rs`), [`limits`](self::Limits) (`limits.rs`),
+//! [`forms`](self::FormSpec) (`forms.rs`); `errors.rs` holds the one error enum and `units.rs`
+//! the sizes and durations as people write them. This file reads the whole and checks what
+//! spans sections (`[staff]` against the listeners, `[pages]`).
+
+mod errors;
+mod forms;
+mod limits;
+mod server;
+#[cfg(test)]
+mod tests;
+mod units;
+
+pub use errors::ConfigError;
+pub use forms::{FieldKind, FieldSpec, FormSpec, RecipientsSlot};
+pub use limits::{Limits, Rate};
+pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+#[cfg(doc)]
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use errors::{Source, line_of};
+use forms::{RawForm, parse_forms};
+use limits::{LimitsWithSpans, parse_limits};
+use server::{RawServer, parse_server, parse_tcp};
+
+/// Everything `sealpost serve` needs, validated.
+#[derive(Debug)]
+pub struct Config {
+    /// The file this came from, for messages.
+    pub path: PathBuf,
+    /// Where to listen and store.
+    pub server: Server,
+    /// Every bound an attacker could push against (DESIGN invariant 7).
+    pub limits: Limits,
+    /// Settings that concern the staff who read submissions.
+    pub staff: Staff,
+    /// The public forms, in the order they are listed on the front page.
+    pub forms: Vec<FormSpec>,
+    /// What every public page shows around the forms.
+    pub pages: Pages,
+}
+
+/// `[pages]`
+#[derive(Debug, Clone)]
+pub struct Pages {
+    /// Target of the "leave this site quickly" link: a neutral site that draws no attention.
+    pub quick_exit_url: String,
+}
+
+/// Default quick-exit target: neutral, widely used, and reachable in most countries.
+const DEFAULT_QUICK_EXIT_URL: &str = "https://www.wikipedia.org/";
+
+/// `[staff]`
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The language field labels are written in inside sealed envelopes.
+    pub locale: String,
+    /// A separate listener for the staff API (`/staff/v1`), e.g. on a VPN or loopback address;
+    /// when set, the public listener does not serve the staff API at all.
+    pub listen: Option<SocketAddr>,
+}
+
+/// The file's shape, before validation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: RawServer,
+    limits: LimitsWithSpans,
+    staff: Option<RawStaff>,
+    pages: Option<RawPages>,
+    #[serde(default)]
+    form: Vec<RawForm>,
+}
+
+/// `[staff]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    pub locale: String,
+    pub listen: Option<Spanned<String>>,
+}
+
+/// `[pages]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPages {
+    pub quick_exit_url: Spanned<String>,
+}
+
+impl Config {
+    /// Reads and validates `path` and every recipients file it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&text, path, &base, &mut |p| std::fs::read_to_string(p))
+    }
+
+    /// Parses config `text`; `read` loads the recipients files (relative to `base`).
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<Config, ConfigError> {
+        if let Some(offset) = text.find("AGE-SECRET-KEY-") {
+            return Err(ConfigError::SecretInConfig { path: path.to_owned(), line: line_of(text, offset) });
+        }
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let source = Source { text, path };
+
+        let server = parse_server(raw.server, text, path, base)?;
+        let limits = parse_limits(raw.limits, source)?;
+        let staff = match raw.staff {
+            None => Staff { locale: "en".to_string(), listen: None },
+            Some(RawStaff { locale, listen: None }) => Staff { locale, listen: None },
+            Some(RawStaff { locale, listen: Some(spanned) }) => {
+                let span = spanned.span();
+                let at = |message: String, hint: &str| source.invalid(span.clone(), message, Some(hint));
+                let staff_listen =
+                    parse_tcp(spanned.get_ref(), "staff.listen").map_err(|(message, hint)| at(message, hint))?;
+                let taken = [
+                    (Some(server.listen.clone()), "server.listen"),
+                    (server.onion_listen.clone(), "server.onion_listen"),
+                    (server.redirect_http.map(Listen::Tcp), "server.redirect_http"),
+                ];
+                let staff = Listen::Tcp(staff_listen);
+                if let Some((_, key)) = taken.iter().find(|(l, _)| l.as_ref().is_some_and(|l| l.clashes(&staff))) {
+                    return Err(at(
+                        format!("staff.listen: {staff_listen} is already {key}"),
+                        "leave staff.listen out to serve the staff API on the main listener, or choose another port",
+                    ));
+                }
+                if !staff_listen.ip().is_loopback() && server.trusted_proxies.nets.is_empty() {
+                    return Err(at(
+                        format!("staff.listen: refusing plain HTTP on non-loopback address {staff_listen}"),
+                        "listen on 127.0.0.1 behind a reverse proxy that terminates TLS (or reach it through an SSH tunnel), and list the proxy in server.trusted_proxies",
+                    ));
+                }
+                Staff { locale, listen: Some(staff_listen) }
+            }
+        };
+
+        let quick_exit_url = match &raw.pages {
+            Some(pages) => {
+                let url = pages.quick_exit_url.get_ref();
+                let safe = (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.len() <= 2048
+                    && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c));
+                if !safe {
+                    return Err(source.invalid(
+                        pages.quick_exit_url.span(),
+                        format!("pages.quick_exit_url: \"{url}\" is not an absolute http(s) address"),
+                        Some("write it like \"https://www.wikipedia.org/\": a neutral site that draws no attention"),
+                    ));
+                }
+                url.clone()
+            }
+            None => DEFAULT_QUICK_EXIT_URL.to_string(),
+        };
+        let pages = Pages { quick_exit_url };
+        let forms = parse_forms(raw.form, source, base, read)?;
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages })
+    }
+
+    /// The form with this id.
+    pub fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+}

@@ -1,0 +1,384 @@
+//! Tests of the whole file: what loads, and the message and line of what does not.
+use std::time::Duration;
+
+use super::*;
+
+const KEY: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("sealpost.toml"), Path::new("/etc/sealpost"), &mut |p| {
+        if p.ends_with("secret.txt") {
+            Ok("# staff\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n".into())
+        } else if p.ends_with("missing.txt") {
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        } else {
+            Ok(format!("# legal team\n{KEY}\n"))
+        }
+    })
+}
+
+fn config(server: &str, form: &str) -> String {
+    format!(
+        "[server]\n{server}\n[limits]\nmax_body = \"25 MiB\"\nper_client = {{ burst = 5, per_hour = 20 }}\n\
+         global = {{ burst = 100, per_minute = 600 }}\nmax_spool = \"10 GiB\"\nmin_fill_time = \"3s\"\n\
+         max_fill_time = \"24h\"\n{form}"
+    )
+}
+
+const SERVER: &str = "listen = \"127.0.0.1:8080\"\ndata_dir = \"data\"\ntrusted_proxies = []";
+const FORM: &str = "[[form]]\nid = \"contact\"\nrecipients = \"legal.txt\"\nfields = [\n  { name = \"message\", kind = \"textarea\", required = true },\n]\n";
+
+#[test]
+fn accepts_a_minimal_config_and_resolves_paths_from_its_folder() {
+    let c = parse(&config(SERVER, FORM)).unwrap();
+    assert_eq!(c.server.data_dir, Path::new("/etc/sealpost/data"));
+    assert_eq!(c.forms[0].recipients_file, Path::new("/etc/sealpost/legal.txt"));
+    assert_eq!(c.forms[0].fields[0].max_chars, 20_000);
+    assert_eq!(c.limits.max_body, 25 * 1024 * 1024);
+    assert_eq!(c.limits.per_client.period, Duration::from_secs(180));
+}
+
+#[test]
+fn rejects_secret_key_in_recipients_file_naming_the_line() {
+    let err = parse(&config(SERVER, &FORM.replace("legal.txt", "secret.txt"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "form \"contact\": recipients file \"/etc/sealpost/secret.txt\" line 2 holds a secret key"
+    );
+    assert!(err.hint().unwrap().contains("public keys"));
+}
+
+#[test]
+fn rejects_secret_key_in_the_config_itself() {
+    let text = config(SERVER, FORM) + "# AGE-SECRET-KEY-1XYZ\n";
+    let err = parse(&text).unwrap_err();
+    assert!(matches!(err, ConfigError::SecretInConfig { line: 18, .. }), "{err}");
+}
+
+#[test]
+fn rejects_plain_http_on_a_public_address_without_a_proxy() {
+    let server = SERVER.replace("127.0.0.1", "0.0.0.0");
+    let err = parse(&config(&server, FORM)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sealpost.toml:2: server.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8080"
+    );
+    let behind_proxy = server.replace("[]", "[\"10.0.0.2/32\"]");
+    assert!(parse(&config(&behind_proxy, FORM)).is_ok());
+    let loopback_only = server.replace("[]", "[\"127.0.0.1/32\"]");
+    assert!(parse(&config(&loopback_only, FORM)).is_err(), "a loopback proxy cannot front a public listener");
+}
+
+const ONION: &str = "http://pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
+
+fn server(extra: &str) -> String {
+    format!("{SERVER}\n{extra}")
+}
+
+#[test]
+fn serves_https_on_a_public_address_when_tls_is_configured() {
+    let public = SERVER.replace("127.0.0.1", "0.0.0.0");
+    let with_tls = format!("{public}\n[server.tls]\ncert = \"tls/fullchain.pem\"\nkey = \"tls/privkey.pem\"");
+    let c = parse(&config(&with_tls, FORM)).unwrap();
+    let tls = c.server.tls.unwrap();
+    assert_eq!(tls.cert, Path::new("/etc/sealpost/tls/fullchain.pem"));
+    assert_eq!(tls.key, Path::new("/etc/sealpost/tls/privkey.pem"));
+    let err = parse(&config(&public, FORM)).unwrap_err();
+    assert!(err.hint().unwrap().contains("[server.tls]"), "the refusal names the TLS way out");
+}
+
+#[test]
+fn rejects_a_tls_table_without_a_key() {
+    let text = server("[server.tls]\ncert = \"fullchain.pem\"");
+    let err = parse(&config(&text, FORM)).unwrap_err();
+    assert!(err.to_string().contains("missing field `key`"), "{err}");
+}
+
+#[test]
+fn reads_a_unix_socket_listener_relative_to_the_config() {
+    let text = SERVER.replace("\"127.0.0.1:8080\"", "\"unix:/run/sealpost/http.sock\"").replace("[]", "[\"unix\"]");
+    let c = parse(&config(&text, FORM)).unwrap();
+    assert_eq!(c.server.listen, Listen::Unix(PathBuf::from("/run/sealpost/http.sock")));
+    assert_eq!(c.server.listen.to_string(), "unix:/run/sealpost/http.sock");
+    assert!(c.server.trusted_proxies.unix && c.server.trusted_proxies.nets.is_empty());
+    let relative = text.replace("unix:/run/sealpost/http.sock", "unix:run/http.sock");
+    assert_eq!(
+        parse(&config(&relative, FORM)).unwrap().server.listen,
+        Listen::Unix("/etc/sealpost/run/http.sock".into())
+    );
+}
+
+#[test]
+fn rejects_a_unix_socket_without_the_unix_proxy_entry() {
+    let text = SERVER.replace("\"127.0.0.1:8080\"", "\"unix:/run/sealpost/http.sock\"");
+    let err = parse(&config(&text, FORM)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sealpost.toml:2: server.listen: unix socket /run/sealpost/http.sock needs \"unix\" in server.trusted_proxies"
+    );
+    assert!(err.hint().unwrap().contains("share one rate limit"));
+}
+
+#[test]
+fn rejects_unix_socket_paths_that_are_empty_or_too_long() {
+    let long = format!("unix:/{}", "s".repeat(120));
+    for listen in ["unix:", long.as_str()] {
+        let text = SERVER.replace("127.0.0.1:8080", listen).replace("[]", "[\"unix\"]");
+        let err = parse(&config(&text, FORM)).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { line: Some(2), .. }), "{listen}: {err}");
+    }
+}
+
+#[test]
+fn rejects_a_trusted_proxy_that_is_neither_an_address_nor_unix() {
+    let text = SERVER.replace("[]", "[\"localhost\"]");
+    let err = parse(&config(&text, FORM)).unwrap_err();
+    assert!(err.to_string().contains("\"localhost\" is not an address, a CIDR range or \"unix\""), "{err}");
+}
+
+#[test]
+fn a_redirect_listener_needs_tls_and_a_public_https_url() {
+    let tls = "[server.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"";
+    let ok = server(&format!("public_url = \"https://Forms.example.org/\"\nredirect_http = \"0.0.0.0:80\"\n{tls}"));
+    let c = parse(&config(&ok, FORM)).unwrap();
+    assert_eq!(c.server.public_url.as_deref(), Some("https://forms.example.org"));
+    assert_eq!(c.server.redirect_http, Some("0.0.0.0:80".parse().unwrap()));
+
+    let without_tls = server("public_url = \"https://forms.example.org\"\nredirect_http = \"0.0.0.0:80\"");
+    let err = parse(&config(&without_tls, FORM)).unwrap_err();
+    assert!(err.to_string().contains("server.redirect_http needs [server.tls] and server.public_url"), "{err}");
+    let without_url = server(&format!("redirect_http = \"0.0.0.0:80\"\n{tls}"));
+    assert!(parse(&config(&without_url, FORM)).is_err());
+    let same_port = server(&format!("public_url = \"https://a.example\"\nredirect_http = \"127.0.0.1:8080\"\n{tls}"));
+    assert!(parse(&config(&same_port, FORM)).unwrap_err().to_string().contains("already server.listen"));
+}
+
+#[test]
+fn rejects_public_urls_that_are_not_bare_https_origins() {
+    for url in [
+        "http://forms.example.org",
+        "https://forms.example.org/form",
+        "https://a@b.example",
+        "forms.example.org",
+        "https://x.example/?a=1",
+        "https://",
+    ] {
+        let err = parse(&config(&server(&format!("public_url = \"{url}\"")), FORM)).unwrap_err();
+        assert!(err.to_string().contains("is not an https origin"), "{url}: {err}");
+    }
+    let with_port = parse(&config(&server("public_url = \"https://forms.example.org:8443\""), FORM)).unwrap();
+    assert_eq!(with_port.server.public_url.as_deref(), Some("https://forms.example.org:8443"));
+}
+
+#[test]
+fn reads_an_onion_listener_and_onion_location() {
+    let text = server(&format!("onion_listen = \"127.0.0.1:8081\"\nonion_location = \"{ONION}/\""));
+    let c = parse(&config(&text, FORM)).unwrap();
+    assert_eq!(c.server.onion_listen, Some(Listen::Tcp("127.0.0.1:8081".parse().unwrap())));
+    assert_eq!(c.server.onion_location.as_deref(), Some(ONION));
+    let unix = server("onion_listen = \"unix:/run/sealpost/onion.sock\"");
+    assert_eq!(
+        parse(&config(&unix, FORM)).unwrap().server.onion_listen,
+        Some(Listen::Unix("/run/sealpost/onion.sock".into()))
+    );
+}
+
+#[test]
+fn reads_the_forwarded_header_the_proxy_sets_defaulting_to_x_forwarded_for() {
+    let c = parse(&config(&server(""), FORM)).unwrap();
+    assert_eq!(c.server.trusted_proxies.header, ForwardedHeader::XForwardedFor);
+    for (value, header) in [
+        ("x-forwarded-for", ForwardedHeader::XForwardedFor),
+        ("forwarded", ForwardedHeader::Forwarded),
+        ("x-real-ip", ForwardedHeader::XRealIp),
+        ("X-Real-IP", ForwardedHeader::XRealIp),
+    ] {
+        let c = parse(&config(&server(&format!("forwarded_header = \"{value}\"")), FORM)).unwrap();
+        assert_eq!(c.server.trusted_proxies.header, header);
+    }
+}
+
+#[test]
+fn rejects_a_forwarded_header_sealpost_does_not_read() {
+    for value in ["true-client-ip", "x-forwarded-for, forwarded", ""] {
+        let err = parse(&config(&server(&format!("forwarded_header = \"{value}\"")), FORM)).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&format!("server.forwarded_header: \"{value}\" is not a forwarded header")), "{text}");
+        assert!(err.hint().unwrap().contains("write the one header your proxy sets"), "{text}");
+    }
+}
+
+#[test]
+fn the_onion_listener_serves_the_staff_api_only_when_asked_and_only_if_it_exists() {
+    let c = parse(&config(&server("onion_listen = \"127.0.0.1:8081\""), FORM)).unwrap();
+    assert!(!c.server.onion_staff, "off unless the operator opts in");
+    let on = parse(&config(&server("onion_listen = \"127.0.0.1:8081\"\nonion_staff = true"), FORM)).unwrap();
+    assert!(on.server.onion_staff);
+    let err = parse(&config(&server("onion_staff = true"), FORM)).unwrap_err();
+    assert!(err.to_string().contains("server.onion_staff needs server.onion_listen"), "{err}");
+    assert!(parse(&config(&server("onion_staff = false"), FORM)).is_ok());
+}
+
+#[test]
+fn rejects_an_onion_listener_that_is_public_or_already_taken() {
+    let err = parse(&config(&server("onion_listen = \"0.0.0.0:8081\""), FORM)).unwrap_err();
+    assert!(err.to_string().contains("server.onion_listen: refusing non-loopback address 0.0.0.0:8081"), "{err}");
+    let err = parse(&config(&server("onion_listen = \"127.0.0.1:8080\""), FORM)).unwrap_err();
+    assert!(err.to_string().contains("already in use"), "{err}");
+    let staff = format!("[staff]\nlocale = \"en\"\nlisten = \"127.0.0.1:8081\"\n{FORM}");
+    let err = parse(&config(&server("onion_listen = \"127.0.0.1:8081\""), &staff)).unwrap_err();
+    assert!(err.to_string().contains("staff.listen: 127.0.0.1:8081 is already server.onion_listen"), "{err}");
+}
+
+#[test]
+fn rejects_an_onion_location_that_is_not_a_v3_onion_origin() {
+    let short = "http://abc.onion".to_string();
+    let clearnet = "https://forms.example.org".to_string();
+    let with_path = format!("{ONION}/contact");
+    let upper = ONION.replace("pg6m", "PG6M").replace("http://", "ftp://");
+    for url in [short, clearnet, with_path, upper] {
+        let err = parse(&config(&server(&format!("onion_location = \"{url}\"")), FORM)).unwrap_err();
+        assert!(err.to_string().contains("is not an onion service address"), "{url}: {err}");
+    }
+}
+
+#[test]
+fn reload_keeps_the_old_recipients_when_the_new_file_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("legal.txt");
+    std::fs::write(&file, format!("{KEY}\n")).unwrap();
+    let text = config(SERVER, &FORM.replace("legal.txt", file.to_str().unwrap()));
+    let c = Config::parse(&text, Path::new("sealpost.toml"), dir.path(), &mut |p| std::fs::read_to_string(p)).unwrap();
+    let form = &c.forms[0];
+    std::fs::write(&file, "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n").unwrap();
+    let err = form.reload_recipients().unwrap_err();
+    assert!(err.to_string().contains("line 1 holds a secret key"), "{err}");
+    assert!(form.recipients.current().contains(KEY), "the old recipients stay in force");
+    std::fs::remove_file(&file).unwrap();
+    assert!(matches!(form.reload_recipients().unwrap_err(), ConfigError::Read { .. }));
+    assert!(form.recipients.current().contains(KEY));
+    let other = age::x25519::Identity::generate().to_public().to_string();
+    std::fs::write(&file, format!("# rotated\n{other}\n{KEY}\n")).unwrap();
+    assert_eq!(form.reload_recipients().unwrap(), 2);
+    assert!(form.recipients.current().contains(&other));
+}
+
+#[test]
+fn reports_unknown_keys_with_their_line() {
+    let err = parse(&config(SERVER, &FORM.replace("required", "requierd"))).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("sealpost.toml:16: unknown field `requierd`"), "{text}");
+}
+
+#[test]
+fn reads_an_optional_separate_staff_listener() {
+    assert_eq!(parse(&config(SERVER, FORM)).unwrap().staff.listen, None);
+    let staff = format!("[staff]\nlocale = \"en\"\nlisten = \"127.0.0.1:8081\"\n{FORM}");
+    let c = parse(&config(SERVER, &staff)).unwrap();
+    assert_eq!(c.staff.listen, Some("127.0.0.1:8081".parse().unwrap()));
+}
+
+#[test]
+fn rejects_a_staff_listener_that_is_malformed_public_or_the_main_one() {
+    let with = |listen: &str| format!("[staff]\nlocale = \"en\"\nlisten = \"{listen}\"\n{FORM}");
+    let err = parse(&config(SERVER, &with("8081"))).unwrap_err();
+    assert_eq!(err.to_string(), "sealpost.toml:14: staff.listen: \"8081\" is not an address with a port");
+    let err = parse(&config(SERVER, &with("0.0.0.0:8081"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sealpost.toml:14: staff.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8081"
+    );
+    assert!(err.hint().unwrap().contains("SSH tunnel"));
+    let err = parse(&config(SERVER, &with("127.0.0.1:8080"))).unwrap_err();
+    assert!(err.to_string().contains("is already server.listen"), "{err}");
+}
+
+#[test]
+fn rejects_unreadable_recipients_file_naming_the_form() {
+    let err = parse(&config(SERVER, &FORM.replace("legal.txt", "missing.txt"))).unwrap_err();
+    assert!(err.to_string().contains("form \"contact\": cannot read recipients file"), "{err}");
+}
+
+#[test]
+fn quick_exit_defaults_to_a_neutral_site_and_refuses_unsafe_addresses() {
+    assert_eq!(parse(&config(SERVER, FORM)).unwrap().pages.quick_exit_url, DEFAULT_QUICK_EXIT_URL);
+    let with = |url: &str| config(SERVER, FORM) + &format!("[pages]\nquick_exit_url = '{url}'\n");
+    for bad in ["javascript:alert(1)", "/relative", "https://x.org/\" onclick=\"x", "https://a b", ""] {
+        let err = parse(&with(bad)).unwrap_err();
+        assert!(err.to_string().contains("pages.quick_exit_url"), "{bad}: {err}");
+    }
+    assert_eq!(parse(&with("https://weather.example/")).unwrap().pages.quick_exit_url, "https://weather.example/");
+}
+
+#[test]
+fn rejects_bad_sizes_durations_and_rates() {
+    let bad_size = config(SERVER, FORM).replace("\"25 MiB\"", "\"lots\"");
+    assert!(parse(&bad_size).unwrap_err().to_string().contains("\"lots\" is not a size"));
+    let bad_time = config(SERVER, FORM).replace("\"3s\"", "\"soon\"");
+    assert!(parse(&bad_time).unwrap_err().to_string().contains("\"soon\" is not a duration"));
+    let two_rates = config(SERVER, FORM).replace("per_hour = 20", "per_hour = 20, per_minute = 1");
+    assert!(parse(&two_rates).unwrap_err().to_string().contains("exactly one of"));
+    let zero = config(SERVER, FORM).replace("burst = 5", "burst = 0");
+    assert!(parse(&zero).unwrap_err().to_string().contains("burst must be at least 1"));
+}
+
+#[test]
+fn the_connection_and_upload_bounds_have_defaults_and_refuse_nonsense() {
+    let c = parse(&config(SERVER, FORM)).unwrap();
+    assert_eq!(c.limits.max_requests_per_client, 8);
+    assert_eq!(c.limits.max_connections_per_client, 32);
+    assert_eq!(c.limits.min_upload_rate, 512);
+    assert_eq!(c.limits.upload_rate_window, Duration::from_secs(30));
+    assert_eq!(c.limits.http2_idle_timeout, Duration::from_secs(60));
+    let set = |keys: &str| config(SERVER, FORM).replace("[limits]\n", &format!("[limits]\n{keys}\n"));
+    let c = parse(&set("min_upload_rate = \"2 KiB\"\nupload_rate_window = \"10s\"")).unwrap();
+    assert_eq!((c.limits.min_upload_rate, c.limits.upload_rate_window), (2048, Duration::from_secs(10)));
+    for (keys, message) in [
+        ("max_requests_per_client = 0", "limits.max_requests_per_client must be at least 1"),
+        ("max_connections_per_client = 0", "limits.max_connections_per_client must be at least 1"),
+        ("upload_rate_window = \"0s\"", "limits.upload_rate_window must be longer than zero"),
+        ("http2_idle_timeout = \"0s\"", "limits.http2_idle_timeout must be longer than zero"),
+        (
+            "request_timeout = \"1m\"\nupload_rate_window = \"61s\"",
+            "limits.upload_rate_window must not be longer than limits.request_timeout",
+        ),
+        (
+            "max_connections = 10\nmax_connections_per_client = 11",
+            "limits.max_connections_per_client must not exceed limits.max_connections",
+        ),
+    ] {
+        let err = parse(&set(keys)).unwrap_err().to_string();
+        assert!(err.contains(message), "{keys}: {err}");
+    }
+    let short = parse(&set("request_timeout = \"5s\"")).unwrap();
+    assert_eq!(short.limits.upload_rate_window, Duration::from_secs(5), "the default follows a shorter request");
+    let err = parse(&set("upload_rate_window = \"100000000000000000s\"")).unwrap_err();
+    assert!(err.to_string().contains("limits.upload_rate_window must not be longer than limits.request_timeout"));
+    assert!(err.hint().is_some_and(|h| h.contains("30s")), "a huge window is refused with a hint: {err}");
+    let small = parse(&set("max_connections = 2")).unwrap();
+    assert_eq!(small.limits.max_connections_per_client, 2, "the default follows a smaller max_connections");
+}
+
+#[test]
+fn rejects_reserved_duplicate_and_malformed_names() {
+    for (from, to) in [("\"contact\"", "\"static\""), ("\"contact\"", "\"Contact\""), ("\"message\"", "\"../x\"")] {
+        let err = parse(&config(SERVER, &FORM.replace(from, to))).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{from} → {to}: {err}");
+    }
+    let twice = config(SERVER, &format!("{FORM}{FORM}"));
+    assert!(parse(&twice).unwrap_err().to_string().contains("defined twice"));
+}
+
+#[test]
+fn rejects_inconsistent_field_settings() {
+    for field in [
+        "{ name = \"a\", kind = \"select\" }",
+        "{ name = \"a\", kind = \"file\" }",
+        "{ name = \"a\", kind = \"text\", max_size = \"1 MiB\" }",
+        "{ name = \"a\", kind = \"checkbox\", max = 3 }",
+        "{ name = \"a\", kind = \"text\", max = 0 }",
+    ] {
+        let form = FORM.replace("{ name = \"message\", kind = \"textarea\", required = true }", field);
+        assert!(parse(&config(SERVER, &form)).is_err(), "{field}");
+    }
+}
