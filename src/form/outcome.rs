@@ -15,7 +15,7 @@ use super::multipart::parameters;
 /// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
-    /// Over `max_body` (or [`MAX_URLENCODED_BODY`]).
+    /// Over `max_body` (or [`super::MAX_URLENCODED_BODY`]).
     #[error("body too large")]
     TooLarge,
     /// More parts or pairs than `max_fields`.
@@ -108,7 +108,7 @@ impl Received {
     }
 }
 
-/// Everything [`read`] needs besides the body.
+/// Everything [`super::read`] needs besides the body.
 pub struct Context<'a> {
     /// The form's schema.
     pub form: &'a FormSpec,
