@@ -20,23 +20,22 @@ mod server;
 mod tests;
 mod units;
 
-pub use errors::ConfigError;
-pub use forms::{FieldKind, FieldSpec, FormSpec, RecipientsSlot};
-pub use limits::{Limits, Rate};
-pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 #[cfg(doc)]
 use std::time::Duration;
 
-use serde::Deserialize;
-use toml::Spanned;
-
 use errors::{Source, line_of};
 use forms::{RawForm, parse_forms};
 use limits::{LimitsWithSpans, parse_limits};
+use serde::Deserialize;
 use server::{RawServer, parse_server, parse_tcp};
+use toml::Spanned;
+
+pub use errors::ConfigError;
+pub use forms::{FieldKind, FieldSpec, FormSpec, RecipientsSlot};
+pub use limits::{Limits, Rate};
+pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
 
 /// Everything `sealpost serve` needs, validated.
 #[derive(Debug)]

@@ -318,6 +318,32 @@ fn checked_head(head: &[u8]) -> Result<Bytes, HeadError> {
     Ok(Bytes::from(out))
 }
 
+/// A header value's `;`-separated pieces, not splitting inside quoted strings.
+pub(super) fn pieces(value: &str) -> impl Iterator<Item = &str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                pieces.push(value.get(start..at).unwrap_or_default());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(value.get(start..).unwrap_or_default());
+    pieces.into_iter()
+}
+
+/// The names of a header value's parameters (after the first item), skipping quoted strings,
+/// so that `a="x; boundary=y"` names only `a`.
+pub(super) fn parameters(value: &str) -> impl Iterator<Item = &str> {
+    pieces(value).skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,18 +19,19 @@ mod tests;
 mod urlencoded;
 mod wipe;
 
+use bytes::Bytes;
+use futures_util::Stream;
+use multipart::read_multipart;
+use state::{State, collect};
+use urlencoded::read_urlencoded;
+
+use crate::spool::Draft;
+
+pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
 pub use multipart::SEAL_BATCH;
 pub use outcome::{BodyError, Context, Encoding, FieldError, Problem, Received, Values};
 pub use state::{HONEYPOT_FIELD, TOKEN_FIELD};
 pub use urlencoded::MAX_URLENCODED_BODY;
-
-use crate::spool::Draft;
-use bytes::Bytes;
-use futures_util::Stream;
-pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
-use multipart::read_multipart;
-use state::{State, collect};
-use urlencoded::read_urlencoded;
 pub(crate) use wipe::SecretBuf;
 
 /// Reads a whole body. Attachments are sealed into `draft` as they arrive.

@@ -2,21 +2,26 @@
 //! hidden in another value), text into wiped buffers, and each file streamed in batches through
 //! an age sealer on a blocking thread while the next batch arrives.
 
-use super::wipe::SecretBuf;
+use std::borrow::Cow;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use zeroize::Zeroizing;
+
+use sealpost_format::envelope::AttachmentMeta;
+
 use crate::config::FieldKind;
 use crate::limit::TokenProblem;
 use crate::seal::{AttachmentDigest, AttachmentSealer, SealError};
 use crate::spool::{Draft, SpoolError};
-use bytes::Bytes;
-use futures_util::Stream;
-use sealpost_format::envelope::AttachmentMeta;
-use std::borrow::Cow;
-use std::pin::Pin;
-use std::sync::Arc;
-use zeroize::Zeroizing;
 
+use super::heads::pieces;
 use super::outcome::{BodyError, FieldError, Problem};
+use super::state::FIRST_TEXT_BUFFER;
 use super::state::State;
+use super::wipe::SecretBuf;
 
 /// Attachment names are cut to this many characters (the envelope keeps them for staff only).
 pub(super) const MAX_FILE_NAME_CHARS: usize = 255;
@@ -28,10 +33,6 @@ const MAX_MEDIA_TYPE_BYTES: usize = 127;
 /// enough to amortise the hand-offs (100 MiB uploads were about 20 % faster with 1 MiB than with
 /// 256 KiB), small enough that memory per upload stays flat. An upload holds at most two batches.
 pub const SEAL_BATCH: usize = 1024 * 1024;
-
-/// First allocation for a text value or a urlencoded body: most fit in it; a longer one moves
-/// to twice the size at a time, wiping the old copy ([`wipe::SecretBuf`]).
-pub(super) const FIRST_TEXT_BUFFER: usize = 16 * 1024;
 
 /// The first batch of an upload; each next one is twice as large, up to [`SEAL_BATCH`]. Small
 /// files are then sealed while they arrive too, instead of all at the end.
@@ -77,32 +78,6 @@ fn unquote(raw: &str) -> Result<Cow<'_, str>, BodyError> {
         None if raw.contains('"') => Err(BodyError::Malformed),
         None => Ok(Cow::Borrowed(raw)),
     }
-}
-
-/// A header value's `;`-separated pieces, not splitting inside quoted strings.
-pub(super) fn pieces(value: &str) -> impl Iterator<Item = &str> {
-    let mut pieces = Vec::new();
-    let (mut start, mut quoted, mut escaped) = (0, false, false);
-    for (at, c) in value.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            ';' if !quoted => {
-                pieces.push(value.get(start..at).unwrap_or_default());
-                start = at + 1;
-            }
-            _ => {}
-        }
-    }
-    pieces.push(value.get(start..).unwrap_or_default());
-    pieces.into_iter()
-}
-
-/// The names of a header value's parameters (after the first item), skipping quoted strings,
-/// so that `a="x; boundary=y"` names only `a`.
-pub(super) fn parameters(value: &str) -> impl Iterator<Item = &str> {
-    pieces(value).skip(1).map(|p| p.split('=').next().unwrap_or_default().trim())
 }
 
 pub(super) async fn read_multipart<S, E>(

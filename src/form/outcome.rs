@@ -2,15 +2,18 @@
 //! and whole-form problems ([`Received`]), or why the body could not be read at all
 //! ([`BodyError`]); and what the reader needs besides the body ([`Context`]).
 
+use std::time::SystemTime;
+
+use zeroize::Zeroizing;
+
+use sealpost_format::envelope::AttachmentMeta;
+
 use crate::config::{FormSpec, Limits};
 use crate::limit::{TimingTokens, TokenId, TokenProblem};
 use crate::seal::Recipients;
 use crate::spool::SpoolError;
-use sealpost_format::envelope::AttachmentMeta;
-use std::time::SystemTime;
-use zeroize::Zeroizing;
 
-use super::multipart::parameters;
+use super::heads::parameters;
 
 /// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
 #[derive(Debug, thiserror::Error)]

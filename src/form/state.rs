@@ -1,16 +1,21 @@
 //! One body being read: the values and problems so far, the timing token and honeypot checks,
 //! and each field's value checked against its kind and bounds.
 
-use super::wipe::SecretBuf;
-use crate::config::{FieldKind, FieldSpec};
-use crate::limit::{TokenId, TokenProblem};
 use bytes::Bytes;
 use futures_util::Stream;
-use sealpost_format::envelope::AttachmentMeta;
 use zeroize::Zeroizing;
 
-use super::multipart::FIRST_TEXT_BUFFER;
+use sealpost_format::envelope::AttachmentMeta;
+
+use crate::config::{FieldKind, FieldSpec};
+use crate::limit::{TokenId, TokenProblem};
+
 use super::outcome::{BodyError, Context, FieldError, Problem, Received, Values};
+use super::wipe::SecretBuf;
+
+/// First allocation for a text value or a urlencoded body: most fit in it; a longer one moves
+/// to twice the size at a time, wiping the old copy ([`wipe::SecretBuf`]).
+pub(super) const FIRST_TEXT_BUFFER: usize = 16 * 1024;
 
 /// Hidden field carrying the signed time the form was served.
 pub const TOKEN_FIELD: &str = "_token";

@@ -1,15 +1,18 @@
 //! Tests of the sections together.
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use zeroize::Zeroizing;
+
+use crate::config::{FieldKind, FieldSpec};
+use crate::limit::TimingTokens;
+
 use super::multipart::{FIRST_BATCH, MAX_FILE_NAME_CHARS, SEAL_BATCH, display_name, strict_disposition};
 use super::outcome::{BodyError, Context, Encoding, FieldError, Received};
 use super::state::{normalise_newlines, validate};
 use super::urlencoded::{decode_component, truncate_utf8};
 use super::*;
-use crate::config::{FieldKind, FieldSpec};
-use crate::limit::TimingTokens;
-use bytes::Bytes;
-use std::borrow::Cow;
-use std::time::SystemTime;
-use zeroize::Zeroizing;
 
 fn spec(kind: FieldKind, required: bool) -> FieldSpec {
     FieldSpec {

@@ -1,11 +1,11 @@
 //! `application/x-www-form-urlencoded` bodies: bounded, decoded to bytes, so invalid UTF-8 is
 //! refused instead of silently replaced.
 
-use super::wipe::SecretBuf;
 use zeroize::Zeroizing;
 
 use super::outcome::BodyError;
 use super::state::State;
+use super::wipe::SecretBuf;
 
 /// A urlencoded body carries no files, so it is bounded far below `max_body`.
 pub const MAX_URLENCODED_BODY: u64 = 1024 * 1024;

@@ -1,15 +1,17 @@
 //! The service's state: the forms, limits, catalogs, spool, rate limiters, timing tokens and the
 //! staff API's own state, built once from the config and shared by every listener.
 
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
+
 use crate::config::{Config, FormSpec, Limits, TrustedProxies};
 use crate::i18n::Catalog;
 use crate::limit::slots::Slots;
 use crate::limit::{self, Limiter, TimingTokens};
 use crate::pull::{StaffApi, StaffService};
 use crate::spool::Spool;
-use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 /// The service's shared state: config, catalogs, spool, limiter.
 pub struct App {

@@ -2,11 +2,12 @@
 //! headers. `pages::render_errors` turns it into a translated page: the one place errors become
 //! responses.
 
-use crate::form::BodyError;
-use crate::spool::SpoolError;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
+
+use crate::form::BodyError;
+use crate::spool::SpoolError;
 
 /// Retry-After of the 429 for a client over `max_requests_per_client`: its other requests are
 /// usually page loads that end within seconds.

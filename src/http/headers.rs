@@ -1,13 +1,15 @@
 //! The strict headers every response carries (invariant 9), one `Host` per HTTP/1.1 request,
 //! and the request log, which names no address, agent, locale or content (invariant 5).
 
-use crate::limit::Connection;
+use std::sync::Arc;
+use std::time::Instant;
+
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{self, HeaderName, HeaderValue};
-use std::sync::Arc;
-use std::time::Instant;
+
+use crate::limit::Connection;
 
 use super::app::App;
 use super::errors::PageError;

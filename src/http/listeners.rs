@@ -1,22 +1,24 @@
 //! The listeners: TCP, unix sockets and TLS; the accept loop with its connection caps and header
 //! deadline; each connection's task; and graceful shutdown.
 
-use crate::limit::slots::{Activity, SlotGuard};
-use crate::limit::{Connection, Peer};
-use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
+
+use crate::limit::slots::{Activity, SlotGuard};
+use crate::limit::{Connection, Peer};
 
 use super::app::App;
 

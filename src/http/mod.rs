@@ -20,13 +20,14 @@ mod submit;
 #[cfg(test)]
 mod tests;
 
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
 pub use app::{App, load_token_key};
 pub use listeners::{Door, Listener, SHUTDOWN_GRACE, UnixSocket, serve_on, shutdown_signal};
 pub use router::{onion_router, redirect_router, router, staff_router};
-
-use std::future::Future;
-use std::sync::Arc;
-use tokio::net::TcpListener;
 
 /// Serves `router(app)` on a TCP `listener`, plain HTTP, until `shutdown` completes, then lets
 /// in-flight requests finish for up to [`SHUTDOWN_GRACE`].

@@ -1,10 +1,9 @@
 //! The public pages: the index, each form, the sent page, the health check and the stylesheet,
 //! rendered from templates in the person's language, and every error as a translated page.
 
-use crate::config::{FieldKind, FormSpec};
-use crate::form::{self, FieldError, Problem, Received};
-use crate::i18n::{self, Locale};
-use crate::limit::TokenProblem;
+use std::sync::Arc;
+use std::time::SystemTime;
+
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -13,9 +12,12 @@ use axum::response::{Html, IntoResponse, Response};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use std::sync::Arc;
-use std::time::SystemTime;
 use zeroize::Zeroizing;
+
+use crate::config::{FieldKind, FormSpec};
+use crate::form::{self, FieldError, Problem, Received};
+use crate::i18n::{self, Locale};
+use crate::limit::TokenProblem;
 
 use super::app::App;
 use super::errors::PageError;

@@ -2,8 +2,8 @@
 //! runs under: log, headers, error pages, panic catching, the per-client request cap, the request
 //! deadline and the minimum upload rate.
 
-use crate::limit::slots::Paced;
-use crate::limit::{self, Connection};
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::StatusCode;
 use http::header::{self, HeaderName, HeaderValue};
-use std::sync::Arc;
+
+use crate::limit::slots::Paced;
+use crate::limit::{self, Connection};
 
 use super::app::App;
 use super::errors::{BUSY_RETRY_AFTER_SECS, PageError, closing};

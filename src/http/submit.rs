@@ -2,21 +2,24 @@
 //! spooled; the 303 is sent only once the submission is durable (invariant 3), and a refused
 //! body is drained briefly so the person sees the page that says why.
 
-use crate::config::{FieldKind, FormSpec};
-use crate::form::{self, Encoding, Problem, Received};
-use crate::i18n::{self};
-use crate::limit::{Connection, TimingTokens, TokenId, TokenProblem};
-use crate::spool::SpoolError;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::StreamExt;
-use http::header::{self};
+use http::header;
 use http::{HeaderMap, StatusCode};
+
 use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
 use sealpost_format::id::SubmissionId;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+
+use crate::config::{FieldKind, FormSpec};
+use crate::form::{self, Encoding, Problem, Received};
+use crate::i18n;
+use crate::limit::{Connection, TimingTokens, TokenId, TokenProblem};
+use crate::spool::SpoolError;
 
 use super::app::App;
 use super::errors::{PageError, closing};

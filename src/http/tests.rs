@@ -1,12 +1,15 @@
 //! Tests of the sections together.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-use super::app::token_capacity;
-use super::submit::store_spending;
-use crate::limit::{self, TimingTokens, TokenId, TokenProblem};
-use crate::spool::SpoolError;
-use sealpost_format::id::SubmissionId;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use sealpost_format::id::SubmissionId;
+
+use crate::limit::{self, TimingTokens, TokenId, TokenProblem};
+use crate::spool::SpoolError;
+
+use super::app::token_capacity;
+use super::submit::store_spending;
 
 /// A spent token for form `contact`, with the set it was spent in.
 fn spent_token() -> (Arc<TimingTokens>, TokenId, SystemTime) {

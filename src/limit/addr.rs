@@ -2,9 +2,11 @@
 //! proxies in `trusted_proxies` set, read as bytes from the right (invariant 6); IPv6 keyed by
 //! its /64.
 
-use crate::config::{ForwardedHeader, TrustedProxies};
-use http::HeaderMap;
 use std::net::{IpAddr, Ipv6Addr};
+
+use http::HeaderMap;
+
+use crate::config::{ForwardedHeader, TrustedProxies};
 
 /// Who is at the other end of a connection, as the listener saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,14 +1,17 @@
 //! Tests of the sections together.
-use super::addr::{Peer, UNIX_CLIENT, client_addr, client_key, unmap};
-use super::rate::{ClientLimiter, Limiter};
-use super::tokens::{MAX_REDEEMED_TOKENS, TimingTokens, TokenProblem};
-use crate::config::{ForwardedHeader, Rate, TrustedProxies};
-use governor::clock::FakeRelativeClock;
-use http::HeaderMap;
-use http::HeaderValue;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use governor::clock::FakeRelativeClock;
+use http::HeaderMap;
+use http::HeaderValue;
+
+use crate::config::{ForwardedHeader, Rate, TrustedProxies};
+
+use super::addr::{Peer, UNIX_CLIENT, client_addr, client_key, unmap};
+use super::rate::{ClientLimiter, Limiter};
+use super::tokens::{MAX_REDEEMED_TOKENS, TimingTokens, TokenProblem};
 
 fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
     list.iter().map(|s| s.parse().unwrap()).collect()

@@ -1,11 +1,13 @@
 //! The anti-bot timing token: a form sent sooner than `min_fill_time` or later than
 //! `max_fill_time` is refused, and each token is spent by the one submission it carried.
 
-use crate::config::Rate;
-use hmac::Mac;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::Mac;
 use subtle::ConstantTimeEq;
+
+use crate::config::Rate;
 
 use super::rate::HmacSha256;
 

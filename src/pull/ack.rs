@@ -2,23 +2,26 @@
 //! file and proves the envelope was decrypted; then it is renamed into `trash/` and deleted
 //! (DESIGN §6 step 5, invariant 4).
 
-use crate::spool::ACK_FILE;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
+
 use sealpost_format::envelope::AckSecret;
 use sealpost_format::files::{sha256_file, sync_dir};
 use sealpost_format::id::{FileName, SubmissionId, parse_sha256};
 use sealpost_format::wire::AckRequest;
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::{self};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
+
+use crate::spool::ACK_FILE;
 
 use super::errors::{ApiError, internal, read_json};
 use super::listing::{entry_files, find_entry};

@@ -1,13 +1,15 @@
 //! The staff API's errors and JSON bodies: one place maps every failure to a status and a
 //! `{"error": "…"}` body, and request bodies are read bounded and wiped after parsing.
 
+use std::io;
+
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
-use sealpost_format::wire::ErrorBody;
 use serde::Serialize;
-use std::io::{self};
+
+use sealpost_format::wire::ErrorBody;
 
 /// Largest JSON request body (an ack names at most every file of one submission).
 pub const MAX_JSON_BODY: usize = 64 * 1024;

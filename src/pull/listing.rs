@@ -2,22 +2,25 @@
 //! with every file's size and SHA-256, and each ciphertext file streamed as it is stored
 //! (DESIGN §6 steps 3 and 4).
 
-use crate::spool::ACK_FILE;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
+
 use sealpost_format::files::sha256_file;
 use sealpost_format::id::{FileName, SubmissionId};
 use sealpost_format::wire::{ListQuery, Listed, ListedFile, MAX_LISTED};
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::{self};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+
+use crate::spool::ACK_FILE;
 
 use super::errors::{ApiError, internal, json};
 use super::state::{Access, StaffService, current_forms};

@@ -1,17 +1,20 @@
 //! Login (DESIGN §6 steps 1 and 2): a challenge for a listed recipient, and a session for a
 //! correct answer. Only failures spend the client's login budget.
 
-use crate::limit::Connection;
+use std::sync::Arc;
+use std::time::Instant;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
+use zeroize::Zeroizing;
+
 use sealpost_format::wire::{
     CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, SESSION_TTL, SessionRequest, SessionResponse,
 };
-use std::sync::Arc;
-use std::time::Instant;
-use zeroize::Zeroizing;
+
+use crate::limit::Connection;
 
 use super::errors::{ApiError, json, read_json};
 use super::state::{StaffService, current_forms, is_listed};

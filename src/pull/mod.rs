@@ -30,13 +30,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use ack::NEEDS_ACK_SECRET;
-pub use errors::MAX_JSON_BODY;
-pub use listing::MAX_LISTED_BYTES;
-pub use state::{
-    CHALLENGE_TTL, MAX_CHALLENGE_ENCRYPTIONS, MAX_LOGIN_CLIENTS, MAX_LOGINS_PER_RECIPIENT, MAX_REDEEMED, MAX_SESSIONS,
-    MAX_SESSIONS_PER_RECIPIENT, StaffApi, StaffService,
-};
+use std::sync::Arc;
 
 use ack::ack;
 use axum::Router;
@@ -44,7 +38,14 @@ use axum::routing::{get, post};
 use errors::ApiError;
 use listing::{download, list};
 use login::{challenge, session};
-use std::sync::Arc;
+
+pub use ack::NEEDS_ACK_SECRET;
+pub use errors::MAX_JSON_BODY;
+pub use listing::MAX_LISTED_BYTES;
+pub use state::{
+    CHALLENGE_TTL, MAX_CHALLENGE_ENCRYPTIONS, MAX_LOGIN_CLIENTS, MAX_LOGINS_PER_RECIPIENT, MAX_REDEEMED, MAX_SESSIONS,
+    MAX_SESSIONS_PER_RECIPIENT, StaffApi, StaffService,
+};
 
 // ───────────────────────────── routes ─────────────────────────────
 

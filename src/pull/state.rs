@@ -3,20 +3,23 @@
 //! age challenges, the redeemed set that makes each single-use, sessions held as hashes, and the
 //! login budget that only failures spend).
 
-use crate::config::{FormSpec, Limits, TrustedProxies};
-use crate::limit::ClientLimiter;
-use crate::spool::Spool;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use http::HeaderMap;
-use http::header::{self};
-use sealpost_format::wire::{CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, SESSION_TTL};
-use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use http::HeaderMap;
+use http::header;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
+
+use sealpost_format::wire::{CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, SESSION_TTL};
+
+use crate::config::{FormSpec, Limits, TrustedProxies};
+use crate::limit::ClientLimiter;
+use crate::spool::Spool;
 
 use super::errors::{ApiError, internal};
 

@@ -1,5 +1,25 @@
 //! Tests of the sections together.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::response::IntoResponse;
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use sha2::{Digest, Sha256};
+
+use sealpost_format::envelope::AckSecret;
+use sealpost_format::id::{FileName, SubmissionId};
+use sealpost_format::wire::{AckRequest, CHALLENGE_LABEL, ErrorBody, SESSION_TTL};
+
+use crate::config::Rate;
+use crate::config::{FormSpec, Limits};
+use crate::spool::ACK_FILE;
+
 use super::ack::delete_if_matching;
 use super::errors::{ApiError, parse_then_wipe};
 use super::listing::list_ready;
@@ -7,22 +27,6 @@ use super::state::{
     CHALLENGE_TTL, MAX_CHALLENGE_ENCRYPTIONS, MAX_LOGINS_PER_RECIPIENT, MAX_REDEEMED, MAX_SESSIONS,
     MAX_SESSIONS_PER_RECIPIENT, StaffApi, encrypt_challenge, lock,
 };
-use crate::config::Rate;
-use crate::config::{FormSpec, Limits};
-use crate::spool::ACK_FILE;
-use axum::response::IntoResponse;
-use http::header::{self, HeaderValue};
-use http::{HeaderMap, StatusCode};
-use sealpost_format::envelope::AckSecret;
-use sealpost_format::id::{FileName, SubmissionId};
-use sealpost_format::wire::{AckRequest, CHALLENGE_LABEL, ErrorBody, SESSION_TTL};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::Read;
-use std::num::NonZeroU32;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
 
 fn limits() -> Limits {
     let rate = Rate { burst: NonZeroU32::new(5).unwrap(), period: Duration::from_secs(1) };
