@@ -64,14 +64,6 @@ const CERT_POLL: Duration = Duration::from_secs(5);
 /// certificate and then the key is read once, whole.
 const CERT_SETTLE: Duration = Duration::from_secs(1);
 
-/// Fills `buf` from the operating system's random source.
-///
-/// Failure to read OS randomness means the machine cannot do cryptography safely at all; there
-/// is no sensible way to continue, so this aborts the process rather than returning weak bytes.
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
-    sealpost_format::random_bytes()
-}
-
 /// A failure to report to the operator: one line, lower case, then `hint:` lines, and an exit
 /// code (1 runtime failure, 2 usage or config error).
 #[derive(Debug)]

@@ -192,7 +192,7 @@ impl Write for ByteCount {
 #[derive(Clone)]
 pub(crate) struct SharedFile(Arc<File>, Option<Arc<dyn Meter>>);
 
-/// Counts bytes before they are written ([`crate::spool`]'s quota): a write it refuses fails
+/// Counts bytes before they are written (the spool's quota): a write it refuses fails
 /// with its error and nothing reaches the file.
 pub(crate) trait Meter: Send + Sync {
     /// Claims room for `bytes` about to be written, or refuses.
@@ -303,7 +303,7 @@ impl AttachmentSealer {
     }
 
     /// Pads to the Padmé length and finishes the age stream. The file is not fsynced here: the
-    /// spool fsyncs all the files of a submission at [`crate::spool::Draft::commit`], one right
+    /// spool fsyncs all the files of a submission at the spool's `Draft::commit`, one right
     /// after another, instead of each as its attachment ends.
     pub fn finish(mut self) -> Result<AttachmentDigest, SealError> {
         let size = self.digest.size;
@@ -330,7 +330,7 @@ impl AttachmentCipher {
     /// ciphertext back to disk now, and drop the previous batch's pages, written back by then,
     /// from the page cache (no one reads ciphertext back here). `DONTNEED` does both: it starts
     /// write-back of dirty pages and drops clean ones. Only advice, so its failures are ignored;
-    /// durability comes from the fsync at [`crate::spool::Draft::commit`].
+    /// durability comes from the fsync at the spool's `Draft::commit`.
     pub fn write_batch(&mut self, batch: &[u8]) -> Result<(), SealError> {
         self.write(batch)?;
         if let Ok(meta) = self.file.0.metadata() {

@@ -3,7 +3,7 @@
 //! Job: build the rustls server configuration for `[server.tls]` (TLS 1.2 and 1.3 only, the
 //! aws-lc-rs provider's default suites, ALPN `h2` then `http/1.1`) and keep its certificate
 //! current: [`Certificate::reload`] on `SIGHUP`, [`Certificate::changed_on_disk`] polled by
-//! [`crate::run`], so a renewal (certbot, acme.sh) takes effect without a restart.
+//! `run`, so a renewal (certbot, acme.sh) takes effect without a restart.
 //! Invariant: every handshake sees one complete certificate and key that were checked to match;
 //! a reload that fails leaves the current pair in force. Connections already open are never
 //! touched: only new handshakes meet the new certificate.

@@ -15,7 +15,7 @@ use crate::spool::SpoolError;
 
 use super::heads::parameters;
 
-/// Why a body could not be read at all. Each maps to one fixed error page in [`crate::http`].
+/// Why a body could not be read at all. Each maps to one fixed error page in `http`.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
     /// Over `max_body` (or [`super::MAX_URLENCODED_BODY`]).

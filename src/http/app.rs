@@ -117,7 +117,7 @@ pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
             std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key: [u8; 32] = crate::random_bytes();
+            let key: [u8; 32] = sealpost_format::random_bytes();
             let mut f = create_private_file(&path)?;
             f.write_all(&key)?;
             f.sync_all()?;

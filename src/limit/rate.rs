@@ -68,7 +68,7 @@ impl<C: Clock + Clone> Limiter<C> {
             per_client: RateLimiter::new(quota(per_client), DefaultKeyedStateStore::default(), clock.clone()),
             global: RateLimiter::direct_with_clock(quota(global), clock.clone()),
             onion: RateLimiter::direct_with_clock(quota(global), clock.clone()),
-            key: crate::random_bytes(),
+            key: sealpost_format::random_bytes(),
             slots: slots.max(1) as u64,
             clock,
         }
@@ -161,7 +161,7 @@ impl ClientLimiter {
         ClientLimiter {
             period: rate.period,
             tolerance: rate.period.saturating_mul(rate.burst.get() - 1),
-            key: crate::random_bytes(),
+            key: sealpost_format::random_bytes(),
             max_clients: max_clients.max(1),
             table: Mutex::new(HashMap::new()),
         }

@@ -45,7 +45,7 @@ pub struct SlotGuard {
 impl Slots {
     /// A table letting each client hold at most `max` slots; `scope` names what is counted.
     pub fn new(max: usize, scope: &'static [u8]) -> Arc<Slots> {
-        Arc::new(Slots { key: crate::random_bytes(), scope, max, held: Mutex::new(HashMap::new()) })
+        Arc::new(Slots { key: sealpost_format::random_bytes(), scope, max, held: Mutex::new(HashMap::new()) })
     }
 
     /// Takes a slot for `client` (IPv4 address, IPv6 /64), or `None` if it holds its maximum.

@@ -105,7 +105,7 @@ impl TimingTokens {
     /// A fresh token for `form` served at `now`: `<issued>.<nonce>.<mac>`.
     pub fn issue(&self, form: &str, now: SystemTime) -> String {
         let issued = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let nonce: [u8; TOKEN_NONCE_LEN] = crate::random_bytes();
+        let nonce: [u8; TOKEN_NONCE_LEN] = sealpost_format::random_bytes();
         let encoded = data_encoding::BASE64URL_NOPAD.encode(&nonce);
         format!("{issued}.{encoded}.{}", self.mac(form, issued, &nonce))
     }

@@ -196,7 +196,7 @@ struct OpenedChallenge {
 
 impl Challenges {
     fn new() -> Challenges {
-        let key = Zeroizing::new(crate::random_bytes::<32>());
+        let key = Zeroizing::new(sealpost_format::random_bytes::<32>());
         Challenges {
             cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..])),
             epoch: Instant::now(),
@@ -213,7 +213,7 @@ impl Challenges {
         plain.extend_from_slice(&millis.to_be_bytes());
         plain.extend_from_slice(answer);
         plain.extend_from_slice(recipient.as_bytes());
-        let nonce = crate::random_bytes::<CHALLENGE_NONCE_LEN>();
+        let nonce = sealpost_format::random_bytes::<CHALLENGE_NONCE_LEN>();
         let sealed = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: CHALLENGE_ID_AAD })
@@ -313,7 +313,7 @@ impl StaffApi {
             return Err(ApiError::ChallengesBusy);
         };
         let canonical = recipient.to_string();
-        let secret = Zeroizing::new(crate::random_bytes::<CHALLENGE_SECRET_LEN>());
+        let secret = Zeroizing::new(sealpost_format::random_bytes::<CHALLENGE_SECRET_LEN>());
         let answer: [u8; 32] = Sha256::digest(&secret[..]).into();
         let armored = tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -386,7 +386,7 @@ impl StaffApi {
             tracing::warn!("staff login refused: too many sessions open");
             return Err(ApiError::Busy);
         }
-        let secret = Zeroizing::new(crate::random_bytes::<32>());
+        let secret = Zeroizing::new(sealpost_format::random_bytes::<32>());
         let token = data_encoding::BASE64URL_NOPAD.encode(secret.as_ref());
         table.push(Session { token: Sha256::digest(token.as_bytes()).into(), recipient, expires: now + SESSION_TTL });
         Ok(token)
