@@ -160,7 +160,7 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
         Failure::runtime(format!("data_dir {}: {}", data_dir.display(), sealpost_format::files::io_reason(&e)))
             .hint("the service needs to create and write this folder; check its owner and permissions")
     };
-    let spool = spool::Spool::open(&data_dir, config.limits.max_spool, config.limits.max_body).map_err(storage)?;
+    let spool = spool::Spool::open(&data_dir, config.limits.max_spool).map_err(storage)?;
     let key = http::load_token_key(&data_dir).map_err(storage)?;
     Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key)))
 }

@@ -114,9 +114,9 @@ struct Inner {
 
 impl Spool {
     /// Opens (creating if needed) the spool under `data_dir`, removes leftovers of interrupted
-    /// writes from `incoming/` and `trash/`, and measures what `ready/` holds. `max_body` no
-    /// longer matters: usage is counted by bytes written; it stays for the callers.
-    pub fn open(data_dir: &Path, max_bytes: u64, _max_body: u64) -> io::Result<Spool> {
+    /// writes from `incoming/` and `trash/`, and measures what `ready/` holds. Usage is counted by
+    /// bytes written, up to `max_bytes`.
+    pub fn open(data_dir: &Path, max_bytes: u64) -> io::Result<Spool> {
         let root = data_dir.join("spool");
         let incoming = root.join("incoming");
         let ready = root.join("ready");
@@ -413,7 +413,7 @@ mod tests {
     #[test]
     fn a_failed_fsync_after_the_rename_says_the_entry_was_stored_and_leaves_it_visible() {
         let tmp = tempfile::tempdir().unwrap();
-        let spool = Spool::open(tmp.path(), 1 << 30, 1 << 20).unwrap();
+        let spool = Spool::open(tmp.path(), 1 << 30).unwrap();
         let draft = spool.begin("contact").unwrap();
         let id = draft.id().clone();
         let result = draft.commit_syncing(|_| Err(io::Error::other("injected fsync failure")));
@@ -426,12 +426,12 @@ mod tests {
     #[test]
     fn open_removes_interrupted_drafts_and_trash() {
         let tmp = tempfile::tempdir().unwrap();
-        let spool = Spool::open(tmp.path(), 1 << 30, 1 << 20).unwrap();
+        let spool = Spool::open(tmp.path(), 1 << 30).unwrap();
         let draft = spool.begin("contact").unwrap();
         let left = draft.dir.clone();
         std::mem::forget(draft); // as if the process died mid-write
         fs::write(tmp.path().join("spool/trash/x"), b"x").unwrap();
-        Spool::open(tmp.path(), 1 << 30, 1 << 20).unwrap();
+        Spool::open(tmp.path(), 1 << 30).unwrap();
         assert!(!left.exists());
         assert_eq!(fs::read_dir(tmp.path().join("spool/trash")).unwrap().count(), 0);
     }
@@ -439,7 +439,7 @@ mod tests {
     #[test]
     fn drafts_that_have_written_nothing_do_not_count_against_the_quota() {
         let tmp = tempfile::tempdir().unwrap();
-        let spool = Spool::open(tmp.path(), 3 << 20, 1 << 20).unwrap();
+        let spool = Spool::open(tmp.path(), 3 << 20).unwrap();
         let drafts: Vec<Draft> = (0..100).map(|_| spool.begin("contact").unwrap()).collect();
         assert_eq!(spool.used_bytes(), 0);
         assert!(spool.healthy());
@@ -450,7 +450,7 @@ mod tests {
     #[test]
     fn a_write_past_the_quota_is_refused_and_a_dropped_draft_gives_its_bytes_back() {
         let tmp = tempfile::tempdir().unwrap();
-        let spool = Spool::open(tmp.path(), 3 << 20, 1 << 20).unwrap();
+        let spool = Spool::open(tmp.path(), 3 << 20).unwrap();
         let a = spool.begin("contact").unwrap();
         let b = spool.begin("contact").unwrap();
         a.quota.take(2 << 20).unwrap();
@@ -475,7 +475,7 @@ mod tests {
     fn drafts_and_files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();
-        let spool = Spool::open(tmp.path(), 1 << 30, 1 << 20).unwrap();
+        let spool = Spool::open(tmp.path(), 1 << 30).unwrap();
         let draft = spool.begin("contact").unwrap();
         let mode = fs::metadata(&draft.dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);

@@ -187,7 +187,7 @@ async fn attachments_across_batch_boundaries_decrypt_to_what_was_sent() {
     let tokens = TimingTokens::new([1; 32]);
     let now = SystemTime::now();
     let dir = tempfile::tempdir().unwrap();
-    let spool = crate::spool::Spool::open(dir.path(), 1 << 30, 8 << 20).unwrap();
+    let spool = crate::spool::Spool::open(dir.path(), 1 << 30).unwrap();
     let mut sizes = vec![1];
     let mut boundary = 0;
     let mut batch = FIRST_BATCH;

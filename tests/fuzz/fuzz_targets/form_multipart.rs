@@ -17,7 +17,7 @@ fn spool() -> &'static (tempfile::TempDir, Spool) {
     static SPOOL: OnceLock<(tempfile::TempDir, Spool)> = OnceLock::new();
     SPOOL.get_or_init(|| {
         let dir = tempfile::tempdir().expect("a scratch dir");
-        let spool = Spool::open(dir.path(), 1 << 40, 25 << 20).expect("a scratch spool");
+        let spool = Spool::open(dir.path(), 1 << 40).expect("a scratch spool");
         (dir, spool)
     })
 }
