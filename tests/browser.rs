@@ -2,7 +2,7 @@
 //! with JavaScript off and on; what lands must decrypt to what was typed and attached.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::Server;
-use common::*;
 use serde_json::{Value, json};
+use support::server::Server;
+use support::*;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -29,7 +29,7 @@ struct Browser {
 /// may take a port between our probe and chromedriver's bind, so a mismatch retries.
 fn start_driver(driver_bin: &Path) -> (Child, SocketAddr) {
     for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = server::free_port();
         let mut driver = Command::new(driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -215,7 +215,7 @@ fn submit_asylum_form_with_two_attachments(javascript: bool, lang: &str) {
     browser.goto(&format!("http://{}/?lang={lang}", srv.addr));
     browser.click("a[href^='/asylum-help']");
     browser.wait_for_url("/asylum-help");
-    let dir = if ["ar", "fa", "ps"].contains(&lang) { "rtl" } else { "ltr" };
+    let dir = if RIGHT_TO_LEFT.contains(&lang) { "rtl" } else { "ltr" };
     assert!(browser.source().contains(&format!("<html lang=\"{lang}\" dir=\"{dir}\">")));
     let message = match (javascript, lang) {
         (_, "ar") => "كتبت هذا والجافاسكريبت معطل. ساعدوني من فضلكم.",
@@ -289,24 +289,19 @@ fn a_mistake_is_shown_beside_the_field_and_the_typed_text_is_kept() {
     fx.assert_nothing_written();
 }
 
-/// Every shipped language, as its `?lang=` code.
-const LANGUAGES: &[&str] = &["en", "es", "fr", "ht", "pt", "ar", "fa", "ps", "ru", "uk", "zh-Hans", "tr"];
-
 /// axe-core, installed from npm by `.ci/run` (pinned there) into `target/axe`.
 fn axe_source() -> Option<String> {
     let path = std::env::var_os("SEALPOST_AXE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe/node_modules/axe-core/axe.min.js"));
-    match std::fs::read_to_string(&path) {
-        Ok(source) => Some(source),
-        Err(_) if std::env::var("SEALPOST_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("axe-core is missing at {}; .ci/run installs it with npm", path.display())
-        }
-        Err(_) => {
-            eprintln!("\n!!! SKIPPED: axe-core is not installed at {}; run .ci/run !!!\n", path.display());
-            None
-        }
+    let source = std::fs::read_to_string(&path).ok();
+    if source.is_none() {
+        bins::peer_missing(
+            &format!("axe-core is missing at {}; .ci/run installs it with npm", path.display()),
+            &format!("axe-core is not installed at {}; run .ci/run", path.display()),
+        );
     }
+    source
 }
 
 /// Runs axe on the current page; returns one line per violation.

@@ -1,21 +1,17 @@
 //! The `sealpost` command line: exit codes, one-line messages and hints, and the demo.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use support::*;
 
 fn sealpost(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let out = bins::run_sealpost(args);
+    (out.status.code().unwrap_or(-1), stdout(&out), stderr(&out))
 }
 
 #[test]
@@ -106,7 +102,7 @@ fn demo_makes_a_working_folder_and_prints_how_to_read_submissions() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sealpost"))
+    let mut child = Command::new(bins::sealpost_binary())
         .args(["demo", "--dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -128,15 +124,12 @@ fn demo_makes_a_working_folder_and_prints_how_to_read_submissions() {
     assert!(text.contains(&format!("age -d -i {}", identity.display())), "{text}");
     assert_eq!(std::fs::metadata(&identity).unwrap().permissions().mode() & 0o777, 0o600);
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
-    let page = common::server::get(addr, "/", "").unwrap();
+    let page = server::get(addr, "/", "").unwrap();
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Ask for free legal help with your asylum claim"));
     let _ = child.kill();
     let _ = child.wait();
     std::thread::sleep(Duration::from_millis(50));
-    let rerun = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["demo", "--dir", dir.to_str().unwrap(), "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let rerun = bins::run_sealpost(&["demo", "--dir", dir.to_str().unwrap(), "--listen", "0.0.0.0:0"]);
     assert_eq!(rerun.status.code(), Some(2), "the demo never serves plain HTTP beyond loopback");
 }

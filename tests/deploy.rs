@@ -4,27 +4,23 @@
 //! unix socket, the onion listener, and a process without core dumps.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
-use common::tls::{self, Ca};
-use common::*;
+use sealpost_format::wire::ChallengeResponse;
+use support::server::{self, Server};
+use support::tls::{self, Ca};
+use support::*;
 
 const ONION: &str = "http://pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
 
 fn repo_file(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn wait_for_port(addr: SocketAddr, what: &str) {
@@ -59,7 +55,7 @@ impl Nginx {
         // Workers run as www-data; they need to reach the temp folders.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let (cert, key) = ca.leaf(&["localhost"]).write(dir.path());
-        let (https, http) = (free_port(), free_port());
+        let (https, http) = (server::free_port(), server::free_port());
         let d = dir.path().display().to_string();
         let site = repo_file("deploy/nginx/sealpost.conf");
         let site = swap(site, "server 127.0.0.1:8080;", &format!("server {upstream};"));
@@ -124,38 +120,27 @@ fn through_nginx(nginx: &Nginx, ca: &Ca, source: &str, request: &[u8]) -> server
     tls::request(&mut conn, request)
 }
 
-fn post_request(path: &str, content_type: &str, body: &[u8], extra: &str) -> Vec<u8> {
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    request.extend_from_slice(body);
-    request
+/// The shipped nginx config in front of a server that takes one submission per client per hour.
+fn behind_nginx() -> Option<(Fixture, Server, Ca, Nginx)> {
+    let nginx_bin = require_peer("nginx")?;
+    let fx = Fixture::with(ONE_PER_HOUR);
+    let srv = Server::start(&fx.config_path);
+    let ca = Ca::new("sealpost test CA");
+    let nginx = Nginx::start(&nginx_bin, &srv.addr.to_string(), &ca);
+    Some((fx, srv, ca, nginx))
 }
 
 #[test]
 fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_own_limit() {
-    let Some(nginx_bin) = require_peer("nginx") else { return };
-    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
-    let srv = Server::start(&fx.config_path);
-    let ca = Ca::new("sealpost test CA");
-    let nginx = Nginx::start(&nginx_bin, &srv.addr.to_string(), &ca);
+    let Some((fx, _srv, ca, nginx)) = behind_nginx() else { return };
 
-    let page = through_nginx(
-        &nginx,
-        &ca,
-        "127.0.0.2",
-        b"GET /asylum-help HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-    );
+    let page = through_nginx(&nginx, &ca, "127.0.0.2", &server::get_request("/asylum-help", ""));
     assert_eq!(page.status, 200, "{}", nginx.error_log());
     assert_eq!(page.header("strict-transport-security").as_deref(), Some("max-age=63072000"));
     assert_eq!(page.header("server").as_deref(), Some("nginx"), "server_tokens off hides the version");
     assert!(page.header("content-security-policy").is_some(), "sealpost's own headers pass through");
-    let fresh_token = || {
-        let get = b"GET /asylum-help HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-        extract_token(&through_nginx(&nginx, &ca, "127.0.0.2", get).body)
-    };
+    let fresh_token =
+        || extract_token(&through_nginx(&nginx, &ca, "127.0.0.2", &server::get_request("/asylum-help", "")).body);
     let token = extract_token(&page.body);
 
     let document: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -169,7 +154,7 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
             media_type: "application/pdf",
             bytes: &document,
         });
-        post_request("/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &multipart(&parts), "")
+        server::post_request("/asylum-help", &multipart_type(), &multipart(&parts), "")
     };
     // Client 127.0.0.2: its one submission lands (streamed through nginx, attachment and all).
     let reply = through_nginx(&nginx, &ca, "127.0.0.2", &submission("via nginx"));
@@ -187,9 +172,9 @@ fn through_the_shipped_nginx_config_a_submission_lands_and_each_client_has_its_o
     let spoofed = {
         let mut parts = asylum_parts(&token, "spoofed");
         parts.truncate(10);
-        post_request(
+        server::post_request(
             "/asylum-help",
-            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            &multipart_type(),
             &multipart(&parts),
             "X-Forwarded-For: 198.51.100.77\r\n",
         )
@@ -223,12 +208,8 @@ fn with_raw_headers(request: Vec<u8>, extra: &[u8]) -> Vec<u8> {
 
 #[test]
 fn behind_the_shipped_nginx_a_client_that_sends_a_non_ascii_forwarded_for_and_any_forwarded_is_still_limited() {
-    let Some(nginx_bin) = require_peer("nginx") else { return };
-    let fx = Fixture::with(Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::default() });
-    let srv = Server::start(&fx.config_path);
-    let ca = Ca::new("sealpost test CA");
-    let nginx = Nginx::start(&nginx_bin, &srv.addr.to_string(), &ca);
-    let get = b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let Some((_fx, _srv, ca, nginx)) = behind_nginx() else { return };
+    let get = &server::get_request("/contact", "");
 
     // nginx appends the real peer (127.0.0.2) to the client's X-Forwarded-For; a byte >= 0x80
     // in the client's part must not make sealpost drop the header and believe `Forwarded`.
@@ -237,7 +218,7 @@ fn behind_the_shipped_nginx_a_client_that_sends_a_non_ascii_forwarded_for_and_an
         let page = through_nginx(&nginx, &ca, "127.0.0.2", get);
         assert_eq!(page.status, 200, "{}", nginx.error_log());
         let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "spoofing"));
-        let request = post_request("/contact", "application/x-www-form-urlencoded", &body, "");
+        let request = server::post_request("/contact", "application/x-www-form-urlencoded", &body, "");
         let spoof = format!("Forwarded: for=198.51.100.{i}\r\nX-Real-IP: 198.51.100.{i}\r\n");
         let mut headers = b"X-Forwarded-For: \xff\r\n".to_vec();
         headers.extend_from_slice(spoof.as_bytes());
@@ -249,8 +230,8 @@ fn behind_the_shipped_nginx_a_client_that_sends_a_non_ascii_forwarded_for_and_an
     let unknown = age::x25519::Identity::generate().to_public().to_string();
     let mut statuses = Vec::new();
     for i in 1..=3 {
-        let body = format!("{{\"recipient\": \"{unknown}\"}}");
-        let request = post_request("/staff/v1/challenge", "application/json", body.as_bytes(), "");
+        let body = staff::challenge_body(&unknown);
+        let request = server::post_request("/staff/v1/challenge", "application/json", body.as_bytes(), "");
         let mut raw = b"X-Forwarded-For: caf\xc3\xa9\r\n".to_vec();
         raw.extend_from_slice(format!("Forwarded: for=198.51.100.{i}\r\n").as_bytes());
         statuses.push(through_nginx(&nginx, &ca, "127.0.0.2", &with_raw_headers(request, &raw)).status);
@@ -280,7 +261,7 @@ fn the_shipped_nginx_config_keeps_client_max_body_size_just_above_max_body() {
 /// the binary under test, which verify requires to exist); returns the exposure score.
 fn analyze_unit(analyze: &Path, unit: String) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    let unit = swap(unit, "/usr/local/bin/sealpost serve", &format!("{} serve", env!("CARGO_BIN_EXE_sealpost")));
+    let unit = swap(unit, "/usr/local/bin/sealpost serve", &format!("{} serve", bins::sealpost_binary().display()));
     let path = dir.path().join("sealpost.service");
     std::fs::write(&path, unit).unwrap();
 
@@ -367,12 +348,9 @@ fn unix_fixture(socket: &Path) -> Fixture {
 }
 
 fn over_unix(socket: &Path, request: &[u8]) -> server::Reply {
-    let mut stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    let stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    stream.write_all(request).unwrap();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).unwrap();
-    server::parse(&out).unwrap()
+    server::exchange(stream, request).unwrap()
 }
 
 #[test]
@@ -390,15 +368,20 @@ fn a_unix_socket_listener_serves_a_local_proxy_believes_its_forwarded_addresses_
     assert!(meta.file_type().is_socket());
     assert_eq!(meta.permissions().mode() & 0o777, 0o660);
 
-    let health = over_unix(&socket, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let health = over_unix(&socket, &server::get_request("/healthz", ""));
     assert_eq!(health.status, 200);
-    let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let page = over_unix(&socket, &server::get_request("/contact", ""));
     assert!(page.body.contains("_token"));
     // Each submission comes from a page of its own: a timing token is accepted once.
     let from = |client: &str| {
-        let page = over_unix(&socket, b"GET /contact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let page = over_unix(&socket, &server::get_request("/contact", ""));
         let body = server::urlencoded(&contact_pairs(&extract_token(&page.body), "over the socket"));
-        post_request("/contact", "application/x-www-form-urlencoded", &body, &format!("X-Forwarded-For: {client}\r\n"))
+        server::post_request(
+            "/contact",
+            "application/x-www-form-urlencoded",
+            &body,
+            &format!("X-Forwarded-For: {client}\r\n"),
+        )
     };
     assert_eq!(over_unix(&socket, &from("198.51.100.1")).status, 303);
     assert_eq!(over_unix(&socket, &from("198.51.100.1")).status, 429, "the forwarded client's own limit");
@@ -406,12 +389,9 @@ fn a_unix_socket_listener_serves_a_local_proxy_believes_its_forwarded_addresses_
     assert_eq!(fx.entries("contact").len(), 2);
 
     // A second server cannot take over a live socket.
-    let second = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let second = bins::run_sealpost(&["serve", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(second.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&second.stderr);
+    let err = stderr(&second);
     assert!(err.contains("another process is accepting connections on this socket"), "{err}");
 
     let status = srv.terminate();
@@ -425,12 +405,9 @@ fn a_unix_socket_path_held_by_a_regular_file_is_refused_and_left_alone() {
     let socket = dir.path().join("http.sock");
     std::fs::write(&socket, "not a socket").unwrap();
     let fx = unix_fixture(&socket);
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = bins::run_sealpost(&["serve", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains(&format!("cannot listen on unix:{}: exists and is not a socket", socket.display())), "{err}");
     assert_eq!(std::fs::read_to_string(&socket).unwrap(), "not a socket");
 }
@@ -440,12 +417,9 @@ fn a_unix_socket_in_a_missing_folder_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("missing/http.sock");
     let fx = unix_fixture(&socket);
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = bins::run_sealpost(&["serve", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("no such file or directory") && err.contains("hint: the folder must exist"), "{err}");
 }
 
@@ -472,10 +446,7 @@ fn the_onion_listener_spends_only_its_own_global_budget_and_the_clearnet_site_ad
 
     assert!(onion_page.body.contains("_token"));
     // Each submission comes from a page of its own: a timing token is accepted once.
-    let post = |addr| {
-        let body = server::urlencoded(&contact_pairs(&server::token(addr, "contact"), "from tor"));
-        server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status
-    };
+    let post = |addr| server::submit_contact(addr, "from tor");
     // Every onion visitor arrives from the tor daemon (here 127.0.0.1): a per-client limit
     // would let only one of them through. On the onion listener only the global budget counts.
     assert_eq!(post(srv.addr), 303, "clearnet client 127.0.0.1 spends its one per-client unit");
@@ -489,8 +460,7 @@ fn the_onion_listener_spends_only_its_own_global_budget_and_the_clearnet_site_ad
 
 /// Submits one fresh page of the contact form at `addr`; returns the status.
 fn submit_once(addr: SocketAddr) -> u16 {
-    let body = server::urlencoded(&contact_pairs(&server::token(addr, "contact"), "budget"));
-    server::post(addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap().status
+    server::submit_contact(addr, "budget")
 }
 
 #[test]
@@ -525,20 +495,12 @@ fn onion_server(fx: &Fixture, extra: &str) -> (Server, SocketAddr) {
 }
 
 fn challenge(addr: SocketAddr, recipient: &str, extra: &str) -> u16 {
-    let body = format!("{{\"recipient\": \"{recipient}\"}}");
+    let body = staff::challenge_body(recipient);
     server::post(addr, "/staff/v1/challenge", "application/json", body.as_bytes(), extra).unwrap().status
 }
 
-const ONE_PER_HOUR: Options = Options {
-    per_client: "{ burst = 1, per_hour = 1 }",
-    max_body: "2 MiB",
-    max_spool: "1 GiB",
-    global: "{ burst = 1000, per_second = 100 }",
-    min_fill_time: "0s",
-    extra_limits: "",
-    trusted_proxies: "[\"127.0.0.1/32\", \"::1/128\"]",
-    listen: "127.0.0.1:0",
-};
+/// One submission (and one refused login) per client per hour.
+const ONE_PER_HOUR: Options = Options { per_client: "{ burst = 1, per_hour = 1 }", ..Options::DEFAULT };
 
 #[test]
 fn the_onion_listener_serves_no_staff_api_unless_the_operator_opts_in() {
@@ -580,22 +542,13 @@ fn exhausting_the_login_budget_on_the_onion_listener_leaves_loopback_staff_login
 /// Asks for a challenge for `identity` over `addr` and answers it, correctly or with zeros;
 /// returns the status of the answer.
 fn log_in(addr: SocketAddr, identity: &age::x25519::Identity, correctly: bool) -> u16 {
-    let body = format!("{{\"recipient\": \"{}\"}}", identity.to_public());
+    let body = staff::challenge_body(&identity.to_public().to_string());
     let reply = server::post(addr, "/staff/v1/challenge", "application/json", body.as_bytes(), "").unwrap();
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-    let secret = if correctly {
-        let armored = json["challenge"].as_str().unwrap();
-        let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(armored.as_bytes())).unwrap();
-        let mut plain = Vec::new();
-        decryptor.decrypt(std::iter::once(identity as &dyn age::Identity)).unwrap().read_to_end(&mut plain).unwrap();
-        plain[sealpost_format::wire::CHALLENGE_LABEL.len()..].to_vec()
-    } else {
-        vec![0; 32]
-    };
-    let answer =
-        serde_json::json!({ "challenge_id": json["challenge_id"], "response": data_encoding::BASE64.encode(&secret) });
-    server::post(addr, "/staff/v1/session", "application/json", answer.to_string().as_bytes(), "").unwrap().status
+    let challenge: ChallengeResponse = serde_json::from_str(&reply.body).unwrap();
+    let secret = if correctly { staff::decrypt_challenge(identity, &challenge.challenge) } else { vec![0; 32] };
+    let answer = staff::session_body(&challenge.challenge_id, &secret);
+    server::post(addr, "/staff/v1/session", "application/json", answer.as_bytes(), "").unwrap().status
 }
 
 #[test]
@@ -635,7 +588,7 @@ fn the_server_disables_core_dumps_and_makes_itself_non_dumpable() {
     // that the owner of /proc/<pid>/status tells dumpable (that user) from non-dumpable (root) apart; and
     // start with core dumps allowed, so only the server itself can have turned them off.
     let binary: PathBuf = fx.dir.path().join("sealpost");
-    std::fs::copy(env!("CARGO_BIN_EXE_sealpost"), &binary).unwrap();
+    std::fs::copy(bins::sealpost_binary(), &binary).unwrap();
     let nobody = "65534";
     let mut wrapper = vec!["prlimit", "--core=unlimited", "--"];
     if root {

@@ -4,7 +4,7 @@
 //! written, so uploads still open do not fill it, and one that writes past it is refused cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
-use common::*;
+use support::server::{self, Server};
+use support::*;
 
 /// Size of the test filesystem.
 const FS_SIZE: &str = "8m";
@@ -31,10 +31,10 @@ impl Mount {
         if status.is_ok_and(|s| s.success()) {
             return Some(Mount(at.to_owned()));
         }
-        if std::env::var("SEALPOST_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("cannot mount a tmpfs (the disk-full test needs root); .ci/run runs as root");
-        }
-        eprintln!("\n!!! SKIPPED: cannot mount a tmpfs here (needs root) !!!\n");
+        bins::peer_missing(
+            "cannot mount a tmpfs (the disk-full test needs root); .ci/run runs as root",
+            "cannot mount a tmpfs here (needs root)",
+        );
         None
     }
 }
@@ -49,7 +49,7 @@ fn submit(addr: std::net::SocketAddr, token: &str, marker: &str, doc_bytes: &[u8
     let mut parts = asylum_parts(token, marker);
     parts.push(document("scan.pdf", "application/pdf", doc_bytes));
     let body = multipart(&parts);
-    server::post(addr, "/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "").unwrap()
+    server::post(addr, "/asylum-help", &multipart_type(), &body, "").unwrap()
 }
 
 #[test]
@@ -128,10 +128,9 @@ fn open_uploads_that_have_written_nothing_do_not_fill_the_spool() {
     let mut open = Vec::new();
     for _ in 0..6 {
         let mut stream = TcpStream::connect(srv.addr).unwrap();
-        let head = format!(
-            "POST /asylum-help HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n--{BOUNDARY}\r\n"
-        );
-        stream.write_all(head.as_bytes()).unwrap();
+        let mut head = server::post_head("/asylum-help", &multipart_type(), 1_000_000, "");
+        head.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        stream.write_all(&head).unwrap();
         open.push(stream);
     }
     let deadline = Instant::now() + Duration::from_secs(10);

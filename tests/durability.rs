@@ -6,15 +6,15 @@
 //! --nocapture` runs the long one and prints one line per round.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
-use common::*;
+use support::server::{self, Server};
+use support::*;
 
 /// Rounds when `SEALPOST_DURABILITY_ROUNDS` is not set.
 const DEFAULT_ROUNDS: usize = 3;
@@ -58,8 +58,7 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
                     let mut parts = asylum_parts(&token, &marker);
                     parts.push(document("d.bin", "application/octet-stream", &doc_bytes));
                     let body = multipart(&parts);
-                    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-                    match server::post(addr, "/asylum-help", &content_type, &body, "") {
+                    match server::post(addr, "/asylum-help", &multipart_type(), &body, "") {
                         Ok(r) if r.status == 303 => acked.lock().unwrap().push(marker),
                         Ok(r) => panic!("unexpected status {}", r.status),
                         Err(_) => break, // the server died
@@ -92,8 +91,7 @@ fn run_round(fx: &Fixture, round: usize) -> Round {
         let plain = fx.decrypt(&entry.join("1.age"));
         let size = meta["size"].as_u64().unwrap() as usize;
         assert_eq!(plain.len() as u64, sealpost_format::pad::padme(size as u64));
-        let digest = data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&plain[..size]));
-        assert_eq!(meta["sha256"], digest, "attachment intact");
+        assert_eq!(meta["sha256"], hex_sha256(&plain[..size]), "attachment intact");
         decrypted += 1;
         let fields = env["fields"].as_array().unwrap();
         let message = fields.iter().find(|f| f["name"] == "message").unwrap()["value"].as_str().unwrap();

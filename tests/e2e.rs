@@ -2,14 +2,14 @@
 //! slow clients, the connection cap and graceful shutdown. (kill -9: see durability.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
-use common::*;
+use support::server::{self, Server};
+use support::*;
 
 #[test]
 fn a_submission_over_a_real_socket_lands_sealed() {
@@ -19,9 +19,7 @@ fn a_submission_over_a_real_socket_lands_sealed() {
     let mut parts = asylum_parts(&token, "over the wire");
     parts.push(document("id.png", "image/png", b"\x89PNG fake"));
     let body = multipart(&parts);
-    let reply =
-        server::post(srv.addr, "/asylum-help?lang=en", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
-            .unwrap();
+    let reply = server::post(srv.addr, "/asylum-help?lang=en", &multipart_type(), &body, "").unwrap();
     assert_eq!(reply.status, 303);
     assert_eq!(reply.header("location").as_deref(), Some("/asylum-help/sent?lang=en"));
     let entry = &fx.entries("asylum-help")[0];
@@ -60,12 +58,7 @@ fn no_marker_address_agent_or_language_reaches_the_log_or_the_disk_outside_age_f
     parts[0] = Part::Text("_token", &token);
     parts.push(document("FILENAMEMARKER.pdf", "application/pdf", b"ATTACHMENTMARKER"));
     let body = multipart(&parts);
-    assert_eq!(
-        server::post(srv.addr, "/asylum-help", &format!("multipart/form-data; boundary={BOUNDARY}"), &body, "")
-            .unwrap()
-            .status,
-        303
-    );
+    assert_eq!(server::post(srv.addr, "/asylum-help", &multipart_type(), &body, "").unwrap().status, 303);
     markers.extend(["FILENAMEMARKER".into(), "ATTACHMENTMARKER".into()]);
 
     let status = srv.log.clone();
@@ -169,12 +162,9 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_cleanly() {
     let doc_bytes = vec![9u8; 200_000];
     parts.push(document("late.bin", "application/octet-stream", &doc_bytes));
     let body = multipart(&parts);
-    let head = format!(
-        "POST /asylum-help HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let head = server::post_head("/asylum-help", &multipart_type(), body.len(), "");
     let mut stream = TcpStream::connect(srv.addr).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&head).unwrap();
     stream.write_all(&body[..body.len() / 2]).unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let pid = srv.child.id();

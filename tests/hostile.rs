@@ -2,14 +2,14 @@
 //! status; the server must stay up throughout, and a refused request must leave nothing on disk.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::server::Server;
-use common::*;
+use support::server::Server;
+use support::*;
 
 /// What a hostile request may get back.
 #[derive(Debug)]
@@ -486,7 +486,7 @@ fn send_case(addr: SocketAddr, case: &Case) -> Option<u16> {
 fn the_server_survives_the_hostile_catalogue_with_the_expected_answers_and_stores_nothing_it_refused() {
     let fx = Fixture::with(Options { extra_limits: "request_timeout = \"5s\"", ..Options::default() });
     let srv = Server::start(&fx.config_path);
-    let cases = catalogue(&|form| common::server::token(srv.addr, form));
+    let cases = catalogue(&|form| server::token(srv.addr, form));
     assert!(cases.len() >= 40, "the catalogue has {} requests", cases.len());
     let mut wrong = Vec::new();
     let mut stored_expected = 0;
@@ -508,7 +508,7 @@ fn the_server_survives_the_hostile_catalogue_with_the_expected_answers_and_store
         } else if after != before {
             wrong.push(format!("{}: stored a submission it should have refused", case.name));
         }
-        let health = common::server::get(srv.addr, "/healthz", "").map(|r| r.status).ok();
+        let health = server::get(srv.addr, "/healthz", "").map(|r| r.status).ok();
         assert_eq!(health, Some(200), "the server must stay up after: {}", case.name);
     }
     assert!(wrong.is_empty(), "{} of {} cases misbehaved:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
@@ -527,14 +527,14 @@ fn the_server_survives_the_hostile_catalogue_with_the_expected_answers_and_store
 fn http11_requests_without_exactly_one_host_header_get_the_400_page_and_store_nothing() {
     let fx = Fixture::new();
     let srv = Server::start(&fx.config_path);
-    let token = common::server::token(srv.addr, "contact");
+    let token = server::token(srv.addr, "contact");
     let body = format!("_token={}&message=hello", enc(&token));
     let submit = |head: &str| {
         let request = format!(
             "POST /contact HTTP/1.1\r\n{head}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        common::server::raw(srv.addr, request.as_bytes()).unwrap()
+        server::raw(srv.addr, request.as_bytes()).unwrap()
     };
     for (what, head) in [
         ("no Host", ""),
@@ -550,11 +550,11 @@ fn http11_requests_without_exactly_one_host_header_get_the_400_page_and_store_no
         ("GET without Host", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n".to_string()),
         ("GET with two Hosts", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n".to_string()),
     ] {
-        assert_eq!(common::server::raw(srv.addr, request.as_bytes()).unwrap().status, 400, "{what}");
+        assert_eq!(server::raw(srv.addr, request.as_bytes()).unwrap().status, 400, "{what}");
     }
     assert!(fx.entries("contact").is_empty(), "nothing stored");
     // One Host is fine, and HTTP/1.0 needs none.
     assert_eq!(submit("Host: x\r\n").status, 303);
-    let old = common::server::raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let old = server::raw(srv.addr, b"GET / HTTP/1.0\r\n\r\n").unwrap();
     assert_eq!(old.status, 200);
 }

@@ -1,14 +1,11 @@
 //! Every page in every shipped language: language, direction, links, weight, quick exit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
-use common::*;
 use http::StatusCode;
+use support::*;
 
-/// Every shipped language, as its `?lang=` code.
-const LANGUAGES: &[&str] = &["en", "es", "fr", "ht", "pt", "ar", "fa", "ps", "ru", "uk", "zh-Hans", "tr"];
-const RIGHT_TO_LEFT: &[&str] = &["ar", "fa", "ps"];
 /// DESIGN: each page, with its stylesheet, weighs under 30 KB.
 const MAX_PAGE_BYTES: usize = 30 * 1024;
 

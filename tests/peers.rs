@@ -1,10 +1,12 @@
 //! Real outside peers: the reference `age` CLI (Debian package `age`) reads what the server wrote.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
-use common::*;
+use std::path::Path;
+
 use http::StatusCode;
+use support::*;
 
 #[tokio::test]
 async fn the_reference_age_cli_decrypts_an_envelope_and_an_attachment_the_server_wrote() {
@@ -19,23 +21,20 @@ async fn the_reference_age_cli_decrypts_an_envelope_and_an_attachment_the_server
     assert_eq!(status, StatusCode::SEE_OTHER);
     let entry = fx.entries("asylum-help").remove(0);
     let identity = fx.write_identity_file();
+    // `age -d -i IDENTITY FILE`
+    let decrypt = |identity: &Path, file: &Path| {
+        std::process::Command::new(&age).arg("-d").arg("-i").arg(identity).arg(file).output().unwrap()
+    };
 
-    let out = std::process::Command::new(&age)
-        .arg("-d")
-        .arg("-i")
-        .arg(&identity)
-        .arg(entry.join("envelope.age"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "age -d failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = decrypt(&identity, &entry.join("envelope.age"));
+    assert!(out.status.success(), "age -d failed: {}", stderr(&out));
     assert_eq!(out.stdout.len() % 1024, 0);
     let env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(env["fields"].as_array().unwrap().iter().any(|f| f["value"] == "read me with age"));
     assert_eq!(env["attachments"][0]["size"], doc_bytes.len() as u64);
 
-    let out =
-        std::process::Command::new(&age).arg("-d").arg("-i").arg(&identity).arg(entry.join("1.age")).output().unwrap();
-    assert!(out.status.success(), "age -d failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = decrypt(&identity, &entry.join("1.age"));
+    assert!(out.status.success(), "age -d failed: {}", stderr(&out));
     assert_eq!(&out.stdout[..doc_bytes.len()], &doc_bytes[..]);
     assert!(out.stdout[doc_bytes.len()..].iter().all(|b| *b == 0), "the tail is zero padding");
 
@@ -44,12 +43,6 @@ async fn the_reference_age_cli_decrypts_an_envelope_and_an_attachment_the_server
     let keygen =
         std::process::Command::new(format!("{}-keygen", age.display())).arg("-o").arg(&stranger).output().unwrap();
     assert!(keygen.status.success());
-    let out = std::process::Command::new(&age)
-        .arg("-d")
-        .arg("-i")
-        .arg(&stranger)
-        .arg(entry.join("envelope.age"))
-        .output()
-        .unwrap();
+    let out = decrypt(&stranger, &entry.join("envelope.age"));
     assert!(!out.status.success());
 }

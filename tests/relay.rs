@@ -1,17 +1,12 @@
 //! The core relay through the router (no sockets): round trips, every bound, bots, headers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use axum::body::Body;
-use common::*;
 use futures_util::StreamExt;
 use http::{Request, StatusCode};
-use sha2::{Digest, Sha256};
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
-}
+use support::*;
 
 #[tokio::test]
 async fn multipart_round_trip_with_two_attachments_decrypts_to_the_same_bytes() {
@@ -136,10 +131,7 @@ async fn an_oversize_chunked_body_without_length_gets_the_413_page() {
     let body = multipart(&parts);
     let chunks: Vec<Result<bytes::Bytes, std::io::Error>> =
         body.chunks(64 * 1024).map(|c| Ok(bytes::Bytes::copy_from_slice(c))).collect();
-    let req = Request::post("/asylum-help")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from_stream(futures_util::stream::iter(chunks)))
-        .unwrap();
+    let req = multipart_stream_request("/asylum-help", Body::from_stream(futures_util::stream::iter(chunks)));
     let (status, _, page) = send(&app, req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.contains("Your message is too large"));
@@ -341,14 +333,10 @@ async fn a_request_slower_than_request_timeout_gets_the_408_page_and_writes_noth
     let fx = Fixture::with(Options { extra_limits: "request_timeout = \"1s\"", ..Options::default() });
     let app = fx.app();
     let token = token(&app, "asylum-help").await;
-    let head = multipart(&asylum_parts(&token, "hello"));
-    let head = head[..head.len() - BOUNDARY.len() - 6].to_vec(); // drop the closing boundary
+    let head = multipart_unfinished(&asylum_parts(&token, "hello"));
     let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(head))])
         .chain(futures_util::stream::pending());
-    let req = Request::post("/asylum-help")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from_stream(stream))
-        .unwrap();
+    let req = multipart_stream_request("/asylum-help", Body::from_stream(stream));
     let (status, _, page) = send(&app, req).await;
     assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
     assert!(page.contains("Sending took too long"));
@@ -554,17 +542,13 @@ fn uploads_stalled_mid_file_do_not_starve_other_submissions_of_blocking_threads(
         let contact_token = token(&app, "contact").await;
         let mut stalled = Vec::new();
         for _ in 0..8 {
-            let mut head = multipart(&asylum_parts(&asylum_token, "stalled"));
-            head.truncate(head.len() - BOUNDARY.len() - 6); // no closing boundary
+            let mut head = multipart_unfinished(&asylum_parts(&asylum_token, "stalled"));
             head.extend_from_slice(
                 format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"slow.pdf\"\r\n\r\n%PDF-1.4 first bytes").as_bytes(),
             );
             let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from(head))])
                 .chain(futures_util::stream::pending());
-            let req = Request::post("/asylum-help")
-                .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-                .body(Body::from_stream(stream))
-                .unwrap();
+            let req = multipart_stream_request("/asylum-help", Body::from_stream(stream));
             let app = app.clone();
             stalled.push(tokio::spawn(async move { send(&app, req).await }));
         }
@@ -661,10 +645,7 @@ async fn a_megabyte_of_preamble_without_a_boundary_is_refused_before_the_body_en
         counter.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
         Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'p'; 4096]))
     });
-    let req = Request::post("/asylum-help")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from_stream(endless))
-        .unwrap();
+    let req = multipart_stream_request("/asylum-help", Body::from_stream(endless));
     let (status, _, page) = send(&app, req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("lang=\"en\""), "the translated page");
@@ -690,10 +671,7 @@ async fn a_part_head_that_never_ends_is_refused_after_a_few_kilobytes() {
             Ok(bytes::Bytes::from(vec![b'h'; 4096]))
         }),
     );
-    let req = Request::post("/asylum-help")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from_stream(endless))
-        .unwrap();
+    let req = multipart_stream_request("/asylum-help", Body::from_stream(endless));
     let (status, _, _) = send(&app, req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let pulled = pulled.load(std::sync::atomic::Ordering::Relaxed);

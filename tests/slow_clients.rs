@@ -6,16 +6,16 @@
 //! upload rate, and idle HTTP/2 connections, each with real sockets on 127.0.0.x.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server::{self, Server};
-use common::tls::{self, Ca};
-use common::*;
+use support::server::{self, Server};
+use support::tls::{self, Ca};
+use support::*;
 
 /// How long each attack runs.
 const ATTACK_SECONDS: u64 = 12;
@@ -117,21 +117,8 @@ fn connect_from(source: IpAddr, addr: SocketAddr) -> TcpStream {
     server::tcp_from(source, addr, PATIENCE)
 }
 
-/// Sends `request` from `source` and reads the whole response (the request says `close`).
-fn exchange_from(source: IpAddr, addr: SocketAddr, request: &[u8]) -> std::io::Result<server::Reply> {
-    let mut stream = connect_from(source, addr);
-    stream.write_all(request)?;
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out)?;
-    server::parse(&out)
-}
-
 fn get_from(source: IpAddr, addr: SocketAddr, path: &str) -> std::io::Result<server::Reply> {
-    exchange_from(
-        source,
-        addr,
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
+    server::exchange(connect_from(source, addr), &server::get_request(path, ""))
 }
 
 fn post_from(
@@ -141,21 +128,7 @@ fn post_from(
     content_type: &str,
     body: &[u8],
 ) -> std::io::Result<server::Reply> {
-    let mut request = post_head(path, content_type, body.len());
-    request.extend_from_slice(body);
-    exchange_from(source, addr, &request)
-}
-
-fn post_head(path: &str, content_type: &str, length: usize) -> Vec<u8> {
-    post_head_with(path, content_type, length, "")
-}
-
-/// A POST request head with `extra` header lines (each ending in CRLF).
-fn post_head_with(path: &str, content_type: &str, length: usize, extra: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\n{extra}Connection: close\r\n\r\n"
-    )
-    .into_bytes()
+    server::exchange(connect_from(source, addr), &server::post_request(path, content_type, body, ""))
 }
 
 /// What became of a connection that started a slow upload.
@@ -209,7 +182,7 @@ fn one_address_holding_its_most_slow_uploads_leaves_other_clients_healthz_and_st
     let mut slow = Vec::new();
     for _ in 0..24 {
         let mut stream = connect_from(attacker, srv.addr);
-        let mut request = post_head("/contact", "application/x-www-form-urlencoded", 100_000);
+        let mut request = server::post_head("/contact", "application/x-www-form-urlencoded", 100_000, "");
         request.extend_from_slice(b"message=ab");
         let _ = stream.write_all(&request);
         slow.push(stream);
@@ -223,7 +196,7 @@ fn one_address_holding_its_most_slow_uploads_leaves_other_clients_healthz_and_st
     let body = server::urlencoded(&contact_pairs(&token, "while one address holds its slots"));
     let submitted = post_from(OTHER_CLIENT, srv.addr, "/contact", "application/x-www-form-urlencoded", &body);
     let health = get_from(OTHER_CLIENT, srv.addr, "/healthz");
-    let recipient = format!("{{\"recipient\":\"{}\"}}", fx.identity.to_public());
+    let recipient = staff::challenge_body(&fx.identity.to_public().to_string());
     let challenge = post_from(OTHER_CLIENT, srv.addr, "/staff/v1/challenge", "application/json", recipient.as_bytes());
     eprintln!(
         "one address, 24 slow uploads: {held} held, {refused} refused with 429, {closed} closed at accept; \
@@ -259,7 +232,7 @@ fn refused_uploads_are_answered_after_a_short_drain_and_the_connection_is_closed
         ("too large", "application/x-www-form-urlencoded", 3 << 20, "X-Forwarded-For: 10.0.0.3\r\n", 413),
     ] {
         let mut stream = TcpStream::connect(srv.addr).unwrap();
-        let mut request = post_head_with("/contact", content_type, length, extra);
+        let mut request = server::post_head("/contact", content_type, length, extra);
         request.extend_from_slice(&[b'a'; 1000]);
         stream.write_all(&request).unwrap();
         let mut out = Vec::new();
@@ -291,7 +264,7 @@ fn an_upload_below_the_minimum_rate_gets_the_timeout_page_and_is_closed() {
 
     // Above the floor (about 5 kB/s, in pieces): accepted.
     let mut stream = TcpStream::connect(srv.addr).unwrap();
-    stream.write_all(&post_head("/contact", "application/x-www-form-urlencoded", body.len())).unwrap();
+    stream.write_all(&server::post_head("/contact", "application/x-www-form-urlencoded", body.len(), "")).unwrap();
     for piece in body.chunks(1000) {
         stream.write_all(piece).unwrap();
         std::thread::sleep(Duration::from_millis(200));
@@ -303,7 +276,9 @@ fn an_upload_below_the_minimum_rate_gets_the_timeout_page_and_is_closed() {
 
     // 100 bytes, then nothing: cut off with the translated page.
     let mut stream = TcpStream::connect(srv.addr).unwrap();
-    stream.write_all(&post_head("/contact?lang=es", "application/x-www-form-urlencoded", body.len())).unwrap();
+    stream
+        .write_all(&server::post_head("/contact?lang=es", "application/x-www-form-urlencoded", body.len(), ""))
+        .unwrap();
     stream.write_all(&body[..100]).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
     let mut out = Vec::new();
@@ -322,8 +297,7 @@ fn an_idle_http2_connection_that_answers_pings_is_closed_after_the_idle_timeout(
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let ca = Ca::new("sealpost test CA");
     let fx = Fixture::with(Options { extra_limits: "http2_idle_timeout = \"1s\"", ..Options::default() });
-    ca.leaf(&["localhost", "127.0.0.1"]).write(fx.dir.path());
-    fx.add_server_settings("", "[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"");
+    fx.use_tls(&ca, "");
     let srv = Server::start(&fx.config_path);
     let config = tls::client_config(std::slice::from_ref(&ca.der), &[&rustls::version::TLS13], &[b"h2"]);
 
@@ -393,7 +367,7 @@ fn onion_visitors_all_arriving_from_the_tor_daemon_are_not_capped_as_one_client(
         let mut streams: Vec<TcpStream> = (0..4)
             .map(|_| {
                 let mut stream = TcpStream::connect(addr).unwrap();
-                let mut request = post_head("/contact", "application/x-www-form-urlencoded", 100_000);
+                let mut request = server::post_head("/contact", "application/x-www-form-urlencoded", 100_000, "");
                 request.extend_from_slice(b"message=ab");
                 let _ = stream.write_all(&request);
                 stream

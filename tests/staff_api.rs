@@ -3,16 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "staff_common/mod.rs"]
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{Server, Setup, Staff};
 use sealpost_format::wire::{ChallengeResponse, ErrorBody, Listed};
+use support::server::{self, InProcess, Setup};
+use support::staff::{Staff, challenge_body, pull, session_body};
+use support::{hex_sha256, stderr};
 
 fn error(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body)
@@ -20,7 +21,7 @@ fn error(body: &[u8]) -> String {
         .error
 }
 
-fn listing(server: &Server, token: &str) -> Vec<Listed> {
+fn listing(server: &InProcess, token: &str) -> Vec<Listed> {
     let (status, body) = server.api("GET", "/staff/v1/submissions", Some(token), None);
     assert_eq!(status, 200);
     serde_json::from_slice(&body).unwrap()
@@ -32,27 +33,34 @@ fn ack_body(files: &[(&str, &str)]) -> String {
 }
 
 /// Alice reads both forms; one submission with an attachment is waiting.
-fn setup() -> (tempfile::TempDir, Staff, Server, String) {
+fn setup() -> (tempfile::TempDir, Staff, InProcess, String) {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&alice.public]));
     let id = server.seal("asylum-help", &[("Message", "hi")], &[("a.pdf", b"attachment")]);
     (keys, alice, server, id)
+}
+
+/// Seals a contact submission listed after `setup`'s `first`: file times are as coarse as the
+/// kernel's clock tick, so "later" is made unambiguous.
+fn seal_later(server: &InProcess, first: &str) -> String {
+    let second = server.seal("contact", &[("Message", "later")], &[]);
+    let first_time = server.envelope_time("asylum-help", first);
+    server.set_envelope_time("contact", &second, first_time + std::time::Duration::from_secs(1));
+    second
 }
 
 #[test]
 fn challenges_are_refused_for_unknown_or_malformed_recipients() {
     let (keys, _alice, server, _) = setup();
     let stranger = Staff::new(keys.path(), "stranger");
-    let (status, body) =
-        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", stranger.public)));
+    let (status, body) = server.api("POST", "/staff/v1/challenge", None, Some(challenge_body(&stranger.public)));
     assert_eq!((status, error(&body).as_str()), (403, "this recipient is on no form's recipients list"));
     let (status, body) = server.api("POST", "/staff/v1/challenge", None, Some("{\"recipient\":\"age1nope\"}".into()));
     assert_eq!((status, error(&body).as_str()), (400, "\"recipient\" is not an age X25519 public key (age1…)"));
     let (status, body) = server.api("POST", "/staff/v1/challenge", None, Some("{\"recipient\":".into()));
     assert_eq!((status, error(&body).as_str()), (400, "the body is not the expected JSON"));
-    let (status, _) =
-        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", "a".repeat(100_000))));
+    let (status, _) = server.api("POST", "/staff/v1/challenge", None, Some(challenge_body(&"a".repeat(100_000))));
     assert_eq!(status, 413);
     let (status, _) = server.api("GET", "/staff/v1/challenge", None, None);
     assert_eq!(status, 405);
@@ -62,15 +70,12 @@ fn challenges_are_refused_for_unknown_or_malformed_recipients() {
 fn a_challenge_can_be_answered_once_and_only_correctly() {
     let (_keys, alice, server, _) = setup();
     let (id, secret) = server.challenge(&alice);
-    let answer = |id: &str, secret: &[u8]| {
-        format!("{{\"challenge_id\":\"{id}\",\"response\":\"{}\"}}", data_encoding::BASE64.encode(secret))
-    };
-    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &[0u8; 32])));
+    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(session_body(&id, &[0u8; 32])));
     assert_eq!((status, error(&body).as_str()), (403, "the response does not match the challenge"));
     // A wrong answer leaves the challenge to the client that asked (only it holds the id).
-    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &secret)));
+    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(session_body(&id, &secret)));
     assert_eq!(status, 200);
-    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer(&id, &secret)));
+    let (status, body) = server.api("POST", "/staff/v1/session", None, Some(session_body(&id, &secret)));
     assert_eq!((status, error(&body).as_str()), (404, "unknown or already used challenge"), "no replay");
 
     let (id, _) = server.challenge(&alice);
@@ -81,7 +86,7 @@ fn a_challenge_can_be_answered_once_and_only_correctly() {
         Some(format!("{{\"challenge_id\":\"{id}\",\"response\":\"!!\"}}")),
     );
     assert_eq!((status, error(&body).as_str()), (400, "\"response\" is not base64 of 32 bytes"));
-    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(answer("made-up", &secret)));
+    let (status, _) = server.api("POST", "/staff/v1/session", None, Some(session_body("made-up", &secret)));
     assert_eq!(status, 404);
 }
 
@@ -121,13 +126,7 @@ fn every_staff_response_is_uncacheable_json_and_asks_for_bearer_on_401() {
 #[test]
 fn the_listing_names_every_file_with_its_size_and_hash_oldest_first() {
     let (_keys, alice, server, first) = setup();
-    let second = server.seal("contact", &[("Message", "later")], &[]);
-    // File times are as coarse as the kernel's clock tick: make "later" unambiguous.
-    let envelope = server.ready().join("contact").join(&second).join("envelope.age");
-    let first_time =
-        fs::metadata(server.ready().join("asylum-help").join(&first).join("envelope.age")).unwrap().modified().unwrap();
-    let file = fs::File::options().write(true).open(&envelope).unwrap();
-    file.set_modified(first_time + std::time::Duration::from_secs(1)).unwrap();
+    let second = seal_later(&server, &first);
     let token = server.login(&alice);
     let listed = listing(&server, &token);
     assert_eq!(listed.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), [first.as_str(), second.as_str()]);
@@ -137,26 +136,16 @@ fn the_listing_names_every_file_with_its_size_and_hash_oldest_first() {
     let path = server.ready().join("asylum-help").join(&first).join("1.age");
     let disk = fs::read(&path).unwrap();
     assert_eq!(listed[0].files[1].size, disk.len() as u64);
-    assert_eq!(
-        listed[0].files[1].sha256,
-        data_encoding::HEXLOWER.encode(&<sha2::Sha256 as sha2::Digest>::digest(&disk))
-    );
+    assert_eq!(listed[0].files[1].sha256, hex_sha256(&disk));
 
     let (status, body) = server.api("GET", &format!("/staff/v1/submissions/{first}/1.age"), Some(&token), None);
     assert_eq!((status, body), (200, disk));
 }
 
 /// `GET path` sent byte for byte: `(status, body)`.
-fn raw_get(server: &Server, path: &str, token: &str) -> (u16, String) {
-    use std::io::Read;
-    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1.to_string();
-    (status, body)
+fn raw_get(server: &InProcess, path: &str, token: &str) -> (u16, String) {
+    let reply = server::get(server.addr, path, &format!("Authorization: Bearer {token}\r\n")).unwrap();
+    (reply.status, reply.body)
 }
 
 #[test]
@@ -197,7 +186,7 @@ fn a_submission_of_a_form_the_caller_cannot_read_looks_missing() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let bob = Staff::new(keys.path(), "bob");
-    let server = Server::start(Setup::new(&[&alice.public], &[&bob.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&bob.public]));
     let bobs = server.seal("asylum-help", &[("Message", "for bob")], &[]);
     let token = server.login(&alice);
     assert!(listing(&server, &token).is_empty());
@@ -268,13 +257,13 @@ fn login_attempts_are_rate_limited_per_client() {
     let alice = Staff::new(keys.path(), "alice");
     let mut setup = Setup::new(&[&alice.public], &[]);
     setup.per_client = "{ burst = 2, per_hour = 1 }";
-    let server = Server::start(setup);
-    let body = format!("{{\"recipient\":\"{}\"}}", alice.public);
+    let server = InProcess::start(setup);
+    let body = challenge_body(&alice.public);
     // An issued challenge spends no budget (it stores nothing); refusals do.
     for _ in 0..3 {
         assert_eq!(server.api("POST", "/staff/v1/challenge", None, Some(body.clone())).0, 200);
     }
-    let body = format!("{{\"recipient\":\"{}\"}}", Staff::new(keys.path(), "stranger").public);
+    let body = challenge_body(&Staff::new(keys.path(), "stranger").public);
     for _ in 0..2 {
         assert_eq!(server.api("POST", "/staff/v1/challenge", None, Some(body.clone())).0, 403);
     }
@@ -292,9 +281,9 @@ fn a_separate_staff_listener_serves_the_api_and_the_public_one_does_not() {
     let alice = Staff::new(keys.path(), "alice");
     let mut setup = Setup::new(&[&alice.public], &[]);
     setup.staff = "listen = \"127.0.0.1:1\"";
-    let server = Server::start(setup);
+    let server = InProcess::start(setup);
     let staff_url = format!("http://{}", server.staff_addr.unwrap());
-    let body = format!("{{\"recipient\":\"{}\"}}", alice.public);
+    let body = challenge_body(&alice.public);
     let (status, _) = server.api("POST", "/staff/v1/challenge", None, Some(body.clone()));
     assert_eq!(status, 404, "the public listener does not serve the staff API");
     let (status, _) = server.api("GET", "/staff/v1/submissions", None, None);
@@ -310,8 +299,8 @@ fn a_separate_staff_listener_serves_the_api_and_the_public_one_does_not() {
 
     server.seal("contact", &[("Message", "hi")], &[]);
     let out = keys.path().join("out");
-    let output = common::pull(&staff_url, &alice.identity, &out, &[]);
-    assert!(output.status.success(), "{}", common::stderr(&output));
+    let output = pull(&staff_url, &alice.identity, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
     assert!(server.ready_ids().is_empty());
 }
 
@@ -336,17 +325,9 @@ fn failed_logins_are_logged_without_addresses_keys_or_ids() {
     tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).init();
     let (keys, alice, server, id) = setup();
     let stranger = Staff::new(keys.path(), "stranger");
-    server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", stranger.public)));
+    server.api("POST", "/staff/v1/challenge", None, Some(challenge_body(&stranger.public)));
     let (challenge, _) = server.challenge(&alice);
-    server.api(
-        "POST",
-        "/staff/v1/session",
-        None,
-        Some(format!(
-            "{{\"challenge_id\":\"{challenge}\",\"response\":\"{}\"}}",
-            data_encoding::BASE64.encode(&[1u8; 32])
-        )),
-    );
+    server.api("POST", "/staff/v1/session", None, Some(session_body(&challenge, &[1u8; 32])));
     let token = server.login(&alice);
     let listed = &listing(&server, &token)[0];
     let secret = server.envelope_json(&alice, "asylum-help", &id)["ack"].as_str().unwrap().to_string();
@@ -373,7 +354,7 @@ fn exhausting_the_public_submission_budget_does_not_block_staff_login() {
     let mut setup = Setup::new(&[&alice.public], &[]);
     setup.per_client = "{ burst = 2, per_hour = 1 }";
     setup.global = "{ burst = 2, per_hour = 1 }";
-    let server = Server::start(setup);
+    let server = InProcess::start(setup);
     let sent: Vec<u16> = (0..3).map(|i| server.submit("contact", &[("message", &format!("m{i}"))], &[])).collect();
     assert_eq!(sent, [303, 303, 429], "the public budget, per client and global, is spent");
     let token = server.login(&alice);
@@ -389,8 +370,8 @@ fn flooding_challenges_from_many_addresses_does_not_block_a_different_address() 
     setup.per_client = "{ burst = 2, per_hour = 1 }";
     setup.global = "{ burst = 20, per_hour = 1 }";
     setup.trusted_proxies = "[\"127.0.0.1/32\"]";
-    let server = Server::start(setup);
-    let challenge = |staff: &Staff| Some(format!("{{\"recipient\":\"{}\"}}", staff.public));
+    let server = InProcess::start(setup);
+    let challenge = |staff: &Staff| Some(challenge_body(&staff.public));
     // 120 addresses, each asking until refused: for a listed key (which someone learnt) and for
     // an unknown one.
     for i in 0..120u32 {
@@ -411,18 +392,14 @@ fn a_flood_of_unknown_recipients_from_one_address_does_not_block_staff_at_that_a
     let alice = Staff::new(keys.path(), "alice");
     let mut setup = Setup::new(&[&alice.public], &[]);
     setup.per_client = "{ burst = 3, per_hour = 1 }";
-    let server = Server::start(setup);
+    let server = InProcess::start(setup);
     for _ in 0..10 {
         let guess = Staff::new(keys.path(), "guess");
-        server.api("POST", "/staff/v1/challenge", None, Some(format!("{{\"recipient\":\"{}\"}}", guess.public)));
+        server.api("POST", "/staff/v1/challenge", None, Some(challenge_body(&guess.public)));
         server.api("POST", "/staff/v1/session", None, Some("{\"challenge_id\":\"x\",\"response\":\"\"}".into()));
     }
-    let (status, _) = server.api(
-        "POST",
-        "/staff/v1/challenge",
-        None,
-        Some(format!("{{\"recipient\":\"{}\"}}", Staff::new(keys.path(), "g").public)),
-    );
+    let (status, _) =
+        server.api("POST", "/staff/v1/challenge", None, Some(challenge_body(&Staff::new(keys.path(), "g").public)));
     assert_eq!(status, 429, "the guesses are limited");
     let token = server.login(&alice);
     assert_eq!(listing(&server, &token).len(), 0);
@@ -435,15 +412,14 @@ fn a_flood_of_challenges_and_wrong_answers_naming_a_staff_key_from_their_own_add
     let alice = Staff::new(keys.path(), "alice");
     let mut setup = Setup::new(&[&alice.public], &[]);
     setup.per_client = "{ burst = 2, per_hour = 1 }";
-    let server = Server::start(setup);
-    let body = Some(format!("{{\"recipient\":\"{}\"}}", alice.public));
+    let server = InProcess::start(setup);
+    let body = Some(challenge_body(&alice.public));
     let mut wrong = Vec::new();
     for _ in 0..50 {
         let (status, reply) = server.api("POST", "/staff/v1/challenge", None, body.clone());
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
         let id = serde_json::from_slice::<ChallengeResponse>(&reply).unwrap().challenge_id;
-        let zeros = data_encoding::BASE64.encode(&[0; 32]);
-        let guess = format!("{{\"challenge_id\":\"{id}\",\"response\":\"{zeros}\"}}");
+        let guess = session_body(&id, &[0; 32]);
         wrong.push(server.api("POST", "/staff/v1/session", None, Some(guess)).0);
     }
     assert_eq!(wrong[..3], [403, 403, 429], "wrong answers spend the budget kept for this client and key");
@@ -457,11 +433,11 @@ fn a_cron_job_logging_in_again_and_again_cannot_fill_the_session_table_or_hold_u
     let keys = tempfile::tempdir().unwrap();
     let cron = Staff::new(keys.path(), "cron");
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&cron.public, &alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&cron.public, &alice.public], &[]));
     let tokens: Vec<String> = (0..sealpost::pull::MAX_LOGINS_PER_RECIPIENT).map(|_| server.login(&cron)).collect();
     // One login too many within a minute is refused, for that key only.
     let (id, secret) = server.challenge(&cron);
-    let answer = format!("{{\"challenge_id\":\"{id}\",\"response\":\"{}\"}}", data_encoding::BASE64.encode(&secret));
+    let answer = session_body(&id, &secret);
     let (status, body) = server.api("POST", "/staff/v1/session", None, Some(answer));
     assert_eq!((status, error(&body).as_str()), (503, "too many logins in progress; try again shortly"));
     let alices = server.login(&alice);
@@ -476,16 +452,7 @@ fn a_cron_job_logging_in_again_and_again_cannot_fill_the_session_table_or_hold_u
 #[test]
 fn the_listing_pages_with_after_and_refuses_a_malformed_or_vanished_cursor() {
     let (_keys, alice, server, first) = setup();
-    let second = server.seal("contact", &[("Message", "later")], &[]);
-    let envelope = server.ready().join("contact").join(&second).join("envelope.age");
-    let first_time =
-        fs::metadata(server.ready().join("asylum-help").join(&first).join("envelope.age")).unwrap().modified().unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&envelope)
-        .unwrap()
-        .set_modified(first_time + std::time::Duration::from_secs(1))
-        .unwrap();
+    let second = seal_later(&server, &first);
     let token = server.login(&alice);
     let page = |query: &str| {
         let (status, body) = server.api("GET", &format!("/staff/v1/submissions{query}"), Some(&token), None);
@@ -514,7 +481,7 @@ fn removing_a_key_and_reloading_revokes_its_open_session_at_the_next_request() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let bob = Staff::new(keys.path(), "bob");
-    let server = Server::start(Setup::new(&[&alice.public, &bob.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public, &bob.public], &[&alice.public]));
     server.seal("contact", &[("message", "for the contact team")], &[]);
     server.seal("asylum-help", &[("message", "for the legal team")], &[]);
     let alice_token = server.login(&alice);
@@ -543,17 +510,17 @@ fn a_pending_challenge_survives_a_thousand_challenges_for_the_same_key_from_othe
     // Each flooding client stays well inside its own budget: the limiter is not what stops them.
     setup.per_client = "{ burst = 5, per_hour = 20 }";
     setup.trusted_proxies = "[\"127.0.0.1/32\"]";
-    let server = Server::start(setup);
+    let server = InProcess::start(setup);
     // Alice asks for her challenge, and her hardware token takes its time to answer.
     let (id, secret) = server.challenge(&alice);
     // Meanwhile anyone who knows her public key asks for challenges for it from 1 000 addresses.
-    let body = Some(format!("{{\"recipient\":\"{}\"}}", alice.public));
+    let body = Some(challenge_body(&alice.public));
     for i in 0..1000u32 {
         let from = format!("198.18.{}.{}", i / 250, i % 250 + 1);
         let (status, reply) = server.api_from(&from, "POST", "/staff/v1/challenge", body.clone());
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
     }
-    let answer = format!("{{\"challenge_id\":\"{id}\",\"response\":\"{}\"}}", data_encoding::BASE64.encode(&secret));
+    let answer = session_body(&id, &secret);
     let (status, reply) = server.api("POST", "/staff/v1/session", None, Some(answer));
     assert_eq!(status, 200, "alice's challenge was evicted: {}", String::from_utf8_lossy(&reply));
 }
@@ -562,7 +529,7 @@ fn a_pending_challenge_survives_a_thousand_challenges_for_the_same_key_from_othe
 fn an_ack_with_the_right_hashes_but_without_the_envelopes_ack_secret_deletes_nothing() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     assert_eq!(server.submit("contact", &[("message", "please call me")], &[]), 303);
     let id = server.ready_ids().pop().unwrap();
     // Any session for the form sees every hash in the listing, without decrypting anything.
@@ -603,7 +570,7 @@ fn an_ack_with_the_right_hashes_but_without_the_envelopes_ack_secret_deletes_not
 fn a_version_1_entry_from_before_the_upgrade_is_still_acknowledged_by_its_hashes_alone() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal_v1("contact", &[("Message", "old")], &[]);
     let token = server.login(&alice);
     let listed = &listing(&server, &token)[0];

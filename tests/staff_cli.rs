@@ -2,17 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "staff_common/mod.rs"]
-mod common;
+mod support;
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use age::secrecy::ExposeSecret;
-use common::{Server, Setup, Staff, staff_cli, stderr, stdout};
+use support::server::{InProcess, Setup};
+use support::staff::{Staff, pull, pull_command, saved_ids, staff_cli};
+use support::{stderr, stdout, write_identity};
 
 /// Runs `args` and checks the exit code and the exact stderr.
 fn expect(args: &[&str], code: i32, expected_stderr: &str) {
@@ -204,7 +204,7 @@ fn keygen_to_a_file_is_private_prints_the_recipient_and_never_overwrites() {
 fn open_decrypts_a_copied_spool_folder_exactly_like_pull_and_refuses_to_repeat() {
     let tmp = tempfile::tempdir().unwrap();
     let alice = Staff::new(tmp.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let id = server.seal("asylum-help", &[("Message", "copied by rsync")], &[("scan.jpg", b"\xff\xd8jpeg")]);
     // A backup copy of the whole ready/ folder, as an admin would rsync it.
     let copy = tmp.path().join("backup");
@@ -257,7 +257,7 @@ fn open_names_a_folder_without_submissions_and_a_damaged_file() {
         ),
     );
 
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let copy = tmp.path().join(&id);
     fs::create_dir(&copy).unwrap();
@@ -283,7 +283,7 @@ fn open_names_a_folder_without_submissions_and_a_damaged_file() {
              sealpost-staff: 1 submission folder(s) could not be opened\nhint: the messages above say why\n"
         )
     );
-    assert!(common::saved_ids(&out).is_empty(), "nothing half-written is left");
+    assert!(saved_ids(&out).is_empty(), "nothing half-written is left");
 }
 
 /// A pinentry that answers GETPIN with `answer` (or cancels, if `None`).
@@ -319,24 +319,12 @@ fn encrypted_identity(dir: &Path, key: &age::x25519::Identity, passphrase: &str)
 fn a_passphrase_protected_identity_asks_for_its_passphrase() {
     let tmp = tempfile::tempdir().unwrap();
     let key = age::x25519::Identity::generate();
-    let server = Server::start(Setup::new(&[&key.to_public().to_string()], &[]));
+    let server = InProcess::start(Setup::new(&[&key.to_public().to_string()], &[]));
     let id = server.seal("contact", &[("Message", "behind a passphrase")], &[]);
     let identity = encrypted_identity(tmp.path(), &key, "correct horse");
     let out = tmp.path().join("out");
     let run = |pinentry: &Path| {
-        Command::new(common::staff_binary())
-            .args([
-                "pull",
-                "--server",
-                &server.url(),
-                "--identity",
-                identity.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
-            .env("PINENTRY_PROGRAM", pinentry)
-            .output()
-            .unwrap()
+        pull_command(&server.url(), &identity, &out).env("PINENTRY_PROGRAM", pinentry).output().unwrap()
     };
 
     let output = run(&fake_pinentry(tmp.path(), Some("wrong")));
@@ -365,25 +353,24 @@ fn an_identity_file_with_several_keys_logs_in_with_each() {
     let tmp = tempfile::tempdir().unwrap();
     let old = age::x25519::Identity::generate();
     let new = age::x25519::Identity::generate();
-    let server = Server::start(Setup::new(&[&old.to_public().to_string()], &[&new.to_public().to_string()]));
+    let server = InProcess::start(Setup::new(&[&old.to_public().to_string()], &[&new.to_public().to_string()]));
     let a = server.seal("contact", &[("Message", "to the old key")], &[]);
     let b = server.seal("asylum-help", &[("Message", "to the new key")], &[]);
     let identity = tmp.path().join("both.txt");
-    fs::write(&identity, format!("{}\n{}\n", old.to_string().expose_secret(), new.to_string().expose_secret()))
-        .unwrap();
+    write_identity(&identity, None, &[&old, &new]);
     let out = tmp.path().join("out");
-    let output = common::pull(&server.url(), &identity, &out, &[]);
+    let output = pull(&server.url(), &identity, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let mut expected = vec![a, b];
     expected.sort();
-    assert_eq!(common::saved_ids(&out), expected);
+    assert_eq!(saved_ids(&out), expected);
 }
 
 #[test]
 fn open_still_decrypts_a_version_1_envelope() {
     let tmp = tempfile::tempdir().unwrap();
     let alice = Staff::new(tmp.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let id = server.seal_v1("asylum-help", &[("Message", "from before the upgrade")], &[("a.txt", b"doc")]);
     let out = tmp.path().join("opened");
     let source = server.ready().join("asylum-help").join(&id);
@@ -404,7 +391,7 @@ fn open_still_decrypts_a_version_1_envelope() {
 fn a_key_over_its_logins_per_minute_is_told_to_wait() {
     let tmp = tempfile::tempdir().unwrap();
     let alice = Staff::new(tmp.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     for _ in 0..sealpost::pull::MAX_LOGINS_PER_RECIPIENT {
         server.login(&alice);
     }

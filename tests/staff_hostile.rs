@@ -4,14 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "staff_common/mod.rs"]
-mod common;
+mod support;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,10 +20,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use common::{Server, Setup, Staff, saved_ids, stderr};
 use sealpost_format::wire::{
     CHALLENGE_LABEL, ChallengeRequest, ChallengeResponse, Listed, ListedFile, SessionResponse,
 };
+use support::server::{InProcess, Setup};
+use support::staff::{Staff, pull_command, pull_options, saved_ids};
+use support::stderr;
 
 /// What the fake server lies about.
 #[derive(Clone, Copy)]
@@ -189,11 +190,7 @@ fn pull(addr: SocketAddr, extra: &[&str]) -> Output {
 
 /// Runs a pull against `addr` as `staff` into `out`; fails the test if it takes over a minute.
 fn pull_as(addr: SocketAddr, staff: &Staff, out: &Path, extra: &[&str]) -> Output {
-    let mut child = Command::new(common::staff_binary())
-        .args(["pull", "--server", &format!("http://{addr}"), "--identity"])
-        .arg(&staff.identity)
-        .arg("--out")
-        .arg(out)
+    let mut child = pull_command(&format!("http://{addr}"), &staff.identity, out)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -272,7 +269,7 @@ fn a_server_that_never_stops_listing_is_left_after_a_bounded_number_of_listings(
 
 /// A submission sealed to `staff` by a real server, as the fake will serve it.
 fn real_submission(staff: &Staff) -> Real {
-    let server = Server::start(Setup::new(&[&staff.public], &[]));
+    let server = InProcess::start(Setup::new(&[&staff.public], &[]));
     let id = server.seal("contact", &[("Message", "sent before the slow one")], &[("a.txt", b"attached")]);
     let folder = server.ready().join("contact").join(&id);
     let mut files = HashMap::new();
@@ -322,12 +319,8 @@ fn a_pull_that_runs_out_of_time_releases_its_lock_on_out() {
     let (addr, _) = start_with(&runtime, Lie::Drip, Some(real_submission(&staff)));
     let out = keys.path().join("out");
     let options = sealpost_staff::PullOptions {
-        server: format!("http://{addr}"),
-        identity: staff.identity.clone(),
-        out: out.clone(),
-        ca_cert: None,
-        ack: true,
         timeout: Duration::from_secs(1),
+        ..pull_options(format!("http://{addr}"), &staff.identity, &out)
     };
     let summary = runtime.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap();
     assert!(matches!(summary.stopped, Some(sealpost_staff::StaffError::TimedOut { .. })), "{:?}", summary.stopped);

@@ -3,15 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "staff_common/mod.rs"]
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{Server, Setup, Staff, pull, saved_ids, stderr, stdout};
+use support::server::{InProcess, Setup};
+use support::staff::{Staff, pull, pull_command, pull_options, saved_ids, staff_cli};
+use support::{bins, stderr, stdout};
 
 fn bytes(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
@@ -25,7 +26,7 @@ fn json(output: &std::process::Output) -> serde_json::Value {
 fn a_submission_sent_through_the_form_is_pulled_verified_and_deleted_from_the_server() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let passport = bytes(300_000, 7);
     let letter = bytes(1_234, 9);
     let status = server.submit(
@@ -80,7 +81,7 @@ fn two_staff_members_with_different_forms_each_see_only_their_own() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let bob = Staff::new(keys.path(), "bob");
-    let server = Server::start(Setup::new(&[&alice.public], &[&bob.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&bob.public]));
     let contact: Vec<String> = (0..3).map(|i| server.seal("contact", &[("Message", &format!("c{i}"))], &[])).collect();
     let legal: Vec<String> =
         (0..2).map(|i| server.seal("asylum-help", &[("Message", &format!("l{i}"))], &[])).collect();
@@ -107,7 +108,7 @@ fn an_identity_on_no_list_is_refused_and_told_its_public_key() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let mallory = Staff::new(keys.path(), "mallory");
-    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&alice.public]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let out = keys.path().join("out");
     let output = pull(&server.url(), &mallory.identity, &out, &[]);
@@ -128,7 +129,7 @@ fn an_identity_on_no_list_is_refused_and_told_its_public_key() {
 fn a_pull_interrupted_between_saving_and_acknowledging_is_finished_by_the_next_without_duplicates() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&alice.public]));
     let mut ids: Vec<String> = (0..4)
         .map(|i| {
             server.seal("asylum-help", &[("Message", &format!("m{i}"))], &[("a.txt", format!("doc {i}").as_bytes())])
@@ -138,14 +139,7 @@ fn a_pull_interrupted_between_saving_and_acknowledging_is_finished_by_the_next_w
     let out = keys.path().join("out");
 
     // The first run saves everything but stops before acknowledging (as if killed right there).
-    let options = sealpost_staff::PullOptions {
-        server: server.url(),
-        identity: alice.identity.clone(),
-        out: out.clone(),
-        ca_cert: None,
-        ack: false,
-        timeout: sealpost_staff::DEFAULT_PULL_TIMEOUT,
-    };
+    let options = sealpost_staff::PullOptions { ack: false, ..pull_options(server.url(), &alice.identity, &out) };
     let first = server.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap();
     assert_eq!(first.saved, 4);
     assert_eq!(saved_ids(&out), ids);
@@ -174,7 +168,7 @@ fn a_pull_interrupted_between_saving_and_acknowledging_is_finished_by_the_next_w
 fn a_local_folder_that_differs_from_the_server_copy_is_not_acknowledged() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let out = keys.path().join("out");
     fs::create_dir_all(out.join(&id)).unwrap();
@@ -196,22 +190,13 @@ fn a_local_folder_that_differs_from_the_server_copy_is_not_acknowledged() {
 fn a_pull_killed_at_any_moment_loses_nothing_and_duplicates_nothing() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&alice.public]));
     let mut ids: Vec<String> = (0..80)
         .map(|i| server.seal("asylum-help", &[("Message", &format!("m{i}"))], &[("doc.bin", &bytes(20_000, i as u8))]))
         .collect();
     ids.sort();
     let out = keys.path().join("out");
-    let mut child = std::process::Command::new(common::staff_binary())
-        .args([
-            "pull",
-            "--server",
-            &server.url(),
-            "--identity",
-            alice.identity.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
+    let mut child = pull_command(&server.url(), &alice.identity, &out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -239,7 +224,7 @@ fn a_pull_killed_at_any_moment_loses_nothing_and_duplicates_nothing() {
 fn attachment_names_that_a_mac_or_windows_folds_into_ours_or_each_other_get_their_own_names() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     // Long s and dotless i fold to s and i on NTFS, exFAT and APFS; APFS also takes NFD é for NFC é.
     let names: Vec<(&str, &str)> = vec![
         ("\u{17f}ubmission.txt", "\u{17f}ubmission (2).txt"),
@@ -270,7 +255,7 @@ fn attachment_names_that_a_mac_or_windows_folds_into_ours_or_each_other_get_thei
 fn malicious_attachment_names_and_escapes_in_fields_cannot_escape_or_drive_the_terminal() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let long = format!("{}.pdf", "ä".repeat(10_000));
     let names: Vec<(&str, &str)> = vec![
         ("../../x", "x"),
@@ -353,7 +338,7 @@ fn malicious_attachment_names_and_escapes_in_fields_cannot_escape_or_drive_the_t
 fn a_thousand_submissions_are_pulled_and_reported_in_json() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[&alice.public]));
     let sealing = Instant::now();
     for i in 0..1000 {
         let form = if i % 2 == 0 { "contact" } else { "asylum-help" };
@@ -387,19 +372,11 @@ fn two_staff_members_pulling_the_same_form_at_once_both_succeed_and_lose_nothing
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let bob = Staff::new(keys.path(), "bob");
-    let server = Server::start(Setup::new(&[&alice.public, &bob.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public, &bob.public], &[]));
     let mut ids: Vec<String> =
         (0..150).map(|i| server.seal("contact", &[("Message", &format!("m{i}"))], &[])).collect();
     ids.sort();
-    let spawn = |staff: &Staff, out: &Path| {
-        std::process::Command::new(common::staff_binary())
-            .args(["pull", "--server", &server.url(), "--identity"])
-            .arg(&staff.identity)
-            .arg("--out")
-            .arg(out)
-            .arg("--json")
-            .output()
-    };
+    let spawn = |staff: &Staff, out: &Path| pull_command(&server.url(), &staff.identity, out).arg("--json").output();
     let (alice_out, bob_out) = (keys.path().join("alice"), keys.path().join("bob"));
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| spawn(&alice, &alice_out).unwrap());
@@ -418,12 +395,9 @@ fn two_staff_members_pulling_the_same_form_at_once_both_succeed_and_lose_nothing
     assert_eq!(json(&b)["failed"], 0);
 }
 
-/// Sets the envelope time of submission `id` of `form` to `secs` after the epoch (file times are
-/// as coarse as the kernel's tick, so tests that need an order set it).
-fn set_time(server: &Server, form: &str, id: &str, secs: u64) {
-    let envelope = server.ready().join(form).join(id).join("envelope.age");
-    let file = fs::File::options().write(true).open(envelope).unwrap();
-    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
+/// Sets the envelope time of submission `id` of `form` to `secs` after the epoch.
+fn set_time(server: &InProcess, form: &str, id: &str, secs: u64) {
+    server.set_envelope_time(form, id, std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs));
 }
 
 #[test]
@@ -431,7 +405,7 @@ fn submissions_this_identity_cannot_decrypt_do_not_hide_newer_ones() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
     let old_key = Staff::new(keys.path(), "old-key");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     // A full page of old submissions sealed to a key alice does not hold (as after a key
     // rotation), then one she can read.
     let contact = server.dir.path().join("contact.txt");
@@ -462,7 +436,7 @@ fn submissions_this_identity_cannot_decrypt_do_not_hide_newer_ones() {
 fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let out = keys.path().join("out");
     fs::create_dir(&out).unwrap();
@@ -483,7 +457,7 @@ fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
     let copy = keys.path().join("copy");
     fs::create_dir(&copy).unwrap();
     fs::rename(server.ready().join("contact").join(&id), copy.join(&id)).unwrap();
-    let output = common::staff_cli(&[
+    let output = staff_cli(&[
         "open",
         copy.join(&id).to_str().unwrap(),
         "--identity",
@@ -493,7 +467,7 @@ fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
     ]);
     assert_eq!(output.status.code(), Some(1), "open takes the same lock");
     drop(held);
-    let output = common::staff_cli(&[
+    let output = staff_cli(&[
         "open",
         copy.join(&id).to_str().unwrap(),
         "--identity",
@@ -509,17 +483,10 @@ fn a_second_run_into_the_same_folder_exits_at_once_with_a_hint() {
 fn an_already_saved_folder_missing_a_file_is_not_acknowledged() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "hello")], &[]);
     let out = keys.path().join("out");
-    let options = sealpost_staff::PullOptions {
-        server: server.url(),
-        identity: alice.identity.clone(),
-        out: out.clone(),
-        ca_cert: None,
-        ack: false,
-        timeout: sealpost_staff::DEFAULT_PULL_TIMEOUT,
-    };
+    let options = sealpost_staff::PullOptions { ack: false, ..pull_options(server.url(), &alice.identity, &out) };
     assert_eq!(server.block_on(sealpost_staff::pull(&options, &mut sealpost_staff::Quiet)).unwrap().saved, 1);
     // Something removed a file between that run and this one; ciphertext.sha256 still matches.
     fs::remove_file(out.join(&id).join("submission.txt")).unwrap();
@@ -540,7 +507,7 @@ fn an_already_saved_folder_missing_a_file_is_not_acknowledged() {
 fn a_file_that_cannot_be_written_fails_only_its_own_submission() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let big = server.seal("asylum-help", &[("Message", "big")], &[("scan.pdf", &bytes(400_000, 3))]);
     set_time(&server, "asylum-help", &big, 1_000_000);
     let small = server.seal("asylum-help", &[("Message", "small")], &[("note.txt", b"short")]);
@@ -554,7 +521,7 @@ fn a_file_that_cannot_be_written_fails_only_its_own_submission() {
         out.display()
     );
     let output = std::process::Command::new("sh")
-        .args(["-c", &script, common::staff_binary().to_str().unwrap()])
+        .args(["-c", &script, bins::staff_binary().to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -569,7 +536,7 @@ fn a_file_that_cannot_be_written_fails_only_its_own_submission() {
 fn an_attachment_name_too_long_for_this_file_system_is_saved_as_attachment_n() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let long = format!("{}.pdf", "x".repeat(190));
     let id = server.seal("asylum-help", &[("Message", "hi")], &[("short.txt", b"one"), (&long, b"two")]);
     // An OUT so deep that a 194-byte name no longer fits in a path (PATH_MAX, 4096 bytes) while
@@ -599,18 +566,14 @@ fn an_attachment_name_too_long_for_this_file_system_is_saved_as_attachment_n() {
 fn plain_http_to_this_machine_never_goes_through_a_proxy() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     server.seal("contact", &[("Message", "hello")], &[]);
     // A "proxy" that records whatever reaches it.
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
     proxy.set_nonblocking(true).unwrap();
     let out = keys.path().join("out");
-    let output = std::process::Command::new(common::staff_binary())
-        .args(["pull", "--server", &server.url(), "--identity"])
-        .arg(&alice.identity)
-        .arg("--out")
-        .arg(&out)
+    let output = pull_command(&server.url(), &alice.identity, &out)
         .env("HTTP_PROXY", &proxy_url)
         .env("http_proxy", &proxy_url)
         .env("ALL_PROXY", &proxy_url)
@@ -627,7 +590,7 @@ fn plain_http_to_this_machine_never_goes_through_a_proxy() {
 fn a_version_1_submission_left_by_an_older_server_is_pulled_and_acknowledged_on_its_hashes() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[], &[&alice.public]));
+    let server = InProcess::start(Setup::new(&[], &[&alice.public]));
     let old = server.seal_v1("asylum-help", &[("Message", "sent before the upgrade")], &[("a.txt", b"old doc")]);
     let new = server.seal("asylum-help", &[("Message", "sent after it")], &[]);
     assert!(!server.ready().join("asylum-help").join(&old).join(sealpost::spool::ACK_FILE).exists());
@@ -647,7 +610,7 @@ fn a_version_1_submission_left_by_an_older_server_is_pulled_and_acknowledged_on_
 fn an_envelope_of_an_unknown_version_or_a_version_2_one_without_its_secret_is_kept_on_the_server() {
     let keys = tempfile::tempdir().unwrap();
     let alice = Staff::new(keys.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let future = server.seal_as(3, true, "contact", &[("Message", "from a newer server")], &[]);
     let stripped = server.seal_as(2, false, "contact", &[("Message", "no secret")], &[]);
     let out = keys.path().join("out");

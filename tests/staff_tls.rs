@@ -3,33 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "staff_common/mod.rs"]
-mod common;
+mod support;
 
 use std::fs;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use common::{Server, Setup, Staff, pull, stderr};
+use support::server::{InProcess, Setup};
+use support::staff::{Staff, pull};
+use support::stderr;
+use support::tls::Ca;
 
 /// Starts a TLS terminator forwarding to `backend`; returns its address and the CA's PEM.
-fn tls_proxy(server: &Server, backend: SocketAddr) -> (SocketAddr, String) {
+fn tls_proxy(server: &InProcess, backend: SocketAddr) -> (SocketAddr, String) {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "sealpost test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf_params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    leaf_params.is_ca = rcgen::IsCa::ExplicitNoCa;
-    let leaf = leaf_params.signed_by(&leaf_key, &rcgen::Issuer::from_params(&ca_params, &ca_key)).unwrap();
-
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let config =
-        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![leaf.der().clone()], key).unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let ca = Ca::new("sealpost test CA");
+    let acceptor = tokio_rustls::TlsAcceptor::from(ca.leaf(&["localhost", "127.0.0.1"]).server_config());
     let listener = server.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     server.runtime.spawn(async move {
@@ -49,14 +37,14 @@ fn tls_proxy(server: &Server, backend: SocketAddr) -> (SocketAddr, String) {
             });
         }
     });
-    (addr, ca.pem())
+    (addr, ca.pem)
 }
 
 #[test]
 fn pull_over_https_trusts_the_given_ca_and_refuses_an_unknown_one() {
     let tmp = tempfile::tempdir().unwrap();
     let alice = Staff::new(tmp.path(), "alice");
-    let server = Server::start(Setup::new(&[&alice.public], &[]));
+    let server = InProcess::start(Setup::new(&[&alice.public], &[]));
     let id = server.seal("contact", &[("Message", "over TLS")], &[]);
     let (addr, ca_pem) = tls_proxy(&server, server.addr);
     let ca = tmp.path().join("ca.pem");

@@ -3,22 +3,20 @@
 //! listener, and certificate reloads on SIGHUP and on file change without a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
 use std::process::Command;
 use std::time::Duration;
 
-use common::server::{self, Server};
-use common::tls::{self, Ca};
-use common::*;
 use rustls::version::{TLS12, TLS13};
+use support::server::{self, Server};
+use support::tls::{self, Ca};
+use support::*;
 
 /// A fixture serving HTTPS on 127.0.0.1:0 with a leaf for localhost from `ca`.
 fn tls_fixture(ca: &Ca, keys: &str) -> Fixture {
     let fx = Fixture::new();
-    let leaf = ca.leaf(&["localhost", "127.0.0.1"]);
-    leaf.write(fx.dir.path());
-    fx.add_server_settings(keys, "[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"");
+    fx.use_tls(ca, keys);
     fx
 }
 
@@ -227,22 +225,16 @@ fn the_redirect_listener_sends_every_request_to_the_public_url_with_its_path_and
 fn check_config_refuses_a_key_that_does_not_match_the_certificate() {
     let ca = Ca::new("sealpost test CA");
     let fx = tls_fixture(&ca, "");
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["check-config", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("listen: https://127.0.0.1:0 (certificate "));
+    let out = bins::run_sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("listen: https://127.0.0.1:0 (certificate "));
 
     std::fs::write(fx.dir.path().join("key.pem"), ca.leaf(&["localhost"]).key_pem).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["check-config", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = bins::run_sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let dir = fx.dir.path();
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        stderr(&out),
         format!(
             "sealpost: tls: the key in {} does not belong to the certificate in {}\n\
              hint: the files may be from different renewals; point both at the same certificate's files\n",
@@ -251,10 +243,7 @@ fn check_config_refuses_a_key_that_does_not_match_the_certificate() {
         )
     );
     std::fs::remove_file(dir.join("cert.pem")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sealpost"))
-        .args(["serve", "--config", fx.config_path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = bins::run_sealpost(&["serve", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "serve refuses to start without its certificate");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file or directory"));
+    assert!(stderr(&out).contains("no such file or directory"));
 }

@@ -2,10 +2,10 @@
 //! with a "send again" page, and a page re-rendered for a mistake carries a fresh token.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod common;
+mod support;
 
-use common::*;
 use http::StatusCode;
+use support::*;
 
 #[tokio::test]
 async fn a_token_accepted_once_is_refused_the_second_time_with_a_send_again_page() {
