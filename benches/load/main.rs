@@ -134,7 +134,7 @@ fn fail(message: &str) -> std::process::ExitCode {
 }
 
 async fn run(plan: Plan, out: &Path) -> Res<()> {
-    process::raise_fd_limit()?;
+    process::raise_fd_limit(idle::IDLE_CONNECTIONS)?;
     let age_cli =
         process::which("age").ok_or("the reference `age` CLI is not on PATH (Debian: apt-get install age)")?;
     let scratch = tempfile::Builder::new().prefix("sealpost-bench-").tempdir_in(env!("CARGO_TARGET_TMPDIR"))?;

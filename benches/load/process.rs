@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::Res;
-use crate::idle::IDLE_CONNECTIONS;
 
 /// A release-built `sealpost serve` (cargo builds the bench profile's binaries before benches).
 pub struct ServerProcess {
@@ -88,11 +87,11 @@ pub fn reset_peak_rss(pid: u32) -> Res<()> {
     Ok(())
 }
 
-/// Raises this process's open-file limit to hold [`IDLE_CONNECTIONS`] and some to spare.
-pub fn raise_fd_limit() -> Res<()> {
+/// Raises this process's open-file limit to hold `connections` and some to spare.
+pub fn raise_fd_limit(connections: usize) -> Res<()> {
     use rustix::process::{Resource, getrlimit, setrlimit};
     let mut limit = getrlimit(Resource::Nofile);
-    let want = (IDLE_CONNECTIONS + 1000) as u64;
+    let want = (connections + 1000) as u64;
     if limit.current.is_some_and(|c| c >= want) {
         return Ok(());
     }
