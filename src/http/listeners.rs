@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -291,11 +292,12 @@ where
         }
         let busy = counted.as_ref().map(Activity::begin);
         let response = router.clone().oneshot(req.map(Body::new));
-        async move {
+        // Boxed: hyper keeps a slot the size of this future for every connection, busy or idle.
+        Box::pin(async move {
             let response = response.await;
             drop(busy);
             response
-        }
+        })
     });
     let shared = shared.clone();
     let stop = held.stop_signal();
@@ -305,7 +307,7 @@ where
     match shared.tls.clone() {
         None => {
             tokio::spawn(async move {
-                let conn = shared.http1.serve_connection(TokioIo::new(io), service);
+                let conn = pin!(shared.http1.serve_connection(TokioIo::new(io), service));
                 drive(conn, |c| c.graceful_shutdown(), stop, std::future::pending()).await;
                 drop(held);
             });
@@ -316,7 +318,7 @@ where
                 if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
                     let io = TokioIo::new(tls);
                     if io.inner().get_ref().1.alpn_protocol() == Some(b"h2".as_slice()) {
-                        let conn = shared.http2.serve_connection(io, service).into_owned();
+                        let conn = pin!(shared.http2.serve_connection(io, service).into_owned());
                         let idle = async {
                             match &activity {
                                 Some(activity) => activity.idle_for(shared.http2_idle_timeout).await,
@@ -325,7 +327,7 @@ where
                         };
                         drive(conn, |c| c.graceful_shutdown(), stop, idle).await;
                     } else {
-                        let conn = shared.http1.serve_connection(io, service);
+                        let conn = pin!(shared.http1.serve_connection(io, service));
                         drive(conn, |c| c.graceful_shutdown(), stop, std::future::pending()).await;
                     }
                 }
@@ -338,12 +340,13 @@ where
 /// Runs `conn` to its end; when the listener shuts down (`stop` changes or its sender is gone)
 /// or `idle` resolves, asks it to finish gracefully (`graceful`: HTTP/1.1 closes after the
 /// response in flight, HTTP/2 sends GOAWAY and finishes its open streams) and waits for that.
-async fn drive<C, G>(conn: C, graceful: G, mut stop: watch::Receiver<()>, idle: impl Future<Output = ()>)
+/// `conn` is pinned by the caller: taken by value, it would sit in this future's state twice
+/// (as the argument and as the pinned local), and an idle connection's task would carry both.
+async fn drive<C, G>(mut conn: Pin<&mut C>, graceful: G, mut stop: watch::Receiver<()>, idle: impl Future<Output = ()>)
 where
     C: Future,
-    G: FnOnce(std::pin::Pin<&mut C>),
+    G: FnOnce(Pin<&mut C>),
 {
-    tokio::pin!(conn);
     tokio::pin!(idle);
     tokio::select! {
         _ = conn.as_mut() => return,
