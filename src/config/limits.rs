@@ -91,6 +91,7 @@ pub struct Rate {
     pub period: Duration,
 }
 
+/// `[limits]` exactly as the TOML has it; read into [`LimitsWithSpans`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLimits {
@@ -112,8 +113,7 @@ pub(super) struct RawLimits {
     pub http2_idle_timeout: Option<Human>,
 }
 
-/// `[limits]` as written.
-/// [`Limits`] with the rate tables unwrapped and their spans kept for messages.
+/// `[limits]` as written, with the rate tables unwrapped and their spans kept for messages.
 pub(super) struct LimitsWithSpans {
     pub max_body: Size,
     pub per_client: RawRate,

@@ -284,7 +284,7 @@ impl StaffApi {
         self.prune_at(Instant::now());
     }
 
-    pub(crate) fn prune_at(&self, now: Instant) {
+    pub(super) fn prune_at(&self, now: Instant) {
         lock(&self.challenges.redeemed).advance(now);
         lock(&self.sessions).retain(|s| s.expires > now);
         self.limiter.prune(now);
@@ -292,7 +292,7 @@ impl StaffApi {
 
     /// A challenge id for `recipient` whose answer hashes to `answer`. Nothing is stored: however
     /// many challenges anyone asks for, every one issued stays answerable until it expires.
-    pub(crate) fn issue_challenge(
+    pub(super) fn issue_challenge(
         &self,
         recipient: String,
         answer: [u8; 32],
@@ -394,7 +394,7 @@ impl StaffApi {
 
     /// The recipient whose session `token` is, compared in constant time against every session.
     #[cfg(test)]
-    pub(crate) fn session(&self, token: &str, now: Instant) -> Result<String, ApiError> {
+    pub(super) fn session(&self, token: &str, now: Instant) -> Result<String, ApiError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         self.session_by_hash(&hash, now)
     }
@@ -415,7 +415,7 @@ impl StaffApi {
     }
 
     /// The recipient behind the request's `Authorization: Bearer` header.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap, now: Instant) -> Result<String, ApiError> {
+    pub(super) fn authenticate(&self, headers: &HeaderMap, now: Instant) -> Result<String, ApiError> {
         self.session_by_hash(&bearer_hash(headers)?, now)
     }
 

@@ -1,7 +1,7 @@
 //! The crash-safe file helpers both programs write with (STYLE 9).
 //!
 //! Job: files created new with mode 0600 and folders with 0700, fsync of a folder so the names in
-//! it are durable, a rename that is durable when it returns, and the SHA-256 of a stored file.
+//! it (creations, renames) are durable, and the SHA-256 of a stored file.
 //! Invariant: nothing here overwrites: a new file is created with `create_new`, so a name that
 //! already exists is an error, never a truncation.
 //! Never: names a path after outside text; callers pass paths built from parsed ids and names.
@@ -44,16 +44,6 @@ pub fn sync_dir(path: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
-}
-
-/// Renames `from` to `to` and fsyncs the folder that holds `to` (and that of `from`, when it
-/// differs), so the rename is durable when this returns.
-pub fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
-    fs::rename(from, to)?;
-    let parent = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
-    let (old, new) = (parent(from), parent(to));
-    sync_dir(&new)?;
-    if old != new { sync_dir(&old) } else { Ok(()) }
 }
 
 /// Hex SHA-256 of a file's contents.
@@ -107,17 +97,15 @@ mod tests {
     }
 
     #[test]
-    fn a_durable_rename_moves_the_file_and_hashes_follow_it() {
+    fn a_file_hashes_to_the_sha256_of_its_bytes_and_a_folder_syncs() {
         let dir = tempfile::tempdir().unwrap();
-        create_private_dir(&dir.path().join("in")).unwrap();
-        create_private_dir(&dir.path().join("out")).unwrap();
-        fs::write(dir.path().join("in/x"), b"abc").unwrap();
-        rename_durably(&dir.path().join("in/x"), &dir.path().join("out/x")).unwrap();
-        assert!(!dir.path().join("in/x").exists());
+        fs::write(dir.path().join("x"), b"abc").unwrap();
         assert_eq!(
-            sha256_file(&dir.path().join("out/x")).unwrap(),
+            sha256_file(&dir.path().join("x")).unwrap(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        sync_dir(dir.path()).unwrap();
+        assert!(sync_dir(&dir.path().join("missing")).is_err() || cfg!(not(unix)));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Submission ids and the names of the files in a submission (DESIGN §5).
 //!
 //! Job: the only shapes of outside text that either side ever turns into a path.
-//! Invariant: a [`SubmissionId`] or a [`FileName`] exists only through parsing or generation, so
-//! holding one means the text is exactly an id's or a file name's shape: no separator, no dot
-//! segment, nothing a file system could read two ways.
+//! Invariant: text from outside becomes a [`SubmissionId`] or a [`FileName`] only through
+//! [`SubmissionId::parse`] or [`FileName::parse`], so holding one means the text was exactly an
+//! id's or a file name's shape: no separator, no dot segment, nothing a file system could read two
+//! ways. A `SubmissionId` cannot be built any other way (its field is private); `FileName`'s
+//! variants are public, and code that builds one directly owns its number's range.
 
 /// Highest attachment number a file name may carry (`9999.age`).
 pub const MAX_ATTACHMENT_NUMBER: u32 = 9999;
