@@ -1,6 +1,7 @@
 //! The listeners: TCP, unix sockets and TLS; the accept loop with its connection caps and header
 //! deadline; each connection's task; and graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
@@ -11,9 +12,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
@@ -22,6 +23,7 @@ use crate::limit::slots::{Activity, SlotGuard};
 use crate::limit::{Connection, Peer};
 
 use super::app::App;
+use super::keepalive::{self, Answer, Exchange, Socket};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -121,7 +123,9 @@ struct Shared {
     router: Router,
     /// HTTP/1.1 connection settings. Plain listeners speak only HTTP/1.1 (proxies and tor talk
     /// HTTP/1.1 upstream), so no connection waits untimed while its protocol is sniffed: the
-    /// header-read timeout runs from the first moment, even for a client that sends nothing.
+    /// header-read timeout runs from the first moment, even for a client that sends nothing
+    /// (on plain connections [`keepalive::serve`] keeps that deadline while idle, and gives
+    /// each hyper connection what is left of it).
     http1: hyper::server::conn::http1::Builder,
     /// HTTP/2 connection settings, for TLS connections that chose `h2` by ALPN.
     http2: auto::Builder<TokioExecutor>,
@@ -129,8 +133,9 @@ struct Shared {
     tls: Option<tokio_rustls::TlsAcceptor>,
     /// Whether this is the onion listener.
     onion: bool,
-    /// Time allowed for the TLS handshake (the same as for the request headers).
-    handshake_timeout: Duration,
+    /// Time allowed for a request head, from the accept or from the moment the connection went
+    /// idle; and for the TLS handshake.
+    header_read_timeout: Duration,
     /// An HTTP/2 connection with no request in flight this long gets a GOAWAY
     /// (`limits.http2_idle_timeout`): answering pings does not keep a slot.
     http2_idle_timeout: Duration,
@@ -174,7 +179,7 @@ pub async fn serve_on(
         http2,
         tls: door.tls.map(tokio_rustls::TlsAcceptor::from),
         onion: door.onion,
-        handshake_timeout: limits.header_read_timeout,
+        header_read_timeout: limits.header_read_timeout,
         http2_idle_timeout: limits.http2_idle_timeout,
     });
 
@@ -276,29 +281,9 @@ async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
 /// Serves one connection on its own task: the TLS handshake first when the door has TLS, then
 /// HTTP/1.1 or HTTP/2, until it ends or the listener shuts down (then gracefully). What it
 /// holds ([`Held`]) is given back when it closes.
-fn spawn_connection<I>(io: I, peer: Peer, address: Option<SocketAddr>, shared: &Arc<Shared>, held: Held)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+fn spawn_connection<I: Socket>(io: I, peer: Peer, address: Option<SocketAddr>, shared: &Arc<Shared>, held: Held) {
     let connection = Connection { peer, onion: shared.onion, tls: shared.tls.is_some() };
     let router = shared.router.clone();
-    // Only TLS connections can be HTTP/2, so only they count their requests in flight.
-    let activity = shared.tls.as_ref().map(|_| Arc::new(Activity::default()));
-    let counted = activity.clone();
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(connection);
-        if let Some(address) = address {
-            req.extensions_mut().insert(ConnectInfo(address));
-        }
-        let busy = counted.as_ref().map(Activity::begin);
-        let response = router.clone().oneshot(req.map(Body::new));
-        // Boxed: hyper keeps a slot the size of this future for every connection, busy or idle.
-        Box::pin(async move {
-            let response = response.await;
-            drop(busy);
-            response
-        })
-    });
     let shared = shared.clone();
     let stop = held.stop_signal();
     // Two separate tasks, not one with two branches: a task is as large as its largest state, and
@@ -306,25 +291,25 @@ where
     // size of a TLS session in memory while it sits idle.
     match shared.tls.clone() {
         None => {
+            // Plain connections speak only HTTP/1.1: idle, they wait on the bare socket.
+            let exchange = Arc::new(Exchange::default());
+            let service = Requests { router, connection, address, activity: None, exchange: Some(exchange.clone()) };
             tokio::spawn(async move {
-                let conn = pin!(shared.http1.serve_connection(TokioIo::new(io), service));
-                drive(conn, |c| c.graceful_shutdown(), stop, std::future::pending()).await;
+                keepalive::serve(io, service, exchange, &shared.http1, shared.header_read_timeout, stop).await;
                 drop(held);
             });
         }
         Some(acceptor) => {
+            // Only TLS connections can be HTTP/2, so only they count their requests in flight.
+            let activity = Arc::new(Activity::default());
+            let service = Requests { router, connection, address, activity: Some(activity.clone()), exchange: None };
             tokio::spawn(async move {
                 // A failed or slow handshake is the client's problem; nothing is logged about it.
-                if let Ok(Ok(tls)) = tokio::time::timeout(shared.handshake_timeout, acceptor.accept(io)).await {
+                if let Ok(Ok(tls)) = tokio::time::timeout(shared.header_read_timeout, acceptor.accept(io)).await {
                     let io = TokioIo::new(tls);
                     if io.inner().get_ref().1.alpn_protocol() == Some(b"h2".as_slice()) {
                         let conn = pin!(shared.http2.serve_connection(io, service).into_owned());
-                        let idle = async {
-                            match &activity {
-                                Some(activity) => activity.idle_for(shared.http2_idle_timeout).await,
-                                None => std::future::pending().await,
-                            }
-                        };
+                        let idle = activity.idle_for(shared.http2_idle_timeout);
                         drive(conn, |c| c.graceful_shutdown(), stop, idle).await;
                     } else {
                         let conn = pin!(shared.http1.serve_connection(io, service));
@@ -334,6 +319,52 @@ where
                 drop(held);
             });
         }
+    }
+}
+
+/// What every request on one connection goes through before the routes: it is told how it
+/// arrived, and counted for the HTTP/2 idle timeout (TLS) or watched for the idle hand-back
+/// (plain, [`keepalive`]).
+#[derive(Clone)]
+struct Requests {
+    /// The routes.
+    router: Router,
+    /// How the requests arrive, put into each.
+    connection: Connection,
+    /// The peer's TCP address, put into each as `ConnectInfo`.
+    address: Option<SocketAddr>,
+    /// Requests in flight, for the HTTP/2 idle timeout (TLS connections).
+    activity: Option<Arc<Activity>>,
+    /// Where the request under way stands, for the idle hand-back (plain connections).
+    exchange: Option<Arc<Exchange>>,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for Requests {
+    type Response = hyper::Response<Answer>;
+    type Error = Infallible;
+    /// Boxed: hyper keeps a slot the size of this future for every connection it serves.
+    type Future = Pin<Box<dyn Future<Output = Result<hyper::Response<Answer>, Infallible>> + Send>>;
+
+    fn call(&self, mut req: hyper::Request<Incoming>) -> Self::Future {
+        req.extensions_mut().insert(self.connection);
+        if let Some(address) = self.address {
+            req.extensions_mut().insert(ConnectInfo(address));
+        }
+        let busy = self.activity.as_ref().map(Activity::begin);
+        let (req, answered) = match &self.exchange {
+            Some(exchange) => {
+                let (parts, body) = req.into_parts();
+                let (body, answered) = exchange.watch(body);
+                (hyper::Request::from_parts(parts, body), Some(answered))
+            }
+            None => (req.map(Body::new), None),
+        };
+        let response = self.router.clone().oneshot(req);
+        Box::pin(async move {
+            let response = response.await;
+            drop(busy);
+            response.map(|response| response.map(|body| Answer { body, _answered: answered }))
+        })
     }
 }
 

@@ -3,7 +3,8 @@
 //! Job: turn requests into calls on [`crate::form`], [`crate::seal`] and [`crate::spool`], and
 //! their results into pages. Every error page is rendered in exactly one place
 //! (`render_errors`), in the reader's language. Accept connections on TCP or a unix socket,
-//! with or without TLS ([`Door`]), and tell every request how it arrived ([`crate::limit::Connection`]).
+//! with or without TLS ([`Door`]), and tell every request how it arrived ([`crate::limit::Connection`]);
+//! an idle plain HTTP/1.1 connection waits on its bare socket, without hyper's buffers.
 //! Invariant: every response carries the headers of DESIGN invariant 9 and no cookie, plus HSTS
 //! exactly when the connection is TLS; a 303 to the "sent" page is sent only after
 //! [`crate::spool::Draft::commit`] returned (invariant 3); the request log holds method, route
@@ -13,6 +14,7 @@
 mod app;
 mod errors;
 mod headers;
+mod keepalive;
 mod listeners;
 mod pages;
 mod router;
