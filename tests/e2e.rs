@@ -179,3 +179,41 @@ fn sigterm_lets_an_upload_in_flight_finish_then_exits_cleanly() {
     assert!(status.success(), "clean exit: {status:?}");
     assert_eq!(fx.entries("asylum-help").len(), 1);
 }
+
+#[test]
+fn a_request_whose_body_is_left_unread_is_answered_then_closed_and_a_plain_one_keeps_its_connection() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    // No handler reads a GET's body: the answer says so and the server closes, so no client can
+    // keep an idle connection in hyper's full state (src/http/keepalive.rs).
+    let mut odd = TcpStream::connect(srv.addr).unwrap();
+    odd.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    odd.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\nx").unwrap();
+    let mut buf = Vec::new();
+    let started = Instant::now();
+    let _ = odd.read_to_end(&mut buf); // returns when the server closes
+    assert!(started.elapsed() < Duration::from_secs(9), "the connection must close after the answer");
+    let reply = server::parse(&buf).unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("connection").as_deref(), Some("close"), "{}", reply.head);
+
+    // A request without a body keeps its connection: a second one is answered on it.
+    let mut plain = TcpStream::connect(srv.addr).unwrap();
+    plain.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    for round in 0..2 {
+        plain.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(plain.read(&mut byte).unwrap(), 1, "round {round}: the connection closed");
+            head.push(byte[0]);
+        }
+        let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        assert!(text.starts_with("http/1.1 200"), "round {round}: {text}");
+        assert!(!text.contains("connection: close"), "round {round}: {text}");
+        let length: usize =
+            text.lines().find_map(|l| l.strip_prefix("content-length: ")).and_then(|n| n.trim().parse().ok()).unwrap();
+        let mut body = vec![0u8; length];
+        plain.read_exact(&mut body).unwrap();
+    }
+}

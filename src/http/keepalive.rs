@@ -10,15 +10,18 @@
 //! from the moment the connection went idle, or from the accept for the first request).
 //! Invariant: a socket is taken back only between requests: the request's body read to its end,
 //! the response written and flushed, and hyper asking the socket for the next request and finding
-//! nothing. Bytes hyper had already read go to the next hyper connection first. Where that
-//! moment cannot be seen (a handler that left a request body unread), the connection stays with
-//! hyper until it closes, as any connection did before.
+//! nothing. Bytes hyper had already read go to the next hyper connection first. A request whose
+//! handler left its body unread has no such moment (hyper drains the body itself, and a read of
+//! it may find nothing yet): its response carries `Connection: close` (see `listeners`), so the
+//! connection ends after it instead of staying with hyper, and no client can keep an idle
+//! connection in hyper's full state that way. Browsers send bodies only with the POSTs whose
+//! handlers read them.
 //! Never: parses or writes HTTP itself.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -76,58 +79,69 @@ impl Socket for UnixStream {
 
 /// Where one connection's current request stands, as its service and its socket see it.
 ///
-/// One word: the bits below, under the request's turn number (so that a body of an earlier
-/// request, dropped late, cannot mark a later one; it wraps after 2^24 requests).
+/// One word: the bits below, under the request's turn number, so that a body of an earlier
+/// request, dropped late, cannot mark a later one. The turn has [`TURN_BITS`] bits: a
+/// connection would need 2^56 requests to see a number twice. Only the connection's own task
+/// begins a request ([`Exchange::begin`]), one at a time, so its load-then-store cannot lose a
+/// mark of the request it starts; a mark it overwrites belongs to an earlier request.
 #[derive(Default)]
-pub(super) struct Exchange(AtomicU32);
+pub(super) struct Exchange(AtomicU64);
+
+/// Bits of the turn number, above the [`FLAGS`].
+const TURN_BITS: u32 = 56;
 
 /// The request body has been read to its end (or there was none).
-const REQUEST_READ: u32 = 1;
+const REQUEST_READ: u64 = 1;
 /// hyper let go of the response body: the whole response is in its write buffer or sent.
-const ANSWERED: u32 = 1 << 1;
+const ANSWERED: u64 = 1 << 1;
 /// After both, the socket was flushed: hyper flushes only once its write buffer is empty.
-const FLUSHED: u32 = 1 << 2;
+const FLUSHED: u64 = 1 << 2;
 /// After that, hyper asked the socket for more and there was nothing.
-const WAITING: u32 = 1 << 3;
+const WAITING: u64 = 1 << 3;
 /// The socket was shut down, ended or failed: hyper is closing the connection.
-const CLOSING: u32 = 1 << 4;
+const CLOSING: u64 = 1 << 4;
 /// A request has begun since this hyper connection took over.
-const BEGUN: u32 = 1 << 5;
+const BEGUN: u64 = 1 << 5;
 /// Bits below the turn number.
-const FLAGS: u32 = 0xff;
+const FLAGS: u64 = 0xff;
 /// The moment the socket may be taken back.
-const IDLE: u32 = REQUEST_READ | ANSWERED | FLUSHED | WAITING;
+const IDLE: u64 = REQUEST_READ | ANSWERED | FLUSHED | WAITING;
 
 impl Exchange {
     /// A new request begins: its turn number, for marks its bodies make later.
-    fn begin(&self, bodiless: bool) -> u32 {
+    fn begin(&self, bodiless: bool) -> u64 {
         let read = if bodiless { REQUEST_READ } else { 0 };
         let before = self.0.load(Ordering::Acquire);
-        let turn = (before >> 8).wrapping_add(1) & (u32::MAX >> 8);
+        let turn = (before >> 8).wrapping_add(1) & (u64::MAX >> (64 - TURN_BITS));
         self.0.store(turn << 8 | (before & CLOSING) | BEGUN | read, Ordering::Release);
         turn
     }
 
     /// Sets `bit` if `turn` is still the current request.
-    fn mark(&self, turn: u32, bit: u32) {
+    fn mark(&self, turn: u64, bit: u64) {
         let _ = self.0.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| (s >> 8 == turn).then_some(s | bit));
     }
 
     /// Sets `bit` if all of `given` are set.
-    fn mark_if(&self, given: u32, bit: u32) {
+    fn mark_if(&self, given: u64, bit: u64) {
         let _ = self.0.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| (s & given == given).then_some(s | bit));
     }
 
-    fn set(&self, bits: u32) {
+    fn set(&self, bits: u64) {
         self.0.fetch_or(bits, Ordering::AcqRel);
     }
 
-    fn clear(&self, bits: u32) {
+    fn clear(&self, bits: u64) {
         self.0.fetch_and(!bits, Ordering::AcqRel);
     }
 
-    fn has(&self, bits: u32) -> bool {
+    fn has(&self, bits: u64) -> bool {
         self.0.load(Ordering::Acquire) & bits == bits
+    }
+
+    /// Whether the request under way has been read to its end (or had no body).
+    pub(super) fn request_read(&self) -> bool {
+        self.has(REQUEST_READ)
     }
 
     /// Whether hyper is between requests with nothing left to send (see the module doc).
@@ -152,7 +166,7 @@ impl Exchange {
 /// Marks the request answered when hyper drops the response body that holds it.
 pub(super) struct Answered {
     exchange: Arc<Exchange>,
-    turn: u32,
+    turn: u64,
 }
 
 impl Drop for Answered {
@@ -189,7 +203,7 @@ impl hyper::body::Body for Answer {
 struct ReadToEnd {
     body: Incoming,
     exchange: Arc<Exchange>,
-    turn: u32,
+    turn: u64,
 }
 
 impl hyper::body::Body for ReadToEnd {
@@ -332,10 +346,13 @@ pub(super) async fn serve<S: Socket, Svc: Service>(
             }
         }
         exchange.restart();
-        let mut builder = http1.clone();
-        builder.header_read_timeout(deadline.saturating_duration_since(Instant::now()));
-        // Boxed: only a connection under way holds it, not the idle task.
-        let mut conn = Box::new(builder.serve_connection(TokioIo::new(socket), service));
+        // Boxed: only a connection under way holds it, not the idle task; the builder's copy is
+        // gone before the wait, so the task does not carry it either.
+        let mut conn = {
+            let mut builder = http1.clone();
+            builder.header_read_timeout(deadline.saturating_duration_since(Instant::now()));
+            Box::new(builder.serve_connection(TokioIo::new(socket), service))
+        };
         let spell = spell(&mut conn, &exchange, &mut stop, first).await;
         let parts = match spell {
             Spell::Over => return,

@@ -23,6 +23,7 @@ use crate::limit::slots::{Activity, SlotGuard};
 use crate::limit::{Connection, Peer};
 
 use super::app::App;
+use super::errors::closing;
 use super::keepalive::{self, Answer, Exchange, Socket};
 
 /// How long in-flight requests may run after a shutdown signal before connections are cut.
@@ -359,11 +360,18 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Requests {
             }
             None => (req.map(Body::new), None),
         };
+        let exchange = self.exchange.clone();
         let response = self.router.clone().oneshot(req);
         Box::pin(async move {
             let response = response.await;
             drop(busy);
-            response.map(|response| response.map(|body| Answer { body, _answered: answered }))
+            response.map(|response| {
+                // A body its handler left unread: close after this answer, as the refusals do
+                // (see the keepalive module doc).
+                let unread = exchange.is_some_and(|exchange| !exchange.request_read());
+                let response = if unread { closing(response) } else { response };
+                response.map(|body| Answer { body, _answered: answered })
+            })
         })
     }
 }
