@@ -7,6 +7,7 @@
 //! Never: sets a cookie or remembers a choice; logs the negotiated language (invariant 5).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -76,6 +77,8 @@ pub struct Locale {
     /// Right-to-left script.
     pub rtl: bool,
     bundle: FluentBundle<FluentResource>,
+    /// The message ids this language's own catalog defines (the rest come from English).
+    own: HashSet<String>,
 }
 
 impl Locale {
@@ -108,6 +111,11 @@ impl Locale {
         self.bundle.has_message(id)
     }
 
+    /// Whether this language's own catalog has message `id`, not English underneath.
+    pub fn translates(&self, id: &str) -> bool {
+        self.own.contains(id)
+    }
+
     fn format(&self, id: &str, attr: Option<&str>, args: Option<&FluentArgs<'_>>) -> Option<String> {
         let message = self.bundle.get_message(id)?;
         let pattern = match attr {
@@ -136,14 +144,16 @@ impl Catalog {
             let mut bundle = FluentBundle::new_concurrent(vec![lang]);
             // Keep text clean for plain-text envelopes; pages set `dir` on their own elements.
             bundle.set_use_isolating(false);
+            let mut own = HashSet::new();
             for ftl in [english, shipped.ftl] {
                 let resource = FluentResource::try_new(ftl.to_string()).map_err(|(_, errors)| I18nError::Syntax {
                     code: shipped.code.into(),
                     snippet: errors.first().map(|e| format!("{:?}", e.kind)).unwrap_or_default(),
                 })?;
+                own = message_ids(&resource);
                 bundle.add_resource_overriding(resource);
             }
-            locales.push(Locale { code: shipped.code, name: shipped.name, rtl: shipped.rtl, bundle });
+            locales.push(Locale { code: shipped.code, name: shipped.name, rtl: shipped.rtl, bundle, own });
         }
         Ok(Catalog { locales })
     }
@@ -232,6 +242,43 @@ impl Catalog {
         }
         Ok(())
     }
+}
+
+impl Catalog {
+    /// Every message id a form shows: its title, each field's label and each option's label.
+    pub fn form_message_ids(form: &FormSpec) -> Vec<String> {
+        let mut ids = vec![form_title_id(&form.id)];
+        for field in &form.fields {
+            ids.push(field_id(&form.id, &field.name));
+            if field.kind == FieldKind::Select {
+                ids.extend(field.options.iter().map(|option| option_id(&form.id, &field.name, option)));
+            }
+        }
+        ids
+    }
+
+    /// For each language other than English, the ids of `form`'s labels it does not translate
+    /// itself (English text stands in for them); languages that translate all are left out.
+    pub fn untranslated(&self, form: &FormSpec) -> Vec<(&'static str, Vec<String>)> {
+        let ids = Catalog::form_message_ids(form);
+        self.locales
+            .iter()
+            .skip(1)
+            .map(|locale| (locale.code, ids.iter().filter(|id| !locale.translates(id)).cloned().collect::<Vec<_>>()))
+            .filter(|(_, missing)| !missing.is_empty())
+            .collect()
+    }
+}
+
+/// The ids of the messages (not terms) a catalog defines.
+fn message_ids(resource: &FluentResource) -> HashSet<String> {
+    resource
+        .entries()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The language part of a tag: `zh` of `zh-Hans` or `zh_CN`.
@@ -522,5 +569,53 @@ mod tests {
         assert_eq!(catalog.negotiate(None, Some("de-DE,tr;q=0.7")).code, "tr");
         // a bare separator or unknown language still falls back to English
         assert_eq!(catalog.negotiate(Some("-"), Some("-Hans, xx-CN")).code, "en");
+    }
+
+    fn locale(code: &'static str, ftl: &str) -> Locale {
+        let resource = FluentResource::try_new(ftl.to_string()).unwrap();
+        let own = message_ids(&resource);
+        let mut bundle = FluentBundle::new_concurrent(vec![code.parse().unwrap()]);
+        bundle.add_resource_overriding(resource);
+        Locale { code, name: code, rtl: false, bundle, own }
+    }
+
+    fn form(fields: &str) -> FormSpec {
+        let text = format!(
+            "[server]\nlisten = \"127.0.0.1:8080\"\ndata_dir = \"d\"\ntrusted_proxies = []\n[limits]\nmax_body = \"1 MiB\"\nper_client = {{ burst = 1, per_hour = 1 }}\nglobal = {{ burst = 1, per_hour = 1 }}\nmax_spool = \"1 GiB\"\nmin_fill_time = \"1s\"\nmax_fill_time = \"1h\"\n[[form]]\nid = \"f\"\nrecipients = \"r.txt\"\nfields = [{fields}]\n"
+        );
+        let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n".to_string();
+        let mut config =
+            crate::config::Config::parse(&text, std::path::Path::new("t.toml"), std::path::Path::new("/"), &mut |_| {
+                Ok(key.clone())
+            })
+            .unwrap();
+        config.forms.remove(0)
+    }
+
+    #[test]
+    fn a_label_a_language_lacks_is_named_and_english_stands_in_for_it() {
+        let en = "form-f-title = Help\nfield-f-a = First\nfield-f-b = Second\noption-f-b-x = Ex\n";
+        let catalog =
+            Catalog { locales: vec![locale("en", en), locale("es", "form-f-title = Ayuda\nfield-f-a = Primero\n")] };
+        let form = form("{ name = \"a\", kind = \"text\" }, { name = \"b\", kind = \"select\", options = [\"x\"] }");
+        let untranslated = catalog.untranslated(&form);
+        assert_eq!(untranslated, vec![("es", vec!["field-f-b".to_string(), "option-f-b-x".to_string()])]);
+        assert!(catalog.locales()[1].translates("field-f-a") && !catalog.locales()[1].translates("field-f-b"));
+    }
+
+    #[test]
+    fn every_shipped_language_translates_every_label_of_the_example_forms() {
+        let catalog = Catalog::embedded().unwrap();
+        let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n".to_string();
+        let config = crate::config::Config::parse(
+            include_str!("../config/sealpost.example.toml"),
+            std::path::Path::new("example.toml"),
+            std::path::Path::new("/"),
+            &mut |_| Ok(key.clone()),
+        )
+        .unwrap();
+        for form in &config.forms {
+            assert!(catalog.untranslated(form).is_empty(), "{}: {:?}", form.id, catalog.untranslated(form));
+        }
     }
 }

@@ -26,6 +26,23 @@ fn check_config_prints_what_it_found_and_exits_0() {
 }
 
 #[test]
+fn check_config_previews_each_form_with_its_languages_and_every_field_kind_bound_and_label() {
+    let fx = Fixture::new();
+    let (code, out, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let preview = out.split_once("form \"asylum-help\"").map(|(_, rest)| rest).unwrap_or_default();
+    assert!(preview.contains("languages: all 12 (en es fr ht pt ar fa ps ru uk zh-Hans tr)"), "{out}");
+    for line in [
+        "message         textarea, required, up to 20000 characters: \"What happened, and what help do you need?\"",
+        "documents       file, up to 3 file(s) of 1.0 MiB each: \"Documents\"",
+        "consent         checkbox, required: \"I agree that the legal team may contact me using the details above.\"",
+        "contact_method  select, required, one of phone, sms, whatsapp, signal, telegram, email, other:",
+    ] {
+        assert!(preview.contains(line), "missing {line:?} in\n{out}");
+    }
+}
+
+#[test]
 fn check_config_refuses_a_secret_key_in_a_recipients_file_with_a_hint() {
     let fx = Fixture::new();
     let key = age::x25519::Identity::generate();

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sealpost::Failure;
-use sealpost::config::{Config, Listen};
+use sealpost::config::{Config, FieldKind, FieldSpec, FormSpec, Listen};
+use sealpost::i18n::{Catalog, Locale};
 
 /// Public forms in, age-sealed submissions on disk.
 #[derive(Parser)]
@@ -88,7 +89,7 @@ fn serve(config: PathBuf) -> Result<(), Failure> {
 
 fn check_config(path: PathBuf) -> Result<(), Failure> {
     let config = Config::load(&path)?;
-    sealpost::check(&config)?;
+    let catalog = sealpost::check(&config)?;
     let server = &config.server;
     println!("{}: ok", path.display());
     match (&server.listen, &server.tls) {
@@ -119,6 +120,7 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
         "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",
         l.max_body, l.max_spool, l.per_client.burst, l.per_client.period, l.global.burst, l.global.period
     );
+    let staff = catalog.get(&config.staff.locale).unwrap_or(catalog.english());
     for form in &config.forms {
         println!(
             "  form \"{}\": {} fields, {} recipient(s) from {}",
@@ -127,6 +129,7 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
             form.recipients.current().len(),
             form.recipients_file.display()
         );
+        print_form_preview(form, &catalog, staff);
     }
     Ok(())
 }
@@ -155,4 +158,46 @@ fn staff_program() -> String {
     let sibling = dir.join("sealpost-staff");
     let on_path = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir));
     if sibling.exists() && !on_path { sibling.display().to_string() } else { "sealpost-staff".into() }
+}
+
+/// What people will see of `form`: the languages it is shown in, and each field with its kind,
+/// bounds and label (in the staff language).
+fn print_form_preview(form: &FormSpec, catalog: &Catalog, staff: &Locale) {
+    let codes: Vec<&str> = catalog.locales().iter().map(|l| l.code).collect();
+    let untranslated = catalog.untranslated(form);
+    if untranslated.is_empty() {
+        println!("    languages: all {} ({})", codes.len(), codes.join(" "));
+    } else {
+        let complete = codes.len() - untranslated.len();
+        println!("    languages: {complete} of {} translate every label; English stands in for:", codes.len());
+        for (code, ids) in &untranslated {
+            println!("      {code}: {}", ids.join(", "));
+        }
+    }
+    let width = form.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for field in &form.fields {
+        let label = staff.text(&sealpost::i18n::field_id(&form.id, &field.name));
+        println!("    {:width$}  {}: \"{label}\"", field.name, describe_field(field));
+    }
+}
+
+/// A field's kind and bounds in a few words: `text, required, up to 500 characters`.
+fn describe_field(field: &FieldSpec) -> String {
+    let mut parts = vec![format!("{:?}", field.kind).to_lowercase()];
+    if field.required {
+        parts.push("required".into());
+    }
+    match field.kind {
+        FieldKind::Text | FieldKind::Textarea | FieldKind::Email | FieldKind::Tel => {
+            parts.push(format!("up to {} characters", field.max_chars));
+        }
+        FieldKind::Select => parts.push(format!("one of {}", field.options.join(", "))),
+        FieldKind::File => parts.push(format!(
+            "up to {} file(s) of {} each",
+            field.max_files,
+            bytesize::ByteSize(field.max_size).display().iec()
+        )),
+        FieldKind::Checkbox => {}
+    }
+    parts.join(", ")
 }
