@@ -7,7 +7,8 @@
 //! Never: sets a cookie or remembers a choice; logs the negotiated language (invariant 5).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -53,6 +54,12 @@ pub enum I18nError {
     /// `staff.locale` names a language that is not shipped.
     #[error("staff.locale \"{0}\" is not a shipped language")]
     UnknownLocale(String),
+    /// An operator catalog (`pages.translations`) has a Fluent syntax error.
+    #[error("{}:{line}: {message}", path.display())]
+    OperatorSyntax { path: PathBuf, line: usize, message: String },
+    /// An operator catalog cannot be used: unreadable, too large, or not a shipped language.
+    #[error("{}: {message}", path.display())]
+    OperatorFile { path: PathBuf, message: String, hint: String },
 }
 
 impl I18nError {
@@ -60,8 +67,12 @@ impl I18nError {
     pub fn hint(&self) -> Option<String> {
         match self {
             I18nError::Missing { .. } => Some(
-                "forms and fields need labels in src/i18n/en.ftl: form-<form>-title, field-<form>-<field> and option-<form>-<field>-<value>".into(),
+                "forms and fields need English labels, in src/i18n/en.ftl or the en.ftl of pages.translations: form-<form>-title, field-<form>-<field> and option-<form>-<field>-<value>".into(),
             ),
+            I18nError::OperatorSyntax { .. } => Some(
+                "each message is `id = text` on one line, attributes `.help = text` indented below it; compare with src/i18n/en.ftl".into(),
+            ),
+            I18nError::OperatorFile { hint, .. } => Some(hint.clone()),
             I18nError::UnknownLocale(_) => Some(format!("choose one of: {}", SHIPPED.iter().map(|s| s.code).collect::<Vec<_>>().join(", "))),
             I18nError::Syntax { .. } => None,
         }
@@ -128,15 +139,65 @@ impl Locale {
     }
 }
 
-/// All shipped languages.
+/// Largest operator catalog read (a form's labels in one language are a few KiB).
+pub const MAX_OPERATOR_CATALOG: u64 = 1 << 20;
+
+/// Where a message is defined: a file and a line, for messages about translations that lack it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `src/i18n/en.ftl`, or the operator's catalog as its path was given.
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+}
+
+/// All shipped languages, with the operator's catalogs on top.
 pub struct Catalog {
     locales: Vec<Locale>,
+    /// Where each English message is defined, for the messages that name a missing translation.
+    english_origin: HashMap<String, Origin>,
+    /// `pages.translations`, where each language's operator catalog is (or would be).
+    translations: Option<PathBuf>,
+}
+
+/// One catalog to layer: its text, and the file it comes from (for messages).
+struct Layer {
+    text: Cow<'static, str>,
+    file: String,
 }
 
 impl Catalog {
     /// Parses the catalogs compiled into the binary.
     pub fn embedded() -> Result<Catalog, I18nError> {
-        let english = SHIPPED.first().map(|s| s.ftl).unwrap_or_default();
+        Catalog::load(None)
+    }
+
+    /// The shipped catalogs, with the operator's `<lang>.ftl` files from `translations` (the
+    /// folder `pages.translations` names) on top: they add messages, such as a custom form's
+    /// labels, and override shipped ones. English stands under every language, so a language
+    /// that lacks a message shows its English text; the English it shows for a message the
+    /// operator's `en.ftl` defines is the operator's, even where a shipped translation exists
+    /// (the shipped one may say something else). Every layer of one language is parsed, and
+    /// every problem is an error naming its file and line.
+    pub fn load(translations: Option<&Path>) -> Result<Catalog, I18nError> {
+        let mut operator = match translations {
+            Some(dir) => read_operator_catalogs(dir)?,
+            None => BTreeMap::new(),
+        };
+        let shipped_english = SHIPPED.first().map(|s| s.ftl).unwrap_or_default();
+        let english_layers = {
+            let mut layers = vec![Layer { text: Cow::Borrowed(shipped_english), file: "src/i18n/en.ftl".into() }];
+            layers.extend(operator.remove("en"));
+            layers
+        };
+        let mut english_origin = HashMap::new();
+        for layer in &english_layers {
+            for (id, line) in message_lines(&layer.text) {
+                english_origin.insert(id, Origin { file: layer.file.clone(), line });
+            }
+        }
+        let operator_english_ids: HashSet<String> =
+            english_layers.get(1).map(|layer| message_lines(&layer.text).into_keys().collect()).unwrap_or_default();
         let mut locales = Vec::new();
         for shipped in SHIPPED {
             let lang: LanguageIdentifier =
@@ -144,18 +205,44 @@ impl Catalog {
             let mut bundle = FluentBundle::new_concurrent(vec![lang]);
             // Keep text clean for plain-text envelopes; pages set `dir` on their own elements.
             bundle.set_use_isolating(false);
+            let own_layer = operator.remove(shipped.code);
+            let mut layers: Vec<&Layer> = english_layers.iter().take(1).collect();
+            let shipped_layer =
+                Layer { text: Cow::Borrowed(shipped.ftl), file: format!("src/i18n/{}.ftl", shipped.code) };
+            if shipped.code != "en" {
+                layers.push(&shipped_layer);
+            }
+            layers.extend(english_layers.get(1));
+            if shipped.code != "en" {
+                layers.extend(own_layer.as_ref());
+            }
             let mut own = HashSet::new();
-            for ftl in [english, shipped.ftl] {
-                let resource = FluentResource::try_new(ftl.to_string()).map_err(|(_, errors)| I18nError::Syntax {
-                    code: shipped.code.into(),
-                    snippet: errors.first().map(|e| format!("{:?}", e.kind)).unwrap_or_default(),
-                })?;
-                own = message_ids(&resource);
+            for layer in layers {
+                let resource = parse_layer(layer, shipped.code)?;
+                let ids = message_ids(&resource);
+                if shipped.code == "en" {
+                    own.extend(ids);
+                } else if std::ptr::eq(layer, &shipped_layer) {
+                    own.extend(ids.into_iter().filter(|id| !operator_english_ids.contains(id)));
+                } else if own_layer.as_ref().is_some_and(|l| std::ptr::eq(layer, l)) {
+                    own.extend(ids);
+                }
                 bundle.add_resource_overriding(resource);
             }
             locales.push(Locale { code: shipped.code, name: shipped.name, rtl: shipped.rtl, bundle, own });
         }
-        Ok(Catalog { locales })
+        Ok(Catalog { locales, english_origin, translations: translations.map(Path::to_path_buf) })
+    }
+
+    /// Where English message `id` is defined.
+    pub fn origin(&self, id: &str) -> Option<&Origin> {
+        self.english_origin.get(id)
+    }
+
+    /// The operator's catalog for `code`, where a translation it lacks belongs; `None` without
+    /// `pages.translations`.
+    pub fn operator_catalog(&self, code: &str) -> Option<PathBuf> {
+        self.translations.as_ref().map(|dir| dir.join(format!("{code}.ftl")))
     }
 
     /// Every language, in the order the language links show them.
@@ -268,6 +355,96 @@ impl Catalog {
             .filter(|(_, missing)| !missing.is_empty())
             .collect()
     }
+}
+
+/// Parses one layer; a syntax error names its file and line (shipped catalogs are checked by the
+/// tests, so only an operator's can fail here).
+fn parse_layer(layer: &Layer, code: &str) -> Result<FluentResource, I18nError> {
+    FluentResource::try_new(layer.text.to_string()).map_err(|(_, errors)| {
+        let first = errors.first();
+        // The start of the entry that could not be read, else where the parser stopped.
+        let offset = first.map(|e| e.slice.as_ref().map_or(e.pos.start, |slice| slice.start)).unwrap_or_default();
+        let line = layer.text.get(..offset).unwrap_or(&layer.text).matches('\n').count() + 1;
+        let message = first.map(|e| e.kind.to_string()).unwrap_or_else(|| "syntax error".into());
+        if layer.file.starts_with("src/") {
+            I18nError::Syntax { code: code.into(), snippet: format!("{}:{line}: {message}", layer.file) }
+        } else {
+            I18nError::OperatorSyntax { path: PathBuf::from(&layer.file), line, message }
+        }
+    })
+}
+
+/// The operator's catalogs in `dir`, by language code: every `<code>.ftl` there, each a shipped
+/// language, at most [`MAX_OPERATOR_CATALOG`] bytes, UTF-8. Other files are left alone.
+fn read_operator_catalogs(dir: &Path) -> Result<BTreeMap<&'static str, Layer>, I18nError> {
+    let problem = |path: &Path, message: String, hint: &str| I18nError::OperatorFile {
+        path: path.to_path_buf(),
+        message,
+        hint: hint.to_string(),
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        problem(
+            dir,
+            format!("pages.translations: cannot read the folder: {}", sealpost_format::files::io_reason(&e)),
+            "create the folder, or leave pages.translations out; relative paths are read from the config file's folder",
+        )
+    })?;
+    let mut catalogs = BTreeMap::new();
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
+            continue;
+        }
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let Some(shipped) = SHIPPED.iter().find(|s| s.code == stem) else {
+            return Err(problem(
+                &path,
+                format!("\"{stem}\" is not one of sealpost's languages"),
+                &format!(
+                    "name each file after a shipped language: {}",
+                    SHIPPED.iter().map(|s| format!("{}.ftl", s.code)).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        };
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+        if size > MAX_OPERATOR_CATALOG {
+            return Err(problem(
+                &path,
+                format!("is {size} bytes, over the {MAX_OPERATOR_CATALOG}-byte bound for a catalog"),
+                "a catalog holds labels and short texts; keep long documents on the organisation's own site and link them",
+            ));
+        }
+        let text = std::fs::read(&path)
+            .map_err(|e| {
+                problem(
+                    &path,
+                    format!("cannot read: {}", sealpost_format::files::io_reason(&e)),
+                    "check its owner and permissions",
+                )
+            })
+            .and_then(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|_| problem(&path, "is not UTF-8 text".into(), "save it as UTF-8 (every editor can)"))
+            })?;
+        catalogs.insert(shipped.code, Layer { text: Cow::Owned(text), file: path.display().to_string() });
+    }
+    Ok(catalogs)
+}
+
+/// Each message id a catalog's text defines, with its 1-based line (a message starts a line
+/// with its id, then `=`).
+fn message_lines(text: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let id: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        let first = id.chars().next();
+        let rest = line.get(id.len()..).unwrap_or_default();
+        if first.is_some_and(|c| c.is_ascii_alphabetic()) && rest.trim_start().starts_with('=') {
+            lines.insert(id, number + 1);
+        }
+    }
+    lines
 }
 
 /// The ids of the messages (not terms) a catalog defines.
@@ -595,8 +772,11 @@ mod tests {
     #[test]
     fn a_label_a_language_lacks_is_named_and_english_stands_in_for_it() {
         let en = "form-f-title = Help\nfield-f-a = First\nfield-f-b = Second\noption-f-b-x = Ex\n";
-        let catalog =
-            Catalog { locales: vec![locale("en", en), locale("es", "form-f-title = Ayuda\nfield-f-a = Primero\n")] };
+        let catalog = Catalog {
+            locales: vec![locale("en", en), locale("es", "form-f-title = Ayuda\nfield-f-a = Primero\n")],
+            english_origin: HashMap::new(),
+            translations: None,
+        };
         let form = form("{ name = \"a\", kind = \"text\" }, { name = \"b\", kind = \"select\", options = [\"x\"] }");
         let untranslated = catalog.untranslated(&form);
         assert_eq!(untranslated, vec![("es", vec!["field-f-b".to_string(), "option-f-b-x".to_string()])]);
@@ -617,5 +797,37 @@ mod tests {
         for form in &config.forms {
             assert!(catalog.untranslated(form).is_empty(), "{}: {:?}", form.id, catalog.untranslated(form));
         }
+    }
+
+    #[test]
+    fn the_operators_english_overrides_shipped_text_in_every_language_until_that_language_translates_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("en.ftl"), "site-title = Harbour Legal Clinic\nextra = Only here\n").unwrap();
+        std::fs::write(dir.path().join("fr.ftl"), "site-title = Clinique juridique Harbour\n").unwrap();
+        std::fs::write(dir.path().join("README.txt"), "not a catalog").unwrap();
+        let catalog = Catalog::load(Some(dir.path())).unwrap();
+        let (en, es, fr) = (catalog.get("en").unwrap(), catalog.get("es").unwrap(), catalog.get("fr").unwrap());
+        assert_eq!(en.text("site-title"), "Harbour Legal Clinic");
+        assert_eq!(es.text("site-title"), "Harbour Legal Clinic", "the shipped Spanish says something else now");
+        assert!(!es.translates("site-title") && es.translates("skip-link"));
+        assert_eq!(fr.text("site-title"), "Clinique juridique Harbour");
+        assert!(fr.translates("site-title") && !fr.translates("extra"));
+        let origin = catalog.origin("extra").unwrap();
+        assert_eq!((origin.file.ends_with("en.ftl"), origin.line), (true, 2));
+        assert_eq!(catalog.origin("skip-link").map(|o| o.file.as_str()), Some("src/i18n/en.ftl"));
+    }
+
+    #[test]
+    fn an_operator_catalog_that_is_too_large_or_not_utf8_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("es.ftl"), [0xff, 0xfe, b'x']).unwrap();
+        let err = Catalog::load(Some(dir.path())).err().unwrap();
+        assert!(err.to_string().ends_with("es.ftl: is not UTF-8 text"), "{err}");
+        std::fs::write(dir.path().join("es.ftl"), vec![b'#'; MAX_OPERATOR_CATALOG as usize + 1]).unwrap();
+        let err = Catalog::load(Some(dir.path())).err().unwrap();
+        assert!(err.to_string().contains("over the 1048576-byte bound"), "{err}");
+        assert!(err.hint().is_some());
+        let missing = Catalog::load(Some(&dir.path().join("nowhere"))).err().unwrap();
+        assert!(missing.to_string().contains("pages.translations: cannot read the folder"), "{missing}");
     }
 }

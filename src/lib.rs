@@ -124,7 +124,7 @@ impl From<tls::TlsError> for Failure {
 /// Everything `serve` would load, checked: config, recipients, catalogs, the TLS certificate
 /// and key. Returns the catalog.
 pub fn check(config: &config::Config) -> Result<i18n::Catalog, Failure> {
-    let catalog = i18n::Catalog::embedded()?;
+    let catalog = i18n::Catalog::load(config.pages.translations.as_deref())?;
     catalog.check_forms(&config.forms, &config.staff.locale)?;
     if let Some(files) = &config.server.tls {
         tls::Certificate::open(files)?;
@@ -267,10 +267,11 @@ async fn reload_on_signal(
                 if received.is_none() {
                     return;
                 }
-                tracing::info!("SIGHUP: reloading recipients and certificate");
+                tracing::info!("SIGHUP: reloading recipients, catalogs and certificate");
                 let (app, certificate) = (app.clone(), certificate.clone());
                 let _ = tokio::task::spawn_blocking(move || {
                     app.reload_recipients();
+                    app.reload_catalogs();
                     if let Some(certificate) = certificate {
                         reload_certificate(&certificate);
                     }

@@ -169,9 +169,18 @@ fn print_form_preview(form: &FormSpec, catalog: &Catalog, staff: &Locale) {
         println!("    languages: all {} ({})", codes.len(), codes.join(" "));
     } else {
         let complete = codes.len() - untranslated.len();
-        println!("    languages: {complete} of {} translate every label; English stands in for:", codes.len());
+        println!(
+            "    languages: {complete} of {} translate every label; the others show English for some",
+            codes.len()
+        );
+        // Warnings, not errors: a form missing a translation still serves people, in English.
         for (code, ids) in &untranslated {
-            println!("      {code}: {}", ids.join(", "));
+            let file = catalog.operator_catalog(code).unwrap_or_else(|| format!("src/i18n/{code}.ftl").into());
+            for id in ids {
+                let english =
+                    catalog.origin(id).map(|o| format!(" (English at {}:{})", o.file, o.line)).unwrap_or_default();
+                println!("    warning: {}: no {id}{english}; English stands in", file.display());
+            }
         }
     }
     let width = form.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);

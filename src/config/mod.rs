@@ -59,6 +59,9 @@ pub struct Config {
 pub struct Pages {
     /// Target of the "leave this site quickly" link: a neutral site that draws no attention.
     pub quick_exit_url: String,
+    /// `pages.translations`: a folder of the operator's `<lang>.ftl` catalogs, which add
+    /// messages (custom forms' labels) and override shipped ones; read and reloaded by `i18n`.
+    pub translations: Option<PathBuf>,
 }
 
 /// Default quick-exit target: neutral, widely used, and reachable in most countries.
@@ -98,7 +101,8 @@ struct RawStaff {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPages {
-    pub quick_exit_url: Spanned<String>,
+    pub quick_exit_url: Option<Spanned<String>>,
+    pub translations: Option<PathBuf>,
 }
 
 impl Config {
@@ -159,15 +163,15 @@ impl Config {
             }
         };
 
-        let quick_exit_url = match &raw.pages {
-            Some(pages) => {
-                let url = pages.quick_exit_url.get_ref();
+        let quick_exit_url = match raw.pages.as_ref().and_then(|pages| pages.quick_exit_url.as_ref()) {
+            Some(quick_exit_url) => {
+                let url = quick_exit_url.get_ref();
                 let safe = (url.starts_with("https://") || url.starts_with("http://"))
                     && url.len() <= 2048
                     && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c));
                 if !safe {
                     return Err(source.invalid(
-                        pages.quick_exit_url.span(),
+                        quick_exit_url.span(),
                         format!("pages.quick_exit_url: \"{url}\" is not an absolute http(s) address"),
                         Some("write it like \"https://www.wikipedia.org/\": a neutral site that draws no attention"),
                     ));
@@ -176,7 +180,9 @@ impl Config {
             }
             None => DEFAULT_QUICK_EXIT_URL.to_string(),
         };
-        let pages = Pages { quick_exit_url };
+        // Relative to the config file's folder, like the recipients files; read by `i18n`.
+        let translations = raw.pages.and_then(|pages| pages.translations).map(|dir| base.join(dir));
+        let pages = Pages { quick_exit_url, translations };
         let forms = parse_forms(raw.form, source, base, read)?;
         Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages })
     }

@@ -311,6 +311,15 @@ fn quick_exit_defaults_to_a_neutral_site_and_refuses_unsafe_addresses() {
 }
 
 #[test]
+fn the_operators_translations_folder_is_read_from_the_config_files_folder_and_is_optional() {
+    assert_eq!(parse(&config(SERVER, FORM)).unwrap().pages.translations, None);
+    let with = config(SERVER, FORM) + "[pages]\ntranslations = \"translations\"\n";
+    let pages = parse(&with).unwrap().pages;
+    assert_eq!(pages.translations, Some(Path::new("/etc/sealpost/translations").to_path_buf()));
+    assert_eq!(pages.quick_exit_url, DEFAULT_QUICK_EXIT_URL, "[pages] without quick_exit_url keeps the default");
+}
+
+#[test]
 fn rejects_bad_sizes_durations_and_rates() {
     let bad_size = config(SERVER, FORM).replace("\"25 MiB\"", "\"lots\"");
     assert!(parse(&bad_size).unwrap_err().to_string().contains("\"lots\" is not a size"));

@@ -1,7 +1,8 @@
 //! The service's state: the forms, limits, catalogs, spool, rate limiters, timing tokens and the
 //! staff API's own state, built once from the config and shared by every listener.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
@@ -24,7 +25,11 @@ pub struct App {
     /// Whether the onion listener serves `/staff/v1` too (`server.onion_staff`).
     pub(super) onion_staff: bool,
     pub(super) staff_locale: String,
-    pub(super) catalog: Catalog,
+    /// The catalogs, replaced whole on `SIGHUP` ([`App::reload_catalogs`]); a request takes one
+    /// snapshot and renders with it.
+    catalog: RwLock<Arc<Catalog>>,
+    /// `pages.translations`, read again on `SIGHUP`.
+    translations: Option<PathBuf>,
     pub(super) spool: Spool,
     pub(super) limiter: Limiter,
     /// Shared with the blocking task that stores a submission, which may outlive the handler.
@@ -63,7 +68,8 @@ impl App {
             onion_location: config.server.onion_location,
             onion_staff: config.server.onion_staff,
             staff_locale: config.staff.locale,
-            catalog,
+            catalog: RwLock::new(Arc::new(catalog)),
+            translations: config.pages.translations.clone(),
             spool,
             tokens: Arc::new(TimingTokens::with_capacity(token_key, capacity)),
             request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
@@ -97,6 +103,26 @@ impl App {
                 Ok(count) => tracing::info!(form = %form.id, recipients = count, "recipients reloaded"),
                 Err(e) => tracing::error!("recipients reload failed, keeping the current ones: {e}"),
             }
+        }
+    }
+
+    /// The catalogs in force now.
+    pub(super) fn catalog(&self) -> Arc<Catalog> {
+        // A poisoned lock still holds a complete value: replacing is a single assignment.
+        self.catalog.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Reads the operator's catalogs again (on `SIGHUP`). If they do not load, or a form's
+    /// English label is missing from them, the current catalogs stay and one line says why.
+    pub fn reload_catalogs(&self) {
+        let loaded = Catalog::load(self.translations.as_deref())
+            .and_then(|catalog| catalog.check_forms(&self.forms, &self.staff_locale).map(|()| catalog));
+        match loaded {
+            Ok(catalog) => {
+                *self.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
+                tracing::info!("catalogs reloaded");
+            }
+            Err(e) => tracing::error!("catalog reload failed, keeping the current ones: {e}"),
         }
     }
 

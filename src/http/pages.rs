@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{FieldKind, FormSpec};
 use crate::form::{self, FieldError, Problem, Received};
-use crate::i18n::{self, Locale};
+use crate::i18n::{self, Catalog, Locale};
 use crate::limit::TokenProblem;
 
 use super::app::App;
@@ -34,7 +34,8 @@ pub(super) async fn render_errors(State(app): State<Arc<App>>, req: Request, nex
     let response = next.run(req).await;
     let Some(error) = response.extensions().get::<PageError>().copied() else { return response };
     let (mut parts, _) = response.into_parts();
-    let locale = app.catalog.negotiate(lang.as_deref(), accept.as_deref());
+    let catalog = app.catalog();
+    let locale = catalog.negotiate(lang.as_deref(), accept.as_deref());
     let key = error.key();
     let body = match error {
         PageError::TooLarge(_) => {
@@ -96,7 +97,7 @@ impl Chrome {
             skip_link: locale.text("skip-link"),
             language_label: locale.text("language-label"),
             languages: app
-                .catalog
+                .catalog()
                 .locales()
                 .iter()
                 .map(|l| LanguageLink {
@@ -221,13 +222,15 @@ fn requested_lang(req: &Request) -> Option<String> {
     query.split('&').find_map(|pair| pair.strip_prefix("lang=")).map(|v| v.chars().take(35).collect())
 }
 
-pub(super) fn locale_for<'a>(app: &'a App, query: &LangQuery, headers: &HeaderMap) -> &'a Locale {
+/// The language of a page: `?lang=`, else `Accept-Language`, else English.
+pub(super) fn locale_for<'a>(catalog: &'a Catalog, query: &LangQuery, headers: &HeaderMap) -> &'a Locale {
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    app.catalog.negotiate(query.lang.as_deref(), accept)
+    catalog.negotiate(query.lang.as_deref(), accept)
 }
 
 pub(super) async fn index(State(app): State<Arc<App>>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
-    let locale = locale_for(&app, &q, &headers);
+    let catalog = app.catalog();
+    let locale = locale_for(&catalog, &q, &headers);
     let forms = app
         .forms
         .iter()
@@ -268,7 +271,8 @@ pub(super) async fn show_form(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
-    let locale = locale_for(&app, &q, &headers);
+    let catalog = app.catalog();
+    let locale = locale_for(&catalog, &q, &headers);
     Ok(html(form_page(&app, form, locale, None)))
 }
 
@@ -279,7 +283,8 @@ pub(super) async fn sent(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
-    let locale = locale_for(&app, &q, &headers);
+    let catalog = app.catalog();
+    let locale = locale_for(&catalog, &q, &headers);
     Ok(html(MessagePage {
         page: Chrome::new(&app, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
         paragraphs: vec![locale.text("sent-body"), locale.text("sent-next")],

@@ -44,7 +44,8 @@ pub(super) async fn submit(
     body: Body,
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
-    let locale = locale_for(&app, &q, &headers);
+    let catalog = app.catalog();
+    let locale = locale_for(&catalog, &q, &headers);
     let max_body = app.limits.max_body;
     // A refusal before the body is read still reads (and drops) a little of it, briefly
     // ([`drain_briefly`]), so a browser still sending is more likely to show the page than a
@@ -159,7 +160,8 @@ impl Drop for SpentToken<'_> {
 
 /// The envelope: every non-empty field labelled in the staff language, and the attachments.
 fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: Received) -> Envelope {
-    let staff = app.catalog.get(&app.staff_locale).unwrap_or_else(|| app.catalog.english());
+    let catalog = app.catalog();
+    let staff = catalog.get(&app.staff_locale).unwrap_or_else(|| catalog.english());
     let mut fields = Vec::new();
     for (index, spec) in form.fields.iter().enumerate() {
         let value = received.values.get(index);
