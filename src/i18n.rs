@@ -49,8 +49,8 @@ pub enum I18nError {
     #[error("catalog \"{code}\" has a syntax error near: {snippet}")]
     Syntax { code: String, snippet: String },
     /// A form or field has no label in the English catalog.
-    #[error("form \"{form}\": the catalog has no message \"{id}\"")]
-    Missing { form: String, id: String },
+    #[error("{at}: form \"{form}\": the catalog has no message \"{id}\"")]
+    Missing { at: String, form: String, id: String },
     /// `staff.locale` names a language that is not shipped.
     #[error("staff.locale \"{0}\" is not a shipped language")]
     UnknownLocale(String),
@@ -306,22 +306,21 @@ impl Catalog {
         }
         let en = self.english();
         for form in forms {
-            let missing = |id: String| I18nError::Missing { form: form.id.clone(), id };
-            for id in [form_title_id(&form.id)] {
-                if !en.has(&id) {
-                    return Err(missing(id));
-                }
+            let missing = |at: &str, id: String| I18nError::Missing { at: at.to_string(), form: form.id.clone(), id };
+            let title = form_title_id(&form.id);
+            if !en.has(&title) {
+                return Err(missing(&form.defined_at, title));
             }
             for field in &form.fields {
                 let id = field_id(&form.id, &field.name);
                 if !en.has(&id) {
-                    return Err(missing(id));
+                    return Err(missing(&field.defined_at, id));
                 }
                 if field.kind == FieldKind::Select {
                     for option in &field.options {
                         let id = option_id(&form.id, &field.name, option);
                         if !en.has(&id) {
-                            return Err(missing(id));
+                            return Err(missing(&field.defined_at, id));
                         }
                     }
                 }

@@ -125,7 +125,10 @@ fn check_config_warns_of_each_missing_translation_and_refuses_a_broken_catalog_n
     let out = bins::run_sealpost(&["check-config", "--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "English is required for every label");
     assert!(
-        stderr(&out).contains("form \"intake\": the catalog has no message \"form-intake-title\""),
+        stderr(&out).contains(&format!(
+            "{}:19: form \"intake\": the catalog has no message \"form-intake-title\"",
+            config.display()
+        )),
         "{}",
         stderr(&out)
     );

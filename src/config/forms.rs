@@ -28,6 +28,8 @@ pub struct FormSpec {
     pub recipients: RecipientsSlot,
     /// The fields, in page order.
     pub fields: Vec<FieldSpec>,
+    /// Where the form's `id` is written, `config.toml:LINE`, for messages about it.
+    pub defined_at: String,
 }
 
 impl FormSpec {
@@ -99,6 +101,8 @@ pub struct FieldSpec {
     pub max_size: u64,
     /// Whether browsers may offer autofill; off for anything sensitive.
     pub autocomplete: bool,
+    /// Where the field's `name` is written, `config.toml:LINE`, for messages about it.
+    pub defined_at: String,
 }
 
 /// The input kinds a form can use.
@@ -164,7 +168,7 @@ pub(super) struct RawField {
 }
 
 impl RawField {
-    pub fn build(self, name: &str) -> Result<FieldSpec, String> {
+    pub fn build(self, defined_at: String) -> Result<FieldSpec, String> {
         let default_max = match self.kind {
             FieldKind::Text => 1_000,
             FieldKind::Textarea => 20_000,
@@ -203,7 +207,6 @@ impl RawField {
             }
             (0, 0)
         };
-        let _ = name;
         Ok(FieldSpec {
             name: self.name.into_inner(),
             kind: self.kind,
@@ -213,6 +216,7 @@ impl RawField {
             max_files,
             max_size,
             autocomplete: self.autocomplete,
+            defined_at,
         })
     }
 }
@@ -270,7 +274,8 @@ pub(super) fn parse_forms(
             if !names.insert(name.clone()) {
                 return Err(at("is defined twice".into()));
             }
-            fields.push(field.build(&name).map_err(|m| ConfigError::Invalid {
+            let defined_at = format!("{}:{}", path.display(), line_of(text, span.start));
+            fields.push(field.build(defined_at).map_err(|m| ConfigError::Invalid {
                 path: path.to_owned(),
                 line: Some(line_of(text, span.start)),
                 message: format!("form \"{id}\": field \"{name}\": {m}"),
@@ -280,7 +285,8 @@ pub(super) fn parse_forms(
         if fields.is_empty() {
             return Err(invalid(id_span, format!("form \"{id}\" has no fields"), None));
         }
-        forms.push(FormSpec { id, recipients_file, recipients: RecipientsSlot::new(recipients), fields });
+        let defined_at = format!("{}:{}", path.display(), line_of(text, id_span.start));
+        forms.push(FormSpec { id, recipients_file, recipients: RecipientsSlot::new(recipients), fields, defined_at });
     }
 
     Ok(forms)

@@ -24,6 +24,7 @@ fn spec(kind: FieldKind, required: bool) -> FieldSpec {
         max_files: 2,
         max_size: 100,
         autocomplete: false,
+        defined_at: "test.toml:1".into(),
     }
 }
 

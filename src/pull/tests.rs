@@ -267,6 +267,7 @@ fn forms(lists: &[(&str, &[&str])]) -> Vec<FormSpec> {
             recipients_file: PathBuf::from(format!("{id}.txt")),
             recipients: crate::config::RecipientsSlot::new(crate::seal::Recipients::parse(&keys.join("\n")).unwrap()),
             fields: Vec::new(),
+            defined_at: format!("test.toml:{id}"),
         })
         .collect()
 }
