@@ -217,3 +217,22 @@ fn a_request_whose_body_is_left_unread_is_answered_then_closed_and_a_plain_one_k
         plain.read_exact(&mut body).unwrap();
     }
 }
+
+#[test]
+fn a_request_head_over_32_kib_gets_431_and_one_under_it_is_served() {
+    let fx = Fixture::new();
+    let srv = Server::start(&fx.config_path);
+    let head = |padding: usize| {
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",
+            "a".repeat(padding)
+        )
+    };
+    assert_eq!(server::raw(srv.addr, head(30_000).as_bytes()).unwrap().status, 200);
+    assert_eq!(
+        server::raw(srv.addr, head(40_000).as_bytes()).unwrap().status,
+        431,
+        "the bound is the head's, not the buffer's"
+    );
+    assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200, "and the server stays up");
+}

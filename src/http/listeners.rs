@@ -35,7 +35,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Interval and timeout of HTTP/2 keep-alive pings: a peer that stops answering is dropped.
 const H2_KEEP_ALIVE: Duration = Duration::from_secs(20);
 
-/// Largest request head (request line and headers) accepted.
+/// Largest request head (request line and headers) accepted; over it, a 431 and the connection
+/// is closed. Also the read buffer's bound and the largest chunked trailer section.
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// Mode of the unix socket: the service's user and group (the proxy) may connect.
@@ -165,6 +166,8 @@ pub async fn serve_on(
     http1
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
+        // Exact: the buffer's bound alone let a head past it through while it fit the buffer.
+        .max_header_size(MAX_HEADER_BYTES)
         .max_buf_size(MAX_HEADER_BYTES.max(8192));
     let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
     http2
