@@ -29,7 +29,7 @@ use crate::folder::{Staging, check_free_space, free_space, lock_out, prepare_out
 use crate::identities::Identities;
 use crate::listing::{ListedPlan, plan};
 use crate::neutralize::for_terminal;
-use crate::report::{Outcome, Progress, Summary};
+use crate::report::{Progress, Summary};
 use crate::unseal::{CipherFile, Saved, fill, read_envelope, recorded_sums, verify_saved_folder};
 
 /// Most listings one pull asks for (each lists at most [`MAX_LISTED`] submissions), so a hostile
@@ -141,15 +141,7 @@ async fn pull_queue(
                         if options.ack {
                             removed.insert(listed.id.clone());
                         }
-                        summary.already_saved += 1;
-                        summary.submissions.push(Outcome {
-                            id: saved.id,
-                            status: "already saved",
-                            folder: Some(for_terminal(&saved.folder)),
-                            form: Some(saved.form),
-                            error: None,
-                            hints: Vec::new(),
-                        });
+                        summary.already_saved(saved);
                     }
                     Err(StaffError::Gone { .. }) => {
                         removed.insert(listed.id.clone());

@@ -132,9 +132,19 @@ impl Summary {
     /// Counts a submission written now.
     pub(crate) fn saved(&mut self, saved: Saved) {
         self.saved += 1;
+        self.push_saved(saved, "saved");
+    }
+
+    /// Counts a submission found complete from an earlier, interrupted run.
+    pub(crate) fn already_saved(&mut self, saved: Saved) {
+        self.already_saved += 1;
+        self.push_saved(saved, "already saved");
+    }
+
+    fn push_saved(&mut self, saved: Saved, status: &'static str) {
         self.submissions.push(Outcome {
             id: saved.id,
-            status: "saved",
+            status,
             folder: Some(for_terminal(&saved.folder)),
             form: Some(saved.form),
             error: None,
