@@ -14,7 +14,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-use crate::config::{FieldKind, FormSpec};
+use crate::config::{FormSpec, SiteText};
 
 /// A shipped language: its code, its name in its own script, direction, and catalog.
 struct Shipped {
@@ -169,7 +169,7 @@ struct Layer {
 impl Catalog {
     /// Parses the catalogs compiled into the binary.
     pub fn embedded() -> Result<Catalog, I18nError> {
-        Catalog::load(None)
+        Catalog::load(None, &[])
     }
 
     /// The shipped catalogs, with the operator's `<lang>.ftl` files from `translations` (the
@@ -179,25 +179,54 @@ impl Catalog {
     /// operator's `en.ftl` defines is the operator's, even where a shipped translation exists
     /// (the shipped one may say something else). Every layer of one language is parsed, and
     /// every problem is an error naming its file and line.
-    pub fn load(translations: Option<&Path>) -> Result<Catalog, I18nError> {
+    ///
+    /// `site` holds the English texts of `[site]` (the organisation's name, …): they stand where an
+    /// operator's `en.ftl` message would, so the operator's other catalogs translate them; an
+    /// `en.ftl` that defines one of them too is refused, since either could be meant.
+    pub fn load(translations: Option<&Path>, site: &[SiteText]) -> Result<Catalog, I18nError> {
         let mut operator = match translations {
             Some(dir) => read_operator_catalogs(dir)?,
             None => BTreeMap::new(),
         };
         let shipped_english = SHIPPED.first().map(|s| s.ftl).unwrap_or_default();
-        let english_layers = {
-            let mut layers = vec![Layer { text: Cow::Borrowed(shipped_english), file: "src/i18n/en.ftl".into() }];
-            layers.extend(operator.remove("en"));
+        let operator_english: Vec<Layer> = {
+            let mut layers = Vec::new();
+            if !site.is_empty() {
+                let text = site.iter().map(|t| site_message(t.id, &t.text)).collect::<String>();
+                layers.push(Layer { text: Cow::Owned(text), file: "[site]".into() });
+            }
+            if let Some(en) = operator.remove("en") {
+                let defined = message_lines(&en.text);
+                if let Some(text) = site.iter().find(|t| defined.contains_key(t.id)) {
+                    return Err(I18nError::OperatorFile {
+                        path: PathBuf::from(&en.file),
+                        message: format!(
+                            "line {}: \"{}\" is also given by [site] at {}",
+                            defined.get(text.id).copied().unwrap_or_default(),
+                            text.id,
+                            text.defined_at
+                        ),
+                        hint: "keep one of the two: the English text in [site], or the message in en.ftl".into(),
+                    });
+                }
+                layers.push(en);
+            }
             layers
         };
+        let shipped_english = Layer { text: Cow::Borrowed(shipped_english), file: "src/i18n/en.ftl".into() };
         let mut english_origin = HashMap::new();
-        for layer in &english_layers {
+        for layer in std::iter::once(&shipped_english).chain(&operator_english) {
             for (id, line) in message_lines(&layer.text) {
                 english_origin.insert(id, Origin { file: layer.file.clone(), line });
             }
         }
+        for text in site {
+            let (file, line) = text.defined_at.rsplit_once(':').unwrap_or((&text.defined_at, "0"));
+            english_origin
+                .insert(text.id.to_string(), Origin { file: file.into(), line: line.parse().unwrap_or_default() });
+        }
         let operator_english_ids: HashSet<String> =
-            english_layers.get(1).map(|layer| message_lines(&layer.text).into_keys().collect()).unwrap_or_default();
+            operator_english.iter().flat_map(|layer| message_lines(&layer.text).into_keys()).collect();
         let mut locales = Vec::new();
         for shipped in SHIPPED {
             let lang: LanguageIdentifier =
@@ -206,13 +235,13 @@ impl Catalog {
             // Keep text clean for plain-text envelopes; pages set `dir` on their own elements.
             bundle.set_use_isolating(false);
             let own_layer = operator.remove(shipped.code);
-            let mut layers: Vec<&Layer> = english_layers.iter().take(1).collect();
             let shipped_layer =
                 Layer { text: Cow::Borrowed(shipped.ftl), file: format!("src/i18n/{}.ftl", shipped.code) };
+            let mut layers: Vec<&Layer> = vec![&shipped_english];
             if shipped.code != "en" {
                 layers.push(&shipped_layer);
             }
-            layers.extend(english_layers.get(1));
+            layers.extend(&operator_english);
             if shipped.code != "en" {
                 layers.extend(own_layer.as_ref());
             }
@@ -298,31 +327,17 @@ impl Catalog {
         })
     }
 
-    /// Checks that every form, field and option has its label in English, and that the staff
-    /// locale is shipped.
+    /// Checks that every form, fieldset, field and option has its label in English, and that
+    /// the staff locale is shipped.
     pub fn check_forms(&self, forms: &[FormSpec], staff_locale: &str) -> Result<(), I18nError> {
         if self.get(staff_locale).is_none() {
             return Err(I18nError::UnknownLocale(staff_locale.into()));
         }
         let en = self.english();
         for form in forms {
-            let missing = |at: &str, id: String| I18nError::Missing { at: at.to_string(), form: form.id.clone(), id };
-            let title = form_title_id(&form.id);
-            if !en.has(&title) {
-                return Err(missing(&form.defined_at, title));
-            }
-            for field in &form.fields {
-                let id = field_id(&form.id, &field.name);
+            for (at, id) in form_messages(form) {
                 if !en.has(&id) {
-                    return Err(missing(&field.defined_at, id));
-                }
-                if field.kind == FieldKind::Select {
-                    for option in &field.options {
-                        let id = option_id(&form.id, &field.name, option);
-                        if !en.has(&id) {
-                            return Err(missing(&field.defined_at, id));
-                        }
-                    }
+                    return Err(I18nError::Missing { at: at.to_string(), form: form.id.clone(), id });
                 }
             }
         }
@@ -331,22 +346,31 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// Every message id a form shows: its title, each field's label and each option's label.
+    /// Every message id a form shows: its title, each fieldset's legend, each field's label and
+    /// each option's label.
     pub fn form_message_ids(form: &FormSpec) -> Vec<String> {
-        let mut ids = vec![form_title_id(&form.id)];
-        for field in &form.fields {
-            ids.push(field_id(&form.id, &field.name));
-            if field.kind == FieldKind::Select {
-                ids.extend(field.options.iter().map(|option| option_id(&form.id, &field.name, option)));
-            }
-        }
-        ids
+        form_messages(form).into_iter().map(|(_, id)| id).collect()
     }
 
     /// For each language other than English, the ids of `form`'s labels it does not translate
     /// itself (English text stands in for them); languages that translate all are left out.
     pub fn untranslated(&self, form: &FormSpec) -> Vec<(&'static str, Vec<String>)> {
-        let ids = Catalog::form_message_ids(form);
+        self.untranslated_ids(&Catalog::form_message_ids(form))
+    }
+
+    /// Like [`Catalog::untranslated`], for the texts the operator gave in `[site]` or added to
+    /// the site's messages in `en.ftl` (a shipped text such as "Secure contact" is translated).
+    pub fn untranslated_site(&self) -> Vec<(&'static str, Vec<String>)> {
+        let ids: Vec<String> =
+            [crate::config::SITE_NAME_ID, crate::config::SITE_EMERGENCY_ID, crate::config::SITE_ADDRESS_ID]
+                .into_iter()
+                .filter(|id| self.origin(id).is_some_and(|o| !o.file.starts_with("src/")))
+                .map(str::to_string)
+                .collect();
+        self.untranslated_ids(&ids)
+    }
+
+    fn untranslated_ids(&self, ids: &[String]) -> Vec<(&'static str, Vec<String>)> {
         self.locales
             .iter()
             .skip(1)
@@ -354,6 +378,47 @@ impl Catalog {
             .filter(|(_, missing)| !missing.is_empty())
             .collect()
     }
+}
+
+/// Every message a form needs, with the config line that asks for it.
+fn form_messages(form: &FormSpec) -> Vec<(&str, String)> {
+    let mut ids = vec![(form.defined_at.as_str(), form_title_id(&form.id))];
+    for field in &form.fields {
+        if let Some(group) = &field.fieldset {
+            let id = fieldset_id(&form.id, group);
+            if !ids.iter().any(|(_, known)| *known == id) {
+                ids.push((field.defined_at.as_str(), id));
+            }
+        }
+        ids.push((field.defined_at.as_str(), field_id(&form.id, &field.name)));
+        if field.has_options() {
+            ids.extend(
+                field
+                    .options
+                    .iter()
+                    .map(|option| (field.defined_at.as_str(), option_id(&form.id, &field.name, option))),
+            );
+        }
+    }
+    ids
+}
+
+/// One `[site]` text as a Fluent message whose text is exactly `text`: braces and the characters
+/// that start special lines are written as string literals, and every line is indented.
+fn site_message(id: &str, text: &str) -> String {
+    let mut out = format!("{id} =\n");
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push_str("    ");
+        for (index, c) in line.chars().enumerate() {
+            match c {
+                '{' | '}' => out.push_str(&format!("{{\"{c}\"}}")),
+                '[' | '*' | '.' if index == 0 => out.push_str(&format!("{{\"{c}\"}}")),
+                c => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Parses one layer; a syntax error names its file and line (shipped catalogs are checked by the
@@ -472,7 +537,12 @@ pub fn field_id(form: &str, field: &str) -> String {
     format!("field-{form}-{field}")
 }
 
-/// Message id of a select option's label.
+/// Message id of a fieldset's legend (attribute `.help` holds a line under it).
+pub fn fieldset_id(form: &str, fieldset: &str) -> String {
+    format!("fieldset-{form}-{fieldset}")
+}
+
+/// Message id of an option's label (select, radio, checkboxes).
 pub fn option_id(form: &str, field: &str, option: &str) -> String {
     format!("option-{form}-{field}-{option}")
 }
@@ -575,7 +645,7 @@ mod tests {
     /// Formats one pattern with every variable any message uses set (numbers to `n`), keeping errors.
     fn render(locale: &Locale, id: &str, attr: Option<&str>, n: i64) -> (String, Vec<String>) {
         let mut args = FluentArgs::new();
-        for number in ["max", "count", "minutes"] {
+        for number in ["min", "max", "count", "minutes"] {
             args.set(number, n);
         }
         args.set("size", "10 MB");
@@ -804,7 +874,7 @@ mod tests {
         std::fs::write(dir.path().join("en.ftl"), "site-title = Harbour Legal Clinic\nextra = Only here\n").unwrap();
         std::fs::write(dir.path().join("fr.ftl"), "site-title = Clinique juridique Harbour\n").unwrap();
         std::fs::write(dir.path().join("README.txt"), "not a catalog").unwrap();
-        let catalog = Catalog::load(Some(dir.path())).unwrap();
+        let catalog = Catalog::load(Some(dir.path()), &[]).unwrap();
         let (en, es, fr) = (catalog.get("en").unwrap(), catalog.get("es").unwrap(), catalog.get("fr").unwrap());
         assert_eq!(en.text("site-title"), "Harbour Legal Clinic");
         assert_eq!(es.text("site-title"), "Harbour Legal Clinic", "the shipped Spanish says something else now");
@@ -820,13 +890,13 @@ mod tests {
     fn an_operator_catalog_that_is_too_large_or_not_utf8_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("es.ftl"), [0xff, 0xfe, b'x']).unwrap();
-        let err = Catalog::load(Some(dir.path())).err().unwrap();
+        let err = Catalog::load(Some(dir.path()), &[]).err().unwrap();
         assert!(err.to_string().ends_with("es.ftl: is not UTF-8 text"), "{err}");
         std::fs::write(dir.path().join("es.ftl"), vec![b'#'; MAX_OPERATOR_CATALOG as usize + 1]).unwrap();
-        let err = Catalog::load(Some(dir.path())).err().unwrap();
+        let err = Catalog::load(Some(dir.path()), &[]).err().unwrap();
         assert!(err.to_string().contains("over the 1048576-byte bound"), "{err}");
         assert!(err.hint().is_some());
-        let missing = Catalog::load(Some(&dir.path().join("nowhere"))).err().unwrap();
+        let missing = Catalog::load(Some(&dir.path().join("nowhere")), &[]).err().unwrap();
         assert!(missing.to_string().contains("pages.translations: cannot read the folder"), "{missing}");
     }
 }

@@ -124,7 +124,7 @@ impl From<tls::TlsError> for Failure {
 /// Everything `serve` would load, checked: config, recipients, catalogs, the TLS certificate
 /// and key. Returns the catalog.
 pub fn check(config: &config::Config) -> Result<i18n::Catalog, Failure> {
-    let catalog = i18n::Catalog::load(config.pages.translations.as_deref())?;
+    let catalog = i18n::Catalog::load(config.pages.translations.as_deref(), &config.site.texts)?;
     catalog.check_forms(&config.forms, &config.staff.locale)?;
     if let Some(files) = &config.server.tls {
         tls::Certificate::open(files)?;

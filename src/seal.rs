@@ -427,7 +427,7 @@ mod tests {
                 form: "contact".into(),
                 received: "2026-11-28T10:15:03Z".into(),
                 locale: "fa".into(),
-                fields: values.iter().enumerate().map(|(i, v)| EnvelopeField { name: format!("f{i}"), label: format!("Label {i}"), value: v.clone() }).collect(),
+                fields: values.iter().enumerate().map(|(i, v)| EnvelopeField { name: format!("f{i}"), label: format!("Label {i}"), kind: Some("text".into()), value: v.clone(), choices: vec![format!("c{i}")] }).collect(),
                 attachments: names.iter().enumerate().map(|(i, n)| AttachmentMeta { file: format!("{}.age", i + 1), name: n.clone(), media_type: "application/pdf".into(), size: i as u64, sha256: "00".repeat(32) }).collect(),
             };
             let dir = tempfile::tempdir().unwrap();

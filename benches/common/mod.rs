@@ -13,8 +13,13 @@ pub fn message_text() -> String {
 
 /// An envelope like the server builds for one benchmark submission.
 pub fn envelope() -> Envelope {
-    let field =
-        |name: &str, label: &str, value: String| EnvelopeField { name: name.into(), label: label.into(), value };
+    let field = |name: &str, label: &str, value: String| EnvelopeField {
+        name: name.into(),
+        label: label.into(),
+        kind: Some("text".into()),
+        value,
+        choices: Vec::new(),
+    };
     Envelope {
         sealpost: sealpost_format::envelope::ENVELOPE_VERSION,
         ack: Some(sealpost_format::envelope::AckSecret::random()),

@@ -121,6 +121,7 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
         l.max_body, l.max_spool, l.per_client.burst, l.per_client.period, l.global.burst, l.global.period
     );
     let staff = catalog.get(&config.staff.locale).unwrap_or(catalog.english());
+    print_site_preview(&config, &catalog);
     for form in &config.forms {
         println!(
             "  form \"{}\": {} fields, {} recipient(s) from {}",
@@ -160,8 +161,42 @@ fn staff_program() -> String {
     if sibling.exists() && !on_path { sibling.display().to_string() } else { "sealpost-staff".into() }
 }
 
+/// Who the site belongs to, as every page shows it: the name, logo, emergency line, address and
+/// privacy notice, with a warning for each language that shows the operator's English instead.
+fn print_site_preview(config: &Config, catalog: &Catalog) {
+    let en = catalog.english();
+    let text = |id: &str| en.has(id).then(|| en.text(id).replace('\n', " / "));
+    println!("  site: \"{}\"", en.text(sealpost::config::SITE_NAME_ID));
+    if let Some(logo) = &config.site.logo {
+        println!("    logo: {} ({}, {} bytes)", logo.path, logo.media_type, logo.bytes.len());
+    }
+    if let Some(line) = text(sealpost::config::SITE_EMERGENCY_ID) {
+        println!("    emergency line: \"{line}\"");
+    }
+    if let Some(address) = text(sealpost::config::SITE_ADDRESS_ID) {
+        println!("    address: \"{address}\"");
+    }
+    if let Some(url) = &config.site.privacy_url {
+        println!("    privacy notice: {url}");
+    }
+    print_fallbacks(catalog, &catalog.untranslated_site());
+}
+
+/// One warning per message a language lacks, naming where it belongs and where its English is.
+/// Warnings, not errors: a page missing a translation still serves people, in English.
+fn print_fallbacks(catalog: &Catalog, untranslated: &[(&str, Vec<String>)]) {
+    for (code, ids) in untranslated {
+        let file = catalog.operator_catalog(code).unwrap_or_else(|| format!("src/i18n/{code}.ftl").into());
+        for id in ids {
+            let english =
+                catalog.origin(id).map(|o| format!(" (English at {}:{})", o.file, o.line)).unwrap_or_default();
+            println!("    warning: {}: no {id}{english}; English stands in", file.display());
+        }
+    }
+}
+
 /// What people will see of `form`: the languages it is shown in, and each field with its kind,
-/// bounds and label (in the staff language).
+/// bounds and label (in the staff language), grouped as its fieldsets group them.
 fn print_form_preview(form: &FormSpec, catalog: &Catalog, staff: &Locale) {
     let codes: Vec<&str> = catalog.locales().iter().map(|l| l.code).collect();
     let untranslated = catalog.untranslated(form);
@@ -173,26 +208,27 @@ fn print_form_preview(form: &FormSpec, catalog: &Catalog, staff: &Locale) {
             "    languages: {complete} of {} translate every label; the others show English for some",
             codes.len()
         );
-        // Warnings, not errors: a form missing a translation still serves people, in English.
-        for (code, ids) in &untranslated {
-            let file = catalog.operator_catalog(code).unwrap_or_else(|| format!("src/i18n/{code}.ftl").into());
-            for id in ids {
-                let english =
-                    catalog.origin(id).map(|o| format!(" (English at {}:{})", o.file, o.line)).unwrap_or_default();
-                println!("    warning: {}: no {id}{english}; English stands in", file.display());
-            }
-        }
+        print_fallbacks(catalog, &untranslated);
     }
     let width = form.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    let mut group = None;
     for field in &form.fields {
+        if field.fieldset != group {
+            group = field.fieldset.clone();
+            if let Some(name) = &group {
+                let legend = staff.text(&sealpost::i18n::fieldset_id(&form.id, name));
+                println!("    [{name}] \"{legend}\"");
+            }
+        }
+        let indent = if group.is_some() { "  " } else { "" };
         let label = staff.text(&sealpost::i18n::field_id(&form.id, &field.name));
-        println!("    {:width$}  {}: \"{label}\"", field.name, describe_field(field));
+        println!("    {indent}{:width$}  {}: \"{label}\"", field.name, describe_field(field));
     }
 }
 
 /// A field's kind and bounds in a few words: `text, required, up to 500 characters`.
 fn describe_field(field: &FieldSpec) -> String {
-    let mut parts = vec![format!("{:?}", field.kind).to_lowercase()];
+    let mut parts = vec![field.kind.as_str().to_string()];
     if field.required {
         parts.push("required".into());
     }
@@ -200,13 +236,23 @@ fn describe_field(field: &FieldSpec) -> String {
         FieldKind::Text | FieldKind::Textarea | FieldKind::Email | FieldKind::Tel => {
             parts.push(format!("up to {} characters", field.max_chars));
         }
-        FieldKind::Select => parts.push(format!("one of {}", field.options.join(", "))),
+        FieldKind::Select | FieldKind::Radio => parts.push(format!("one of {}", field.options.join(", "))),
+        FieldKind::Checkboxes => parts.push(format!("any of {}", field.options.join(", "))),
+        FieldKind::Number => {
+            if let Some((min, max)) = field.range {
+                parts.push(format!("a whole number from {min} to {max}"));
+            }
+        }
+        FieldKind::Date => parts.push("year-month-day".into()),
         FieldKind::File => parts.push(format!(
             "up to {} file(s) of {} each",
             field.max_files,
             bytesize::ByteSize(field.max_size).display().iec()
         )),
         FieldKind::Checkbox => {}
+    }
+    if let Some(pattern) = &field.pattern {
+        parts.push(format!("matching {}", pattern.source));
     }
     parts.join(", ")
 }

@@ -85,6 +85,9 @@ impl fmt::Debug for RecipientsSlot {
 /// One field of a form.
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
+    /// The group it is shown in (`fieldset = "…"`): consecutive fields with the same name share one
+    /// `<fieldset>` whose legend is the catalog's `fieldset-<form>-<name>`.
+    pub fieldset: Option<String>,
     /// The HTML name and catalog key.
     pub name: String,
     /// What input it is.
@@ -93,8 +96,12 @@ pub struct FieldSpec {
     pub required: bool,
     /// Longest accepted value, in characters (text-like kinds).
     pub max_chars: usize,
-    /// Allowed values (select only), each with a catalog label.
+    /// Allowed values (select, radio and checkboxes), each with a catalog label.
     pub options: Vec<String>,
+    /// Smallest and largest value (number only).
+    pub range: Option<(i64, i64)>,
+    /// What the whole value must match, checked by the server (text, tel and email only).
+    pub pattern: Option<Pattern>,
     /// Most files this field takes (file only).
     pub max_files: usize,
     /// Largest single file in bytes (file only).
@@ -105,7 +112,14 @@ pub struct FieldSpec {
     pub defined_at: String,
 }
 
-/// The input kinds a form can use.
+impl FieldSpec {
+    /// True for the kinds whose value is one or more of `options`.
+    pub fn has_options(&self) -> bool {
+        self.kind.has_options()
+    }
+}
+
+/// The input kinds a form can use. Every kind works without JavaScript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldKind {
@@ -117,13 +131,106 @@ pub enum FieldKind {
     Email,
     /// A telephone number.
     Tel,
-    /// One value from a fixed list.
+    /// A calendar date: a native date picker, typed text where there is none; stored as
+    /// `YYYY-MM-DD`.
+    Date,
+    /// A whole number between `min` and `max`.
+    Number,
+    /// One value from a fixed list, as a drop-down.
     Select,
+    /// One value from a fixed list, every choice shown.
+    Radio,
+    /// Any number of values from a fixed list.
+    Checkboxes,
     /// A yes/no tick box.
     Checkbox,
     /// Documents.
     File,
 }
+
+impl FieldKind {
+    /// The name as written in the config, and in envelopes (`"kind"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Textarea => "textarea",
+            FieldKind::Email => "email",
+            FieldKind::Tel => "tel",
+            FieldKind::Date => "date",
+            FieldKind::Number => "number",
+            FieldKind::Select => "select",
+            FieldKind::Radio => "radio",
+            FieldKind::Checkboxes => "checkboxes",
+            FieldKind::Checkbox => "checkbox",
+            FieldKind::File => "file",
+        }
+    }
+
+    /// True for the kinds a person types freely into, whose `max` counts characters.
+    pub fn has_max_chars(self) -> bool {
+        self.default_max_chars().is_some()
+    }
+
+    /// True for the kinds whose value is one or more of `options`.
+    pub fn has_options(self) -> bool {
+        matches!(self, FieldKind::Select | FieldKind::Radio | FieldKind::Checkboxes)
+    }
+
+    /// Default and only meaning of `max` in characters: the kinds a person types freely into.
+    fn default_max_chars(self) -> Option<usize> {
+        match self {
+            FieldKind::Text => Some(1_000),
+            FieldKind::Textarea => Some(20_000),
+            FieldKind::Email => Some(320),
+            FieldKind::Tel => Some(64),
+            _ => None,
+        }
+    }
+}
+
+/// Longest `pattern` accepted in the config.
+pub const MAX_PATTERN_CHARS: usize = 500;
+
+/// Memory the compiled form of one `pattern` may take; the `regex` crate matches in time linear
+/// in the value's length whatever the pattern, so this bounds its size only.
+const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// A field's `pattern`: the source as written and the compiled expression, anchored so that the
+/// whole value must match.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As written in the config, for `check-config`.
+    pub source: String,
+    regex: regex::Regex,
+}
+
+impl Pattern {
+    /// Compiles `source`, anchored at both ends.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        if source.chars().count() > MAX_PATTERN_CHARS {
+            return Err(format!("`pattern` is longer than {MAX_PATTERN_CHARS} characters"));
+        }
+        let regex = regex::RegexBuilder::new(&format!("^(?:{source})$"))
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(_) => "`pattern` is too complex".to_string(),
+                // The syntax error's own text points at the place with a caret over its lines.
+                other => format!(
+                    "`pattern` is not a valid regular expression: {}",
+                    other.to_string().lines().last().unwrap_or_default().trim()
+                ),
+            })?;
+        Ok(Pattern { source: source.to_string(), regex })
+    }
+
+    /// Whether the whole of `value` matches.
+    pub fn matches(&self, value: &str) -> bool {
+        self.regex.is_match(value)
+    }
+}
+
+const FIELD_HINT: &str = "see the field keys and kinds in config/sealpost.example.toml, above [[form]]";
 
 const NAME_HINT: &str = "use lower-case letters, digits, '-' and '_', starting with a letter, at most 40 characters";
 
@@ -158,41 +265,82 @@ pub(super) struct RawField {
     pub kind: FieldKind,
     #[serde(default)]
     pub required: bool,
-    pub max: Option<usize>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
     #[serde(default)]
     pub options: Vec<String>,
+    pub pattern: Option<String>,
+    pub fieldset: Option<String>,
     pub max_files: Option<usize>,
     pub max_size: Option<Size>,
     #[serde(default)]
     pub autocomplete: bool,
 }
 
+/// Largest `max` of a number field: far beyond any count a form asks, and exactly representable
+/// in every JSON reader.
+const NUMBER_BOUND: i64 = 1_000_000_000_000;
+
 impl RawField {
+    /// Checks that every key given makes sense for the kind, and builds the field.
     pub fn build(self, defined_at: String) -> Result<FieldSpec, String> {
-        let default_max = match self.kind {
-            FieldKind::Text => 1_000,
-            FieldKind::Textarea => 20_000,
-            FieldKind::Email => 320,
-            FieldKind::Tel => 64,
-            FieldKind::Select | FieldKind::Checkbox | FieldKind::File => 0,
+        let kind = self.kind.as_str();
+        let max_chars = match (self.kind.default_max_chars(), self.max) {
+            (Some(default), None) => default,
+            (Some(_), Some(max)) => usize::try_from(max).ok().filter(|m| *m >= 1).ok_or("`max` must be at least 1")?,
+            (None, _) => 0,
         };
-        let text_like = default_max > 0;
-        if self.max.is_some() && !text_like {
-            return Err("`max` applies only to text, textarea, email and tel".into());
-        }
-        let max_chars = self.max.unwrap_or(default_max);
-        if text_like && max_chars == 0 {
-            return Err("`max` must be at least 1".into());
-        }
-        if self.kind == FieldKind::Select {
-            if self.options.is_empty() {
-                return Err("a select needs `options`".into());
+        let range = if self.kind == FieldKind::Number {
+            let (Some(min), Some(max)) = (self.min, self.max) else {
+                return Err("a number needs both `min` and `max`, like `min = 1, max = 20`".into());
+            };
+            if min > max {
+                return Err(format!("`min` ({min}) is larger than `max` ({max})"));
             }
+            if min < -NUMBER_BOUND || max > NUMBER_BOUND {
+                return Err(format!("`min` and `max` must be within ±{NUMBER_BOUND}"));
+            }
+            Some((min, max))
+        } else {
+            if self.min.is_some() {
+                return Err(format!("`min` applies only to number fields, not {kind}"));
+            }
+            if self.max.is_some() && self.kind.default_max_chars().is_none() {
+                return Err(format!(
+                    "`max` applies only to text, textarea, email and tel (characters) and number (the largest value), not {kind}"
+                ));
+            }
+            None
+        };
+        if self.kind.has_options() {
+            let least = if self.kind == FieldKind::Select { 1 } else { 2 };
+            if self.options.len() < least {
+                return Err(match self.kind {
+                    FieldKind::Select => "a select needs `options`".to_string(),
+                    _ => format!(
+                        "a {kind} field needs at least two `options`; for one yes/no question use kind = \"checkbox\""
+                    ),
+                });
+            }
+            let mut seen = HashSet::new();
             for option in &self.options {
                 check_name(option).map_err(|m| format!("option \"{option}\" {m}"))?;
+                if !seen.insert(option) {
+                    return Err(format!("option \"{option}\" is listed twice"));
+                }
             }
         } else if !self.options.is_empty() {
-            return Err("`options` applies only to select".into());
+            return Err(format!("`options` applies only to select, radio and checkboxes, not {kind}"));
+        }
+        let pattern = match self.pattern {
+            Some(_) if !matches!(self.kind, FieldKind::Text | FieldKind::Tel | FieldKind::Email) => {
+                return Err(format!("`pattern` applies only to text, tel and email, not {kind}"));
+            }
+            Some(source) => Some(Pattern::new(&source)?),
+            None => None,
+        };
+        if let Some(fieldset) = &self.fieldset {
+            check_name(fieldset).map_err(|m| format!("fieldset \"{fieldset}\" {m}"))?;
         }
         let (max_files, max_size) = if self.kind == FieldKind::File {
             let size = self.max_size.ok_or("a file field needs `max_size`, like \"20 MiB\"")?;
@@ -203,16 +351,22 @@ impl RawField {
             (files, size.0)
         } else {
             if self.max_files.is_some() || self.max_size.is_some() {
-                return Err("`max_files` and `max_size` apply only to file fields".into());
+                return Err(format!("`max_files` and `max_size` apply only to file fields, not {kind}"));
             }
             (0, 0)
         };
+        if self.autocomplete && !matches!(self.kind, FieldKind::Text | FieldKind::Email | FieldKind::Tel) {
+            return Err(format!("`autocomplete` applies only to text, email and tel, not {kind}"));
+        }
         Ok(FieldSpec {
+            fieldset: self.fieldset,
             name: self.name.into_inner(),
             kind: self.kind,
             required: self.required,
             max_chars,
             options: self.options,
+            range,
+            pattern,
             max_files,
             max_size,
             autocomplete: self.autocomplete,
@@ -275,12 +429,27 @@ pub(super) fn parse_forms(
                 return Err(at("is defined twice".into()));
             }
             let defined_at = format!("{}:{}", path.display(), line_of(text, span.start));
-            fields.push(field.build(defined_at).map_err(|m| ConfigError::Invalid {
+            let field: FieldSpec = field.build(defined_at).map_err(|m| ConfigError::Invalid {
                 path: path.to_owned(),
                 line: Some(line_of(text, span.start)),
                 message: format!("form \"{id}\": field \"{name}\": {m}"),
-                hint: None,
-            })?);
+                hint: Some(FIELD_HINT.into()),
+            })?;
+            // A group is one run of fields: its legend is shown once, above the first of them.
+            let previous = fields.last().and_then(|f: &FieldSpec| f.fieldset.as_ref());
+            if let Some(group) = &field.fieldset
+                && previous != Some(group)
+                && fields.iter().any(|f| f.fieldset.as_ref() == Some(group))
+            {
+                return Err(invalid(
+                    span.clone(),
+                    format!(
+                        "form \"{id}\": field \"{name}\": fieldset \"{group}\" is already closed by the fields above"
+                    ),
+                    Some("list the fields of one fieldset next to each other"),
+                ));
+            }
+            fields.push(field);
         }
         if fields.is_empty() {
             return Err(invalid(id_span, format!("form \"{id}\" has no fields"), None));

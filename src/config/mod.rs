@@ -16,6 +16,7 @@ mod errors;
 mod forms;
 mod limits;
 mod server;
+mod site;
 #[cfg(test)]
 mod tests;
 mod units;
@@ -30,12 +31,14 @@ use forms::{RawForm, parse_forms};
 use limits::{LimitsWithSpans, parse_limits};
 use serde::Deserialize;
 use server::{RawServer, parse_server, parse_tcp};
+use site::{RawSite, parse_site};
 use toml::Spanned;
 
 pub use errors::ConfigError;
-pub use forms::{FieldKind, FieldSpec, FormSpec, RecipientsSlot};
+pub use forms::{FieldKind, FieldSpec, FormSpec, MAX_PATTERN_CHARS, Pattern, RecipientsSlot};
 pub use limits::{Limits, Rate};
 pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
+pub use site::{Logo, MAX_LOGO, MAX_SITE_TEXT, SITE_ADDRESS_ID, SITE_EMERGENCY_ID, SITE_NAME_ID, Site, SiteText};
 
 /// Everything `sealpost serve` needs, validated.
 #[derive(Debug)]
@@ -52,6 +55,8 @@ pub struct Config {
     pub forms: Vec<FormSpec>,
     /// What every public page shows around the forms.
     pub pages: Pages,
+    /// Who the site belongs to.
+    pub site: Site,
 }
 
 /// `[pages]`
@@ -62,6 +67,13 @@ pub struct Pages {
     /// `pages.translations`: a folder of the operator's `<lang>.ftl` catalogs, which add
     /// messages (custom forms' labels) and override shipped ones; read and reloaded by `i18n`.
     pub translations: Option<PathBuf>,
+}
+
+/// An absolute http(s) address with nothing that could leave an HTML attribute.
+fn is_plain_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2048
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c))
 }
 
 /// Default quick-exit target: neutral, widely used, and reachable in most countries.
@@ -85,6 +97,7 @@ struct RawConfig {
     limits: LimitsWithSpans,
     staff: Option<RawStaff>,
     pages: Option<RawPages>,
+    site: Option<RawSite>,
     #[serde(default)]
     form: Vec<RawForm>,
 }
@@ -166,10 +179,7 @@ impl Config {
         let quick_exit_url = match raw.pages.as_ref().and_then(|pages| pages.quick_exit_url.as_ref()) {
             Some(quick_exit_url) => {
                 let url = quick_exit_url.get_ref();
-                let safe = (url.starts_with("https://") || url.starts_with("http://"))
-                    && url.len() <= 2048
-                    && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>`".contains(c));
-                if !safe {
+                if !is_plain_url(url) {
                     return Err(source.invalid(
                         quick_exit_url.span(),
                         format!("pages.quick_exit_url: \"{url}\" is not an absolute http(s) address"),
@@ -183,8 +193,12 @@ impl Config {
         // Relative to the config file's folder, like the recipients files; read by `i18n`.
         let translations = raw.pages.and_then(|pages| pages.translations).map(|dir| base.join(dir));
         let pages = Pages { quick_exit_url, translations };
+        let site = match raw.site {
+            Some(site) => parse_site(site, source, base)?,
+            None => Site::default(),
+        };
         let forms = parse_forms(raw.form, source, base, read)?;
-        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages })
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site })
     }
 
     /// The form with this id.

@@ -17,6 +17,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 mod urlencoded;
+mod values;
 mod wipe;
 
 use bytes::Bytes;
@@ -32,6 +33,7 @@ pub use multipart::SEAL_BATCH;
 pub use outcome::{BodyError, Context, Encoding, FieldError, Problem, Received, Values};
 pub use state::{HONEYPOT_FIELD, TOKEN_FIELD};
 pub use urlencoded::MAX_URLENCODED_BODY;
+pub use values::{ascii_digit, parse_date, parse_number};
 pub(crate) use wipe::SecretBuf;
 
 /// Reads a whole body. Attachments are sealed into `draft` as they arrive.

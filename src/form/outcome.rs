@@ -48,8 +48,18 @@ pub enum FieldError {
     Email,
     /// Not a phone number.
     Tel,
-    /// Not one of the select's options.
+    /// Not one of the options (select, radio, checkboxes).
     Select,
+    /// A required checkboxes field with none ticked.
+    ChoicesRequired,
+    /// Not a real date written year-month-day.
+    Date,
+    /// Not a whole number.
+    Number,
+    /// A whole number outside the field's bounds.
+    NumberRange { min: i64, max: i64 },
+    /// Does not match the field's `pattern`.
+    Pattern,
     /// One file is over `max_size`.
     FileTooLarge { name: String, max: u64 },
     /// More files than `max_files`.

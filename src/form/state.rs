@@ -11,6 +11,7 @@ use crate::config::{FieldKind, FieldSpec};
 use crate::limit::{TokenId, TokenProblem};
 
 use super::outcome::{BodyError, Context, FieldError, Problem, Received, Values};
+use super::values::{parse_date, parse_number};
 use super::wipe::SecretBuf;
 
 /// First allocation for a text value or a urlencoded body: most fit in it; a longer one moves
@@ -100,12 +101,15 @@ impl<'a> State<'a> {
                     // A browser sends a file field as a file part; a text part here is a lie.
                     return Err(BodyError::Malformed);
                 }
+                if spec.kind == FieldKind::Checkboxes {
+                    return self.choice(index, spec, value);
+                }
                 let seen = self.seen.get_mut(index).ok_or(BodyError::Malformed)?;
                 if std::mem::replace(seen, true) {
                     return Err(BodyError::Malformed);
                 }
-                // A cut select or checkbox value is simply not one of its options.
-                let text_like = !matches!(spec.kind, FieldKind::Select | FieldKind::Checkbox);
+                // A cut choice is simply not one of its options; a cut date or number is not one.
+                let text_like = spec.kind.has_max_chars();
                 if truncated && text_like {
                     self.errors.push((index, FieldError::TooLong { max: spec.max_chars }));
                 }
@@ -117,6 +121,30 @@ impl<'a> State<'a> {
         Ok(())
     }
 
+    /// One ticked box of a checkboxes field: its values are kept one per line, in the order
+    /// sent. A box sent twice is malformed (browsers never do it), and so is any count beyond
+    /// the options.
+    fn choice(&mut self, index: usize, spec: &FieldSpec, value: Zeroizing<String>) -> Result<(), BodyError> {
+        let slot = self.values.values.get_mut(index).ok_or(BodyError::Malformed)?;
+        if slot.lines().any(|v| v == value.as_str()) || slot.lines().count() >= spec.options.len() {
+            return Err(BodyError::Malformed);
+        }
+        // Options are names without newlines, so one line is one value; anything else is not
+        // an option and fails validation.
+        if value.contains(['\n', '\r']) {
+            self.errors.push((index, FieldError::Select));
+            return Ok(());
+        }
+        let mut joined = SecretBuf::with_capacity(slot.len() + value.len() + 1);
+        joined.extend(slot.as_bytes());
+        if !slot.is_empty() {
+            joined.extend(b"\n");
+        }
+        joined.extend(value.as_bytes());
+        *slot = joined.into_string().ok_or(BodyError::Malformed)?;
+        Ok(())
+    }
+
     /// Bytes kept for a text part: enough for `max` characters of 4-byte UTF-8 (plus CRLFs).
     /// Selects keep their longest option, checkboxes a short value; a longer value cannot be
     /// valid, so cutting it loses nothing.
@@ -124,8 +152,10 @@ impl<'a> State<'a> {
         match name {
             TOKEN_FIELD | HONEYPOT_FIELD => MAX_HIDDEN_BYTES,
             _ => self.field(name).map_or(0, |(_, f)| match f.kind {
-                FieldKind::Select => f.options.iter().map(String::len).max().unwrap_or(0) + 1,
-                FieldKind::Checkbox => MAX_HIDDEN_BYTES,
+                FieldKind::Select | FieldKind::Radio | FieldKind::Checkboxes => {
+                    f.options.iter().map(String::len).max().unwrap_or(0) + 1
+                }
+                FieldKind::Checkbox | FieldKind::Date | FieldKind::Number => MAX_HIDDEN_BYTES,
                 _ => f.max_chars.max(3) * 4 + 2,
             }),
         }
@@ -160,12 +190,23 @@ impl<'a> State<'a> {
 /// Checks one field's final value.
 pub(super) fn validate(spec: &FieldSpec, value: &str, files: usize) -> Option<FieldError> {
     let empty = value.trim().is_empty();
+    let is_option = |v: &str| spec.options.iter().any(|o| o == v);
     match spec.kind {
         FieldKind::File => (spec.required && files == 0).then_some(FieldError::Required),
         FieldKind::Checkbox => (spec.required && empty).then_some(FieldError::CheckboxRequired),
+        FieldKind::Checkboxes if empty => spec.required.then_some(FieldError::ChoicesRequired),
+        FieldKind::Radio if empty => spec.required.then_some(FieldError::Select),
         _ if empty => spec.required.then_some(FieldError::Required),
-        FieldKind::Select => (!spec.options.iter().any(|o| o == value)).then_some(FieldError::Select),
+        FieldKind::Select | FieldKind::Radio => (!is_option(value)).then_some(FieldError::Select),
+        FieldKind::Checkboxes => (!value.lines().all(is_option)).then_some(FieldError::Select),
+        FieldKind::Date => parse_date(value).is_none().then_some(FieldError::Date),
+        FieldKind::Number => match (parse_number(value), spec.range) {
+            (None, _) => Some(FieldError::Number),
+            (Some(n), Some((min, max))) if n < min || n > max => Some(FieldError::NumberRange { min, max }),
+            (Some(_), _) => None,
+        },
         _ if value.chars().count() > spec.max_chars => Some(FieldError::TooLong { max: spec.max_chars }),
+        _ if spec.pattern.as_ref().is_some_and(|p| !p.matches(value.trim())) => Some(FieldError::Pattern),
         FieldKind::Email => (!is_email(value.trim())).then_some(FieldError::Email),
         FieldKind::Tel => (!is_tel(value.trim())).then_some(FieldError::Tel),
         FieldKind::Text | FieldKind::Textarea => None,

@@ -16,11 +16,14 @@ use super::*;
 
 fn spec(kind: FieldKind, required: bool) -> FieldSpec {
     FieldSpec {
+        fieldset: None,
         name: "f".into(),
         kind,
         required,
         max_chars: 10,
         options: vec!["a".into(), "b".into()],
+        range: Some((1, 20)),
+        pattern: None,
         max_files: 2,
         max_size: 100,
         autocomplete: false,
@@ -48,6 +51,47 @@ fn validates_each_kind() {
     assert_eq!(validate(&spec(Checkbox, true), "", 0), Some(FieldError::CheckboxRequired));
     assert_eq!(validate(&spec(File, true), "", 0), Some(FieldError::Required));
     assert_eq!(validate(&spec(File, true), "", 1), None);
+    assert_eq!(validate(&spec(Radio, true), "", 0), Some(FieldError::Select));
+    assert_eq!(validate(&spec(Radio, false), "", 0), None);
+    assert_eq!(validate(&spec(Radio, false), "a", 0), None);
+    assert_eq!(validate(&spec(Radio, false), "c", 0), Some(FieldError::Select));
+    assert_eq!(validate(&spec(Checkboxes, true), "", 0), Some(FieldError::ChoicesRequired));
+    assert_eq!(validate(&spec(Checkboxes, false), "a\nb", 0), None);
+    assert_eq!(validate(&spec(Checkboxes, false), "a\nc", 0), Some(FieldError::Select));
+    assert_eq!(validate(&spec(Date, false), "2026-02-28", 0), None);
+    assert_eq!(validate(&spec(Date, false), "28/02/2026", 0), Some(FieldError::Date));
+    assert_eq!(validate(&spec(Date, true), " ", 0), Some(FieldError::Required));
+    assert_eq!(validate(&spec(Number, false), "٢٠", 0), None);
+    assert_eq!(validate(&spec(Number, false), "21", 0), Some(FieldError::NumberRange { min: 1, max: 20 }));
+    assert_eq!(validate(&spec(Number, false), "0", 0), Some(FieldError::NumberRange { min: 1, max: 20 }));
+    assert_eq!(validate(&spec(Number, false), "two", 0), Some(FieldError::Number));
+    let mut case = spec(Text, true);
+    case.pattern = Some(crate::config::Pattern::new("[A-Z]{2}[0-9]{3}").unwrap());
+    assert_eq!(validate(&case, " AB123 ", 0), None, "surrounding spaces are not part of the answer");
+    assert_eq!(validate(&case, "AB1234", 0), Some(FieldError::Pattern), "the whole answer must match");
+    assert_eq!(validate(&case, "xAB123", 0), Some(FieldError::Pattern));
+}
+
+#[test]
+fn checkboxes_collect_every_ticked_option_and_refuse_a_box_sent_twice() {
+    let fields = r#"
+  { name = "family", kind = "checkboxes", options = ["partner", "children", "parents"] },
+  { name = "when", kind = "date" },
+"#;
+    let config = config("1 MiB", fields, "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p");
+    let received = read_pairs(&config, "family=children&family=partner&when=2026%2F3%2F5");
+    assert_eq!(received.values.get(0), "children\npartner");
+    assert_eq!(received.values.get(1), "2026/3/5", "the person's text is kept as typed");
+    assert!(received.errors.is_empty(), "{:?}", received.errors);
+    let twice = try_read_pairs(&config, "family=children&family=children");
+    assert!(matches!(twice, Err(BodyError::Malformed)), "{twice:?}");
+    let too_many = try_read_pairs(&config, "family=children&family=partner&family=parents&family=x");
+    assert!(matches!(too_many, Err(BodyError::Malformed)), "{too_many:?}");
+    let unknown = read_pairs(&config, "family=children&family=cousins");
+    assert_eq!(unknown.errors, vec![(0, FieldError::Select)]);
+    let bad_date = read_pairs(&config, "when=31%2F3%2F2026");
+    assert_eq!(bad_date.errors, vec![(1, FieldError::Date)]);
+    assert_eq!(bad_date.values.get(1), "31/3/2026");
 }
 
 /// A config with one form `f` of `fields`, sealed to `key`.
@@ -85,12 +129,16 @@ fn schema() -> crate::config::Config {
 }
 
 fn read_pairs(config: &crate::config::Config, body: &str) -> Received {
+    try_read_pairs(config, body).unwrap()
+}
+
+fn try_read_pairs(config: &crate::config::Config, body: &str) -> Result<Received, BodyError> {
     let form = config.form("f").unwrap();
     let tokens = TimingTokens::new([1; 32]);
     let now = SystemTime::now();
     let body = format!("_token={}&{body}", tokens.issue("f", now));
     let ctx = Context { form, recipients: form.recipients.current(), limits: &config.limits, tokens: &tokens, now };
-    read_urlencoded_body(&ctx, body.as_bytes()).unwrap()
+    read_urlencoded_body(&ctx, body.as_bytes())
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
 
-use crate::config::{Config, FormSpec, Limits, TrustedProxies};
+use crate::config::{Config, FormSpec, Limits, Site, TrustedProxies};
 use crate::i18n::Catalog;
 use crate::limit::slots::Slots;
 use crate::limit::{self, Limiter, TimingTokens};
@@ -38,6 +38,9 @@ pub struct App {
     staff: Arc<StaffService>,
     /// Where the "leave this site quickly" link on every page goes.
     pub(super) quick_exit_url: String,
+    /// The organisation's logo and privacy notice; its texts are in the catalogs, read again with
+    /// them on `SIGHUP`.
+    pub(super) site: Site,
     /// Requests each client has in flight (`limits.max_requests_per_client`).
     pub(super) request_slots: Arc<Slots>,
     /// Connections each directly connected peer holds (`limits.max_connections_per_client`).
@@ -76,6 +79,7 @@ impl App {
             connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
             limits,
             quick_exit_url: config.pages.quick_exit_url,
+            site: config.site,
         }
     }
 
@@ -115,7 +119,7 @@ impl App {
     /// Reads the operator's catalogs again (on `SIGHUP`). If they do not load, or a form's
     /// English label is missing from them, the current catalogs stay and one line says why.
     pub fn reload_catalogs(&self) {
-        let loaded = Catalog::load(self.translations.as_deref())
+        let loaded = Catalog::load(self.translations.as_deref(), &self.site.texts)
             .and_then(|catalog| catalog.check_forms(&self.forms, &self.staff_locale).map(|()| catalog));
         match loaded {
             Ok(catalog) => {

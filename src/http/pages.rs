@@ -14,7 +14,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::config::{FieldKind, FormSpec};
+use crate::config::{FieldKind, FieldSpec, FormSpec, SITE_ADDRESS_ID, SITE_EMERGENCY_ID, SITE_NAME_ID};
 use crate::form::{self, FieldError, Problem, Received};
 use crate::i18n::{self, Catalog, Locale};
 use crate::limit::TokenProblem;
@@ -76,6 +76,14 @@ struct Chrome {
     privacy_body: String,
     quick_exit_url: String,
     quick_exit: String,
+    /// `site.logo`'s path under `/static/`.
+    logo: Option<&'static str>,
+    /// The organisation's emergency line, at the top of every page.
+    emergency: Option<String>,
+    /// The organisation's address, one line each, in the footer.
+    address: Vec<String>,
+    /// `site.privacy_url`, with its link text.
+    privacy_link: Option<(String, String)>,
 }
 
 struct LanguageLink {
@@ -93,7 +101,7 @@ impl Chrome {
             lang: locale.code,
             dir: locale.dir(),
             title,
-            site_title: locale.text("site-title"),
+            site_title: locale.text(SITE_NAME_ID),
             skip_link: locale.text("skip-link"),
             language_label: locale.text("language-label"),
             languages: app
@@ -112,6 +120,14 @@ impl Chrome {
             privacy_body: locale.text("privacy-body"),
             quick_exit_url: app.quick_exit_url.clone(),
             quick_exit: locale.text("quick-exit"),
+            logo: app.site.logo.as_ref().map(|l| l.path),
+            emergency: locale.has(SITE_EMERGENCY_ID).then(|| locale.text(SITE_EMERGENCY_ID)),
+            address: if locale.has(SITE_ADDRESS_ID) {
+                locale.text(SITE_ADDRESS_ID).lines().map(str::to_string).collect()
+            } else {
+                Vec::new()
+            },
+            privacy_link: app.site.privacy_url.clone().map(|url| (url, locale.text("privacy-notice-link"))),
         }
     }
 }
@@ -164,7 +180,14 @@ struct ErrorLink {
 
 struct FieldView {
     name: String,
+    /// Which markup: `textarea`, `select`, `radio`, `checkboxes`, `checkbox`, `file` or `input`.
     kind: &'static str,
+    /// For `input`: its `type`.
+    input_type: &'static str,
+    /// For `input`: `numeric` for numbers, whose input is text (so what the person typed is
+    /// kept and checked by the server, never silently dropped by the browser).
+    inputmode: Option<&'static str>,
+    placeholder: Option<String>,
     label: String,
     help: Option<String>,
     error: Option<String>,
@@ -176,10 +199,18 @@ struct FieldView {
     options: Vec<OptionView>,
     multiple: bool,
     autocomplete: &'static str,
+    /// Left to right whatever the page's direction: addresses, numbers and dates.
+    ltr: bool,
     describedby: String,
+    /// The legend (and its help) of the fieldset this field opens.
+    group_start: Option<(String, Option<String>)>,
+    /// Whether this field closes its fieldset.
+    group_end: bool,
 }
 
 struct OptionView {
+    /// The input's id: the field's own for the first option (where the error summary links).
+    id: String,
     value: String,
     label: String,
     selected: bool,
@@ -264,6 +295,13 @@ pub(super) async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../pages/sealpost.css")).into_response()
 }
 
+/// The organisation's logo (`site.logo`), read at start.
+pub(super) async fn logo(State(app): State<Arc<App>>, Path(name): Path<String>) -> Result<Response, PageError> {
+    let logo = app.site.logo.as_ref().filter(|l| l.path.strip_prefix("/static/") == Some(name.as_str()));
+    let logo = logo.ok_or(PageError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, logo.media_type)], logo.bytes.clone()).into_response())
+}
+
 pub(super) async fn show_form(
     State(app): State<Arc<App>>,
     Path(form_id): Path<String>,
@@ -302,8 +340,11 @@ pub(super) fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: O
         let id = i18n::field_id(&form.id, &spec.name);
         let label = locale.text(&id);
         let value = received.map_or("", |r| r.values.get(index));
-        let error =
-            received.and_then(|r| r.errors.iter().find(|(i, _)| *i == index)).map(|(_, e)| field_error_text(locale, e));
+        let error = received.and_then(|r| r.errors.iter().find(|(i, _)| *i == index)).map(|(_, e)| match e {
+            // The field's own words for its format, when the catalog gives them.
+            FieldError::Pattern => locale.attr(&id, "error").unwrap_or_else(|| field_error_text(locale, e)),
+            _ => field_error_text(locale, e),
+        });
         if let Some(message) = &error {
             errors.push(ErrorLink { field: spec.name.clone(), label: label.clone(), message: message.clone() });
         }
@@ -324,28 +365,52 @@ pub(super) fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: O
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
+        let (markup, input_type) = markup(spec.kind, value);
+        let chosen: Vec<&str> = if spec.kind == FieldKind::Checkboxes { value.lines().collect() } else { vec![value] };
+        let placeholder = locale.attr(&id, "placeholder").or_else(|| {
+            // A browser with a date picker ignores it; one without shows it in the text box.
+            (spec.kind == FieldKind::Date).then(|| locale.text("date-placeholder"))
+        });
+        let shown = match spec.kind {
+            FieldKind::File => String::new(),
+            // A date the picker can show goes back in its own format.
+            FieldKind::Date => form::parse_date(value).unwrap_or_else(|| value.to_string()),
+            _ => value.to_string(),
+        };
+        let group = spec.fieldset.as_ref();
+        let opens =
+            group.is_some() && form.fields.get(index.wrapping_sub(1)).map(|f| f.fieldset.as_ref()) != Some(group);
+        let closes = group.is_some() && form.fields.get(index + 1).map(|f| f.fieldset.as_ref()) != Some(group);
         fields.push(FieldView {
             name: spec.name.clone(),
-            kind: kind_name(spec.kind),
+            kind: markup,
+            input_type,
+            inputmode: (spec.kind == FieldKind::Number).then_some("numeric"),
+            placeholder,
             label,
             help,
             error,
             marker: locale.text(if spec.required { "required" } else { "optional" }),
             required: spec.required,
-            value: Zeroizing::new(if spec.kind == FieldKind::File { String::new() } else { value.to_string() }),
+            value: Zeroizing::new(shown),
             checked: spec.kind == FieldKind::Checkbox && !value.is_empty(),
             options: spec
                 .options
                 .iter()
-                .map(|o| OptionView {
+                .enumerate()
+                .map(|(n, o)| OptionView {
+                    id: if n == 0 { format!("f-{}", spec.name) } else { format!("f-{}-{o}", spec.name) },
                     value: o.clone(),
                     label: locale.text(&i18n::option_id(&form.id, &spec.name, o)),
-                    selected: value == o,
+                    selected: chosen.contains(&o.as_str()),
                 })
                 .collect(),
             multiple: spec.max_files > 1,
             autocomplete: if spec.autocomplete { "on" } else { "off" },
+            ltr: matches!(spec.kind, FieldKind::Email | FieldKind::Tel | FieldKind::Date | FieldKind::Number),
             describedby,
+            group_start: opens.then(|| group_legend(locale, form, spec)),
+            group_end: closes,
         });
     }
     let problem = received.and_then(|r| r.problem).map(|p| {
@@ -373,16 +438,27 @@ pub(super) fn form_page(app: &App, form: &FormSpec, locale: &Locale, received: O
     }
 }
 
-fn kind_name(kind: FieldKind) -> &'static str {
+/// The markup a kind is shown with, and for an `input` its type. A date that does not parse is
+/// shown as text, so the person sees what they typed (a date picker would show it empty).
+fn markup(kind: FieldKind, value: &str) -> (&'static str, &'static str) {
     match kind {
-        FieldKind::Text => "text",
-        FieldKind::Textarea => "textarea",
-        FieldKind::Email => "email",
-        FieldKind::Tel => "tel",
-        FieldKind::Select => "select",
-        FieldKind::Checkbox => "checkbox",
-        FieldKind::File => "file",
+        FieldKind::Textarea => ("textarea", ""),
+        FieldKind::Select => ("select", ""),
+        FieldKind::Radio => ("radio", ""),
+        FieldKind::Checkboxes => ("checkboxes", ""),
+        FieldKind::Checkbox => ("checkbox", ""),
+        FieldKind::File => ("file", ""),
+        FieldKind::Email => ("input", "email"),
+        FieldKind::Tel => ("input", "tel"),
+        FieldKind::Date if value.trim().is_empty() || form::parse_date(value).is_some() => ("input", "date"),
+        FieldKind::Text | FieldKind::Number | FieldKind::Date => ("input", "text"),
     }
+}
+
+/// The legend of the fieldset `spec` opens, and the line under it.
+fn group_legend(locale: &Locale, form: &FormSpec, spec: &FieldSpec) -> (String, Option<String>) {
+    let id = i18n::fieldset_id(&form.id, spec.fieldset.as_deref().unwrap_or_default());
+    (locale.text(&id), locale.attr(&id, "help"))
 }
 
 fn field_error_text(locale: &Locale, error: &FieldError) -> String {
@@ -393,6 +469,13 @@ fn field_error_text(locale: &Locale, error: &FieldError) -> String {
         FieldError::Email => locale.text("error-email"),
         FieldError::Tel => locale.text("error-tel"),
         FieldError::Select => locale.text("error-select"),
+        FieldError::ChoicesRequired => locale.text("error-choices-required"),
+        FieldError::Date => locale.text("error-date"),
+        FieldError::Number => locale.text("error-number"),
+        FieldError::NumberRange { min, max } => {
+            locale.text_with("error-number-range", &[("min", (*min).into()), ("max", (*max).into())])
+        }
+        FieldError::Pattern => locale.text("error-pattern"),
         FieldError::FileTooLarge { name, max } => locale.text_with(
             "error-file-too-large",
             &[("name", name.as_str().into()), ("max", human_size(locale, *max).into())],

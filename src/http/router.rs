@@ -19,7 +19,7 @@ use crate::limit::{self, Connection};
 use super::app::App;
 use super::errors::{BUSY_RETRY_AFTER_SECS, PageError, closing};
 use super::headers::{SECURITY_HEADERS, headers, log, strict_host};
-use super::pages::{healthz, index, render_errors, sent, show_form, stylesheet};
+use super::pages::{healthz, index, logo, render_errors, sent, show_form, stylesheet};
 use super::submit::submit;
 
 /// The router with every public route and layer, and the staff API under `/staff/v1` unless it
@@ -51,6 +51,7 @@ fn public_routes() -> Router<Arc<App>> {
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/static/sealpost.css", get(stylesheet))
+        .route("/static/{logo}", get(logo))
         .route("/{form}", get(show_form).post(submit))
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })

@@ -168,15 +168,26 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
         if spec.kind == FieldKind::File || value.trim().is_empty() {
             continue;
         }
+        // Validation passed, so dates and numbers parse and choices are options.
+        let choices: Vec<String> =
+            if spec.has_options() { value.lines().map(str::to_string).collect() } else { Vec::new() };
         let value = match spec.kind {
-            FieldKind::Select => staff.text(&i18n::option_id(&form.id, &spec.name, value)),
+            FieldKind::Select | FieldKind::Radio | FieldKind::Checkboxes => choices
+                .iter()
+                .map(|choice| staff.text(&i18n::option_id(&form.id, &spec.name, choice)))
+                .collect::<Vec<_>>()
+                .join("\n"),
             FieldKind::Checkbox => staff.text("value-yes"),
+            FieldKind::Date => form::parse_date(value).unwrap_or_else(|| value.to_string()),
+            FieldKind::Number => form::parse_number(value).map_or_else(|| value.to_string(), |n| n.to_string()),
             _ => value.to_string(),
         };
         fields.push(EnvelopeField {
             name: spec.name.clone(),
             label: staff.text(&i18n::field_id(&form.id, &spec.name)),
+            kind: Some(spec.kind.as_str().to_string()),
             value,
+            choices,
         });
     }
     Envelope {

@@ -11,6 +11,7 @@ skip-link = الانتقال إلى النموذج
 privacy-title = ماذا يحدث لرسالتك
 privacy-body = تُقفَل رسالتك ومستنداتك (تُشفَّر) فور وصولها. لا يستطيع فتحها إلا موظفونا، على أجهزة الكمبيوتر الخاصة بهم. هذا الموقع لا يسجّل عنوان الإنترنت الخاص بك، ولا يُحفَظ أي شيء في متصفحك.
 quick-exit = غادر هذا الموقع بسرعة
+privacy-notice-link = إشعار الخصوصية لدينا
 
 ## Front page
 
@@ -63,6 +64,12 @@ error-too-many-files =
     }
 error-file-name = أحد الملفات له اسم لا يمكن استخدامه. يُرجى تغيير اسمه ثم إرفاقه من جديد.
 value-yes = نعم
+date-placeholder = سنة-شهر-يوم
+error-date = يُرجى كتابة تاريخ صحيح بالترتيب سنة-شهر-يوم، مثل 2026-03-31.
+error-number = يُرجى كتابة عدد صحيح (بدون كسور) بالأرقام فقط، مثل 3.
+error-number-range = يُرجى كتابة عدد من { $min } إلى { $max }.
+error-pattern = هذه الإجابة ليست بالشكل الذي نتوقعه. يُرجى قراءة النص التوضيحي، ثم المحاولة مرة أخرى.
+error-choices-required = يُرجى اختيار خيار واحد على الأقل.
 
 ## After sending
 
@@ -132,8 +139,39 @@ field-asylum-help-language = لغتك المفضلة
     .help = اللغة التي تريد أن نستخدمها معك. سنحاول إيجاد مترجم.
 field-asylum-help-location = أين أنت الآن؟
     .help = المدينة والبلد. إذا كنت في مركز احتجاز أو مخيم أو مأوى، يُرجى إخبارنا.
-field-asylum-help-deadline = التواريخ والمواعيد النهائية
-    .help = مثل جلسة في المحكمة، أو مقابلة، أو آخر موعد للطعن في القرار، أو تاريخ يجب أن تغادر فيه. يُرجى كتابة التاريخ إذا كنت تعرفه.
+fieldset-asylum-help-urgency = التواريخ والمواعيد النهائية
+    .help = تساعدنا هذه التواريخ على معرفة الأمور الأكثر استعجالًا. يُرجى ترك ما لا تعرفه فارغًا.
+field-asylum-help-arrived = متى وصلت إلى هذا البلد؟
+    .help = إذا كنت لا تعرف اليوم بالضبط، يُرجى اختيار أول يوم من الشهر. في بعض البلدان يجب تقديم طلب اللجوء خلال مدة محددة بعد الوصول، مثل سنة واحدة.
+field-asylum-help-claim = هل قدّمت طلب لجوء أو حماية هنا من قبل؟
+option-asylum-help-claim-no = ليس بعد
+option-asylum-help-claim-waiting = نعم، وأنا أنتظر القرار
+option-asylum-help-claim-refused = نعم، ورُفض طلبي
+option-asylum-help-claim-unsure = لا أعرف بالضبط
+field-asylum-help-next_date = تاريخ جلستك أو مقابلتك أو موعدك القادم
+    .help = يُرجى ترك هذا الحقل فارغًا إذا لم يكن لديك موعد أو كنت لا تعرفه.
+field-asylum-help-next_type = ما نوع هذا الموعد؟
+option-asylum-help-next_type-interview = مقابلة لجوء
+option-asylum-help-next_type-court = جلسة في المحكمة
+option-asylum-help-next_type-reporting = الحضور إلى سلطات الهجرة للتوقيع أو المراجعة
+option-asylum-help-next_type-other = شيء آخر
+option-asylum-help-next_type-unsure = لا أعرف بالضبط
+field-asylum-help-decision_date = إذا وصلك قرار، ما التاريخ المكتوب عليه؟
+    .help = غالبًا ما تكون مدة الطعن في القرار قصيرة، وأحيانًا بضعة أيام فقط من هذا التاريخ.
+field-asylum-help-deadline = أي تواريخ أو مواعيد نهائية أخرى
+    .help = مثل تاريخ يجب أن تغادر فيه، أو خطاب يحدد لك موعدًا نهائيًا. يُرجى كتابة التاريخ إذا كنت تعرفه.
+fieldset-asylum-help-situation = وضعك
+field-asylum-help-detained = هل أحد من الأشخاص المذكورين في ملفك محتجز الآن؟
+option-asylum-help-detained-me = نعم، أنا
+option-asylum-help-detained-family = نعم، أحد أفراد عائلتي
+option-asylum-help-detained-no = لا
+field-asylum-help-family = من الأشخاص الآخرون المذكورون في ملفك؟
+    .help = يُرجى ترك هذا الحقل فارغًا إذا كان الملف لك وحدك.
+option-asylum-help-family-partner = الزوج أو الزوجة أو الشريك
+option-asylum-help-family-children = الأبناء
+option-asylum-help-family-parents = الأب أو الأم
+option-asylum-help-family-other = أقارب آخرون
+field-asylum-help-people = كم عدد الأشخاص في ملفك، بما فيهم أنت؟
 field-asylum-help-message = ماذا حدث، وما المساعدة التي تحتاجها؟
     .help = يمكنك الكتابة بأي لغة. يُرجى إخبارنا بكل ما تشعر بالأمان في مشاركته.
 field-asylum-help-documents = المستندات

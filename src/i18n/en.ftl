@@ -9,6 +9,7 @@ skip-link = Skip to the form
 privacy-title = What happens to your message
 privacy-body = Your message and documents are locked (encrypted) the moment they arrive. Only our staff can unlock them, on their own computers. This website does not record your internet address, and nothing is saved in your browser.
 quick-exit = Leave this site quickly
+privacy-notice-link = Our privacy notice
 
 ## Front page
 
@@ -40,6 +41,12 @@ error-file-too-large = “{ $name }” is too large. Each file can be up to { $m
 error-too-many-files = You can attach up to { $max } files. Please choose fewer.
 error-file-name = One of the files has an unusable name. Please rename it and attach it again.
 value-yes = Yes
+date-placeholder = yyyy-mm-dd
+error-date = Please enter a real date as year-month-day, for example 2026-03-31.
+error-number = Please enter a whole number using digits only, for example 3.
+error-number-range = Please enter a number from { $min } to { $max }.
+error-pattern = This answer is not in the form we expect. Please check the help text and try again.
+error-choices-required = Please choose at least one.
 
 ## After sending
 
@@ -102,8 +109,39 @@ field-asylum-help-language = Your preferred language
     .help = The language you would like us to use. We will try to find an interpreter.
 field-asylum-help-location = Where are you now?
     .help = City and country. If you are in detention, a camp or a shelter, please tell us.
-field-asylum-help-deadline = Dates and deadlines
-    .help = For example a court hearing, an interview, an appeal deadline or a date you must leave. Write the date if you know it.
+fieldset-asylum-help-urgency = Dates and deadlines
+    .help = These dates tell us what is most urgent. Leave out anything you do not know.
+field-asylum-help-arrived = When did you arrive in this country?
+    .help = If you do not know the exact day, choose the first day of the month. In some countries an asylum claim must be made within a time limit after arriving, for example one year.
+field-asylum-help-claim = Have you already applied for asylum or protection here?
+option-asylum-help-claim-no = Not yet
+option-asylum-help-claim-waiting = Yes, and I am waiting for a decision
+option-asylum-help-claim-refused = Yes, and my claim was refused
+option-asylum-help-claim-unsure = I am not sure
+field-asylum-help-next_date = Date of your next hearing, interview or appointment
+    .help = Leave this empty if you have none or do not know.
+field-asylum-help-next_type = What is that appointment?
+option-asylum-help-next_type-interview = An asylum interview
+option-asylum-help-next_type-court = A court hearing
+option-asylum-help-next_type-reporting = Reporting to the immigration authorities
+option-asylum-help-next_type-other = Something else
+option-asylum-help-next_type-unsure = I am not sure
+field-asylum-help-decision_date = If you received a decision, what date is written on it?
+    .help = The time to appeal is often short, sometimes only a few days from this date.
+field-asylum-help-deadline = Any other dates or deadlines
+    .help = For example a date you must leave, or a letter that gives you a deadline. Write the date if you know it.
+fieldset-asylum-help-situation = Your situation
+field-asylum-help-detained = Is anyone in your case in detention now?
+option-asylum-help-detained-me = Yes, I am
+option-asylum-help-detained-family = Yes, someone in my family
+option-asylum-help-detained-no = No
+field-asylum-help-family = Who else is part of your case?
+    .help = Leave this empty if it is only you.
+option-asylum-help-family-partner = Husband, wife or partner
+option-asylum-help-family-children = Children
+option-asylum-help-family-parents = Parents
+option-asylum-help-family-other = Other relatives
+field-asylum-help-people = How many people are in your case, counting you?
 field-asylum-help-message = What happened, and what help do you need?
     .help = You can write in any language. Tell us as much as you feel safe to share.
 field-asylum-help-documents = Documents

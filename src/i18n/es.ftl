@@ -9,6 +9,7 @@ skip-link = Ir al formulario
 privacy-title = Qué pasa con su mensaje
 privacy-body = Su mensaje y sus documentos se cierran con llave (se cifran) en cuanto llegan. Solo nuestro personal puede abrirlos, en sus propias computadoras. Este sitio web no registra su dirección de internet y no se guarda nada en su navegador.
 quick-exit = Salir rápido de este sitio
+privacy-notice-link = Nuestro aviso de privacidad
 
 ## Front page
 
@@ -52,6 +53,12 @@ error-too-many-files =
     }
 error-file-name = Uno de los archivos tiene un nombre que no se puede usar. Por favor, cámbiele el nombre y adjúntelo otra vez.
 value-yes = Sí
+date-placeholder = aaaa-mm-dd
+error-date = Por favor, escriba una fecha real en el orden año-mes-día, por ejemplo 2026-03-31.
+error-number = Por favor, escriba un número entero usando solo cifras, por ejemplo 3.
+error-number-range = Por favor, escriba un número del { $min } al { $max }.
+error-pattern = Esta respuesta no tiene la forma que esperamos. Por favor, lea el texto de ayuda e inténtelo de nuevo.
+error-choices-required = Por favor, elija al menos una opción.
 
 ## After sending
 
@@ -118,8 +125,39 @@ field-asylum-help-language = Idioma que prefiere
     .help = El idioma que le gustaría que usemos. Intentaremos encontrar un intérprete.
 field-asylum-help-location = ¿Dónde está ahora?
     .help = Ciudad y país. Si está en un centro de detención, en un campamento o en un albergue, por favor díganoslo.
-field-asylum-help-deadline = Fechas y plazos
-    .help = Por ejemplo, una audiencia en el tribunal, una entrevista, un plazo para apelar o una fecha en la que tiene que irse. Escriba la fecha si la sabe.
+fieldset-asylum-help-urgency = Fechas y plazos
+    .help = Estas fechas nos dicen qué es lo más urgente. Deje vacío lo que no sepa.
+field-asylum-help-arrived = ¿Cuándo llegó a este país?
+    .help = Si no sabe el día exacto, elija el primer día del mes. En algunos países hay que pedir asilo dentro de un plazo después de llegar, por ejemplo, un año.
+field-asylum-help-claim = ¿Ya pidió asilo o protección aquí?
+option-asylum-help-claim-no = Todavía no
+option-asylum-help-claim-waiting = Sí, y estoy esperando una decisión
+option-asylum-help-claim-refused = Sí, y rechazaron mi solicitud
+option-asylum-help-claim-unsure = No lo sé con seguridad
+field-asylum-help-next_date = Fecha de su próxima audiencia, entrevista o cita
+    .help = Deje esto vacío si no tiene ninguna o no la sabe.
+field-asylum-help-next_type = ¿Qué tipo de cita es?
+option-asylum-help-next_type-interview = Una entrevista de asilo
+option-asylum-help-next_type-court = Una audiencia en el tribunal
+option-asylum-help-next_type-reporting = Presentarse ante las autoridades de inmigración
+option-asylum-help-next_type-other = Otra cosa
+option-asylum-help-next_type-unsure = No lo sé con seguridad
+field-asylum-help-decision_date = Si recibió una decisión, ¿qué fecha tiene escrita?
+    .help = El plazo para apelar suele ser corto, a veces solo unos días desde esta fecha.
+field-asylum-help-deadline = Otras fechas o plazos
+    .help = Por ejemplo, una fecha en la que tiene que irse, o una carta que le da un plazo. Escriba la fecha si la sabe.
+fieldset-asylum-help-situation = Su situación
+field-asylum-help-detained = ¿Alguna persona de su caso está ahora en un centro de detención?
+option-asylum-help-detained-me = Sí, yo
+option-asylum-help-detained-family = Sí, alguien de mi familia
+option-asylum-help-detained-no = No, nadie
+field-asylum-help-family = ¿Quién más forma parte de su caso?
+    .help = Deje esto vacío si es solo usted.
+option-asylum-help-family-partner = Esposo, esposa o pareja
+option-asylum-help-family-children = Hijos
+option-asylum-help-family-parents = Padre o madre
+option-asylum-help-family-other = Otros familiares
+field-asylum-help-people = ¿Cuántas personas hay en su caso, junto con usted?
 field-asylum-help-message = ¿Qué pasó y qué ayuda necesita?
     .help = Puede escribir en cualquier idioma. Cuéntenos todo lo que le parezca seguro compartir.
 field-asylum-help-documents = Documentos

@@ -11,6 +11,7 @@ skip-link = رفتن به فرم
 privacy-title = چه اتفاقی برای پیام شما می‌افتد
 privacy-body = پیام و اسناد شما همین که می‌رسند، قفل (رمزگذاری) می‌شوند. فقط کارکنان ما می‌توانند آن‌ها را باز کنند، آن هم روی کامپیوترهای خودشان. این وب‌سایت آدرس اینترنت شما را ثبت نمی‌کند و هیچ چیزی در مرورگر شما ذخیره نمی‌شود.
 quick-exit = فوراً از این سایت خارج شوید
+privacy-notice-link = اطلاعیه حریم خصوصی ما
 
 ## Front page
 
@@ -42,6 +43,12 @@ error-file-too-large = «{ $name }» خیلی بزرگ است. هر فایل م�
 error-too-many-files = می‌توانید حداکثر { $max } فایل ضمیمه کنید. لطفاً فایل‌های کمتری انتخاب کنید.
 error-file-name = نام یکی از فایل‌ها قابل استفاده نیست. لطفاً نام آن را تغییر دهید و دوباره ضمیمه کنید.
 value-yes = بله
+date-placeholder = سال-ماه-روز
+error-date = لطفاً یک تاریخ درست میلادی به شکل سال-ماه-روز بنویسید، مثلاً 2026-03-31.
+error-number = لطفاً فقط با رقم یک عدد کامل بنویسید، مثلاً 3.
+error-number-range = لطفاً عددی از { $min } تا { $max } بنویسید.
+error-pattern = این پاسخ به شکلی که انتظار داریم نیست. لطفاً متن راهنما را بخوانید و دوباره تلاش کنید.
+error-choices-required = لطفاً حداقل یک گزینه را انتخاب کنید.
 
 ## After sending
 
@@ -104,8 +111,39 @@ field-asylum-help-language = زبانی که ترجیح می‌دهید
     .help = زبانی که می‌خواهید ما با شما به آن صحبت کنیم. تلاش می‌کنیم یک مترجم پیدا کنیم.
 field-asylum-help-location = اکنون کجا هستید؟
     .help = شهر و کشور. اگر در بازداشت، کمپ یا سرپناه هستید، لطفاً به ما بگویید.
-field-asylum-help-deadline = تاریخ‌ها و مهلت‌ها
-    .help = مثلاً جلسه دادگاه (محکمه)، مصاحبه، مهلت اعتراض به تصمیم، یا تاریخی که باید از آنجا بروید. اگر تاریخ را می‌دانید، آن را بنویسید.
+fieldset-asylum-help-urgency = تاریخ‌ها و مهلت‌ها
+    .help = این تاریخ‌ها به ما نشان می‌دهند چه چیزی از همه فوری‌تر است. هر چه را نمی‌دانید، خالی بگذارید.
+field-asylum-help-arrived = چه زمانی به این کشور رسیدید؟
+    .help = اگر روز دقیق را نمی‌دانید، روز اول ماه را انتخاب کنید. در بعضی کشورها درخواست پناهندگی باید در مدت معینی پس از رسیدن داده شود، مثلاً یک سال.
+field-asylum-help-claim = آیا اینجا قبلاً درخواست پناهندگی یا حمایت داده‌اید؟
+option-asylum-help-claim-no = هنوز نه
+option-asylum-help-claim-waiting = بله، و منتظر تصمیم هستم
+option-asylum-help-claim-refused = بله، و درخواستم رد شد
+option-asylum-help-claim-unsure = مطمئن نیستم
+field-asylum-help-next_date = تاریخ جلسه دادگاه (محکمه)، مصاحبه یا قرار ملاقات بعدی شما
+    .help = اگر چنین قراری ندارید یا نمی‌دانید، این بخش را خالی بگذارید.
+field-asylum-help-next_type = این قرار برای چیست؟
+option-asylum-help-next_type-interview = مصاحبه پناهندگی
+option-asylum-help-next_type-court = جلسه دادگاه (محکمه)
+option-asylum-help-next_type-reporting = حاضر شدن نزد مقامات مهاجرت
+option-asylum-help-next_type-other = چیز دیگری
+option-asylum-help-next_type-unsure = مطمئن نیستم
+field-asylum-help-decision_date = اگر تصمیمی دریافت کرده‌اید، چه تاریخی روی آن نوشته شده است؟
+    .help = مهلت اعتراض به تصمیم اغلب کوتاه است، گاهی فقط چند روز از این تاریخ.
+field-asylum-help-deadline = تاریخ‌ها یا مهلت‌های دیگر
+    .help = مثلاً تاریخی که باید از آنجا بروید، یا نامه‌ای که به شما مهلتی داده است. اگر تاریخ را می‌دانید، آن را بنویسید.
+fieldset-asylum-help-situation = وضعیت شما
+field-asylum-help-detained = آیا کسی از افراد پرونده شما اکنون در بازداشت است؟
+option-asylum-help-detained-me = بله، خودم
+option-asylum-help-detained-family = بله، یکی از اعضای خانواده‌ام
+option-asylum-help-detained-no = نه
+field-asylum-help-family = چه کسان دیگری در پرونده شما هستند؟
+    .help = اگر فقط خودتان هستید، این بخش را خالی بگذارید.
+option-asylum-help-family-partner = همسر (زن یا شوهر) یا شریک زندگی
+option-asylum-help-family-children = فرزندان
+option-asylum-help-family-parents = پدر یا مادر
+option-asylum-help-family-other = خویشاوندان دیگر
+field-asylum-help-people = چند نفر، همراه با خودتان، در پرونده شما هستند؟
 field-asylum-help-message = چه اتفاقی افتاده است و به چه کمکی نیاز دارید؟
     .help = می‌توانید به هر زبانی بنویسید. هر قدر که گفتنش را امن می‌دانید، برای ما بنویسید.
 field-asylum-help-documents = اسناد

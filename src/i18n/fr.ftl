@@ -10,6 +10,7 @@ skip-link = Aller au formulaire
 privacy-title = Ce que devient votre message
 privacy-body = Votre message et vos documents sont verrouillés (chiffrés) dès leur arrivée. Seul notre personnel peut les déverrouiller, sur ses propres ordinateurs. Ce site n’enregistre pas votre adresse internet, et rien n’est conservé dans votre navigateur.
 quick-exit = Quitter rapidement ce site
+privacy-notice-link = Notre politique de confidentialité
 
 ## Front page
 
@@ -53,6 +54,12 @@ error-too-many-files =
     }
 error-file-name = Le nom d’un des fichiers ne peut pas être utilisé. Veuillez renommer ce fichier et le joindre à nouveau.
 value-yes = Oui
+date-placeholder = aaaa-mm-jj
+error-date = Veuillez écrire une date qui existe, sous la forme année-mois-jour, par exemple 2026-03-31.
+error-number = Veuillez écrire un nombre entier, avec des chiffres seulement, par exemple 3.
+error-number-range = Veuillez écrire un nombre entre { $min } et { $max }.
+error-pattern = Cette réponse n’a pas la forme attendue. Veuillez lire le texte d’aide, puis réessayer.
+error-choices-required = Veuillez choisir au moins une option.
 
 ## After sending
 
@@ -119,8 +126,39 @@ field-asylum-help-language = Votre langue préférée
     .help = La langue que vous voulez que nous utilisions. Nous essaierons de trouver un interprète.
 field-asylum-help-location = Où êtes-vous maintenant ?
     .help = Ville et pays. Si vous êtes en détention, dans un camp ou dans un centre d’hébergement, dites-le-nous.
-field-asylum-help-deadline = Dates et délais
-    .help = Par exemple une audience au tribunal, un entretien, une date limite pour faire appel ou une date à laquelle vous devez partir. Écrivez la date si vous la connaissez.
+fieldset-asylum-help-urgency = Dates et délais
+    .help = Ces dates nous disent ce qui est le plus urgent. Laissez vide ce que vous ne savez pas.
+field-asylum-help-arrived = Quelle est la date de votre arrivée dans ce pays ?
+    .help = Si vous ne connaissez pas le jour exact, choisissez le premier jour du mois. Dans certains pays, il faut faire la demande d’asile dans un certain délai après l’arrivée, par exemple un an.
+field-asylum-help-claim = Avez-vous déjà fait une demande d’asile ou de protection ici ?
+option-asylum-help-claim-no = Pas encore
+option-asylum-help-claim-waiting = Oui, et j’attends une décision
+option-asylum-help-claim-refused = Oui, et ma demande a été refusée
+option-asylum-help-claim-unsure = Je ne sais pas vraiment
+field-asylum-help-next_date = Date de votre prochaine audience, prochain entretien ou prochain rendez-vous
+    .help = Laissez vide si vous n’en avez pas ou si vous ne savez pas.
+field-asylum-help-next_type = De quel rendez-vous s’agit-il ?
+option-asylum-help-next_type-interview = Un entretien pour la demande d’asile
+option-asylum-help-next_type-court = Une audience au tribunal
+option-asylum-help-next_type-reporting = Se présenter aux autorités de l’immigration (pointage)
+option-asylum-help-next_type-other = Autre chose
+option-asylum-help-next_type-unsure = Je ne sais pas vraiment
+field-asylum-help-decision_date = Si vous avez reçu une décision, quelle date est écrite dessus ?
+    .help = Le délai pour faire appel est souvent court, parfois seulement quelques jours après cette date.
+field-asylum-help-deadline = Autres dates ou délais
+    .help = Par exemple une date à laquelle vous devez partir, ou une lettre qui vous donne un délai. Écrivez la date si vous la connaissez.
+fieldset-asylum-help-situation = Votre situation
+field-asylum-help-detained = Est-ce que quelqu’un de votre dossier est en détention en ce moment ?
+option-asylum-help-detained-me = Oui, moi
+option-asylum-help-detained-family = Oui, quelqu’un de ma famille
+option-asylum-help-detained-no = Non
+field-asylum-help-family = Qui d’autre fait partie de votre dossier ?
+    .help = Laissez vide s’il n’y a que vous.
+option-asylum-help-family-partner = Mari, femme ou partenaire
+option-asylum-help-family-children = Enfants
+option-asylum-help-family-parents = Père ou mère
+option-asylum-help-family-other = Autres membres de la famille
+field-asylum-help-people = Combien de personnes y a-t-il dans votre dossier, en vous comptant ?
 field-asylum-help-message = Que s’est-il passé, et de quelle aide avez-vous besoin ?
     .help = Vous pouvez écrire dans n’importe quelle langue. Racontez-nous tout ce que vous pouvez partager sans crainte.
 field-asylum-help-documents = Documents

@@ -10,6 +10,7 @@ skip-link = Ale dirèkteman nan fòmilè a
 privacy-title = Sa k ap pase ak mesaj ou
 privacy-body = Mesaj ou ak dokiman ou yo fèmen ak kle (ankripte) depi yo rive. Se sèlman moun ki travay nan ekip nou an ki ka louvri yo, sou pwòp òdinatè pa yo. Sit entènèt sa a pa anrejistre adrès entènèt ou, epi anyen pa sere nan navigatè ou.
 quick-exit = Kite sit sa a vit
+privacy-notice-link = Avi nou sou vi prive
 
 ## Front page
 
@@ -41,6 +42,12 @@ error-file-too-large = “{ $name }” twò gwo. Chak fichye ka gen jiska { $max
 error-too-many-files = Ou ka tache jiska { $max } fichye. Tanpri chwazi mwens.
 error-file-name = Youn nan fichye yo gen yon non nou pa ka itilize. Tanpri chanje non l, epi tache l ankò.
 value-yes = Wi
+date-placeholder = aaaa-mm-jj
+error-date = Tanpri ekri yon dat ki egziste, nan lòd ane-mwa-jou, pa egzanp 2026-03-31.
+error-number = Tanpri ekri yon nonm antye, ak chif sèlman, pa egzanp 3.
+error-number-range = Tanpri ekri yon nonm ant { $min } ak { $max }.
+error-pattern = Repons sa a pa ekri jan nou te atann li. Tanpri li esplikasyon kesyon an, epi eseye ankò.
+error-choices-required = Tanpri chwazi omwen youn.
 
 ## After sending
 
@@ -103,8 +110,39 @@ field-asylum-help-language = Lang ou pito
     .help = Lang ou ta renmen nou itilize. N ap eseye jwenn yon entèprèt.
 field-asylum-help-location = Ki kote ou ye kounye a?
     .help = Vil ak peyi. Si ou nan detansyon, nan yon kan oswa nan yon abri, tanpri di nou sa.
-field-asylum-help-deadline = Dat ak dat limit
-    .help = Pa egzanp yon odyans nan tribinal, yon entèvyou, yon dat limit pou fè apèl, oswa yon dat ou oblije pati. Ekri dat la si ou konnen l.
+fieldset-asylum-help-urgency = Dat ak dat limit
+    .help = Dat sa yo ede nou konnen sa ki pi ijan. Kite vid sa ou pa konnen.
+field-asylum-help-arrived = Ki lè ou te rive nan peyi sa a?
+    .help = Si ou pa konnen jou egzat la, chwazi premye jou nan mwa a. Nan kèk peyi, fòk ou fè demann azil la nan yon tan limit apre ou rive, pa egzanp yon ane.
+field-asylum-help-claim = Èske ou deja fè yon demann azil oswa pwoteksyon isit la?
+option-asylum-help-claim-no = Poko
+option-asylum-help-claim-waiting = Wi, e m ap tann yon desizyon
+option-asylum-help-claim-refused = Wi, e yo refize demann mwen an
+option-asylum-help-claim-unsure = Mwen pa fin sèten
+field-asylum-help-next_date = Dat pwochen odyans, entèvyou oswa randevou ou
+    .help = Kite sa vid si ou pa genyen oswa si ou pa konnen.
+field-asylum-help-next_type = Ki kalite randevou sa a ye?
+option-asylum-help-next_type-interview = Yon entèvyou pou azil
+option-asylum-help-next_type-court = Yon odyans nan tribinal
+option-asylum-help-next_type-reporting = Al prezante devan otorite imigrasyon yo
+option-asylum-help-next_type-other = Yon lòt bagay
+option-asylum-help-next_type-unsure = Mwen pa fin sèten
+field-asylum-help-decision_date = Si ou te resevwa yon desizyon, ki dat ki ekri sou li?
+    .help = Tan pou fè apèl la souvan kout, pafwa se kèk jou sèlman apre dat sa a.
+field-asylum-help-deadline = Lòt dat oswa dat limit
+    .help = Pa egzanp yon dat ou oblije pati, oswa yon lèt ki ba ou yon dat limit. Ekri dat la si ou konnen l.
+fieldset-asylum-help-situation = Sitiyasyon ou
+field-asylum-help-detained = Èske gen yon moun nan dosye ou a ki nan detansyon kounye a?
+option-asylum-help-detained-me = Wi, se mwen
+option-asylum-help-detained-family = Wi, yon moun nan fanmi m
+option-asylum-help-detained-no = Non
+field-asylum-help-family = Ki lòt moun ki fè pati dosye ou a?
+    .help = Kite sa vid si se ou sèlman.
+option-asylum-help-family-partner = Mari, madanm oswa patnè
+option-asylum-help-family-children = Pitit
+option-asylum-help-family-parents = Paran
+option-asylum-help-family-other = Lòt fanmi
+field-asylum-help-people = Konbyen moun ki nan dosye ou a, ansanm avè ou?
 field-asylum-help-message = Kisa k te pase, e ki èd ou bezwen?
     .help = Ou ka ekri nan nenpòt ki lang. Rakonte nou tout sa ou santi ou ka pataje san danje.
 field-asylum-help-documents = Dokiman

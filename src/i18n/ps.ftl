@@ -10,6 +10,7 @@ skip-link = مستقیم فورمې ته لاړ شئ
 privacy-title = ستاسو له پیغام سره څه کېږي
 privacy-body = ستاسو پیغام او اسناد چې کله راورسېږي، سمدستي قلف (کوډ) کېږي. یوازې زموږ کارکوونکي یې پرانیستلی شي، هغه هم په خپلو کمپیوټرونو کې. دا وېبپاڼه ستاسو د انټرنېټ پته نه ثبتوي، او ستاسو په براوزر کې هېڅ شی نه ساتل کېږي.
 quick-exit = له دې وېبپاڼې ژر ووځئ
+privacy-notice-link = زموږ د محرمیت خبرتیا
 
 ## Front page
 
@@ -53,6 +54,12 @@ error-too-many-files =
     }
 error-file-name = د یوه فایل نوم د کارولو وړ نه دی. مهرباني وکړئ د هغه نوم بدل کړئ او بیا یې ضمیمه کړئ.
 value-yes = هو
+date-placeholder = کال-میاشت-ورځ
+error-date = مهرباني وکړئ سمه میلادي نېټه د کال-میاشت-ورځ په بڼه ولیکئ، د بېلګې په توګه 2026-03-31.
+error-number = مهرباني وکړئ یوه بشپړه شمېره یوازې په عددونو ولیکئ، د بېلګې په توګه 3.
+error-number-range = مهرباني وکړئ له { $min } څخه تر { $max } پورې یوه شمېره ولیکئ.
+error-pattern = دا ځواب په هغه بڼه نه دی چې موږ یې تمه لرو. مهرباني وکړئ لارښود متن ولولئ او بیا هڅه وکړئ.
+error-choices-required = مهرباني وکړئ لږ تر لږه یو وټاکئ.
 
 ## After sending
 
@@ -119,8 +126,39 @@ field-asylum-help-language = ستاسو د خوښې ژبه
     .help = هغه ژبه چې غواړئ موږ یې وکاروو. هڅه به وکړو چې ژباړونکی پیدا کړو.
 field-asylum-help-location = تاسو اوس چېرته یاست؟
     .help = ښار او هېواد. که تاسو په توقیف کې، په کمپ کې یا په سرپناه کې یاست، مهرباني وکړئ موږ ته ووایئ.
-field-asylum-help-deadline = نېټې او مهلتونه
-    .help = د بېلګې په توګه د محکمې اورېدنه، مرکه، د اعتراض (استیناف) وروستۍ نېټه، یا هغه نېټه چې باید ولاړ شئ. که نېټه درته معلومه وي، ویې لیکئ.
+fieldset-asylum-help-urgency = نېټې او مهلتونه
+    .help = دا نېټې موږ ته ښيي چې کوم کار تر ټولو بېړنی دی. هر څه چې نه پرې پوهېږئ، هغه تش پرېږدئ.
+field-asylum-help-arrived = تاسو کله دې هېواد ته راغلئ؟
+    .help = که دقیقه ورځ درته معلومه نه وي، د میاشتې لومړۍ ورځ وټاکئ. په ځینو هېوادونو کې باید له رارسېدو وروسته په یوه ټاکلې موده کې د پناه غوښتنه وشي، د بېلګې په توګه یو کال.
+field-asylum-help-claim = ایا تاسو دلته مخکې د پناه یا ساتنې غوښتنه کړې ده؟
+option-asylum-help-claim-no = لا نه
+option-asylum-help-claim-waiting = هو، او د پرېکړې په تمه یم
+option-asylum-help-claim-refused = هو، او زما غوښتنه رد شوه
+option-asylum-help-claim-unsure = ډاډه نه یم
+field-asylum-help-next_date = ستاسو د راتلونکې اورېدنې، مرکې یا ملاقات نېټه
+    .help = که داسې څه نه لرئ یا نه پوهېږئ، دا خانه تشه پرېږدئ.
+field-asylum-help-next_type = دا ملاقات د څه لپاره دی؟
+option-asylum-help-next_type-interview = د پناه غوښتنې مرکه
+option-asylum-help-next_type-court = د محکمې اورېدنه
+option-asylum-help-next_type-reporting = د مهاجرت چارواکو ته حاضرېدل
+option-asylum-help-next_type-other = بل څه
+option-asylum-help-next_type-unsure = ډاډه نه یم
+field-asylum-help-decision_date = که تاسو ته پرېکړه درکړل شوې وي، په هغې کومه نېټه لیکل شوې ده؟
+    .help = د اعتراض (استیناف) وخت اکثره لنډ وي، کله کله له دې نېټې څخه یوازې څو ورځې.
+field-asylum-help-deadline = نورې نېټې یا مهلتونه
+    .help = د بېلګې په توګه هغه نېټه چې باید ولاړ شئ، یا یو لیک چې تاسو ته یې مهلت درکړی وي. که نېټه درته معلومه وي، ویې لیکئ.
+fieldset-asylum-help-situation = ستاسو حالت
+field-asylum-help-detained = ایا ستاسو په دوسیه کې څوک اوس په توقیف کې دی؟
+option-asylum-help-detained-me = هو، زه
+option-asylum-help-detained-family = هو، زما د کورنۍ یو غړی
+option-asylum-help-detained-no = نه
+field-asylum-help-family = نور څوک ستاسو په دوسیه کې شامل دي؟
+    .help = که یوازې تاسو یاست، دا خانه تشه پرېږدئ.
+option-asylum-help-family-partner = مېړه، مېرمن یا د ژوند ملګری
+option-asylum-help-family-children = ماشومان
+option-asylum-help-family-parents = مور یا پلار
+option-asylum-help-family-other = نور خپلوان
+field-asylum-help-people = ستاسو په دوسیه کې، د خپل ځان په ګډون، څو کسان دي؟
 field-asylum-help-message = څه پېښ شوي دي، او تاسو څه ډول مرستې ته اړتیا لرئ؟
     .help = تاسو په هره ژبه لیکلی شئ. هر څه چې یې ویل ستاسو لپاره خوندي وي، موږ ته یې ولیکئ.
 field-asylum-help-documents = اسناد

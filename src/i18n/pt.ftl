@@ -11,6 +11,7 @@ skip-link = Ir para o formulário
 privacy-title = O que acontece com a sua mensagem
 privacy-body = A sua mensagem e os seus documentos são trancados (criptografados) assim que chegam. Só as pessoas que trabalham na nossa organização podem abri-los, nos próprios computadores. Este site não grava o seu endereço de internet, e nada fica guardado no seu navegador.
 quick-exit = Sair rapidamente deste site
+privacy-notice-link = A nossa política de privacidade
 
 ## Front page
 
@@ -54,6 +55,12 @@ error-too-many-files =
     }
 error-file-name = Um dos anexos tem um nome que não pode ser usado. Por favor, dê-lhe outro nome e anexe-o de novo.
 value-yes = Sim
+date-placeholder = aaaa-mm-dd
+error-date = Por favor, escreva uma data que exista, no formato ano-mês-dia, por exemplo 2026-03-31.
+error-number = Por favor, escreva um número inteiro usando apenas algarismos, por exemplo 3.
+error-number-range = Por favor, escreva um número de { $min } a { $max }.
+error-pattern = Esta resposta não está na forma que esperamos. Por favor, leia o texto de ajuda e tente de novo.
+error-choices-required = Por favor, escolha pelo menos uma opção.
 
 ## After sending
 
@@ -120,8 +127,39 @@ field-asylum-help-language = O idioma que prefere
     .help = O idioma que gostaria que usássemos. Vamos tentar encontrar um intérprete.
 field-asylum-help-location = Onde está agora?
     .help = Cidade e país. Se estiver em detenção, num campo ou num abrigo, por favor diga-nos.
-field-asylum-help-deadline = Datas e prazos
-    .help = Por exemplo, uma audiência em tribunal, uma entrevista, um prazo para recorrer ou uma data em que deve sair. Escreva a data, se souber.
+fieldset-asylum-help-urgency = Datas e prazos
+    .help = Com estas datas sabemos o que é mais urgente. Deixe em branco o que não souber.
+field-asylum-help-arrived = Quando chegou a este país?
+    .help = Se não souber o dia exato, escolha o primeiro dia do mês. Em alguns países, o pedido de asilo ou refúgio tem de ser feito dentro de um prazo depois da chegada, por exemplo um ano.
+field-asylum-help-claim = Já fez aqui um pedido de asilo, refúgio ou proteção?
+option-asylum-help-claim-no = Ainda não
+option-asylum-help-claim-waiting = Sim, e ainda espero uma decisão
+option-asylum-help-claim-refused = Sim, e o meu pedido foi recusado
+option-asylum-help-claim-unsure = Não sei bem
+field-asylum-help-next_date = Data da sua próxima audiência, entrevista ou convocação
+    .help = Deixe em branco se não tiver nenhuma ou se não souber.
+field-asylum-help-next_type = De que tipo de convocação se trata?
+option-asylum-help-next_type-interview = Uma entrevista do pedido de asilo ou refúgio
+option-asylum-help-next_type-court = Uma audiência em tribunal
+option-asylum-help-next_type-reporting = Apresentação às autoridades de imigração
+option-asylum-help-next_type-other = Outra coisa
+option-asylum-help-next_type-unsure = Não sei bem
+field-asylum-help-decision_date = Se recebeu uma decisão, que data está escrita nela?
+    .help = O prazo para recorrer costuma ser curto, às vezes só alguns dias a partir desta data.
+field-asylum-help-deadline = Outras datas ou prazos
+    .help = Por exemplo, uma data em que deve sair, ou uma carta que lhe dá um prazo. Escreva a data, se souber.
+fieldset-asylum-help-situation = A sua situação
+field-asylum-help-detained = Há alguém do seu processo em detenção neste momento?
+option-asylum-help-detained-me = Sim, eu
+option-asylum-help-detained-family = Sim, alguém da minha família
+option-asylum-help-detained-no = Não
+field-asylum-help-family = Quem mais faz parte do seu processo?
+    .help = Deixe em branco se o processo for só seu.
+option-asylum-help-family-partner = Marido, esposa, companheiro ou companheira
+option-asylum-help-family-children = Filhos
+option-asylum-help-family-parents = Pai ou mãe
+option-asylum-help-family-other = Outros familiares
+field-asylum-help-people = Quantas pessoas fazem parte do seu processo, incluindo quem escreve?
 field-asylum-help-message = O que aconteceu, e de que ajuda precisa?
     .help = Pode escrever em qualquer idioma. Conte-nos tudo o que lhe parecer seguro contar.
 field-asylum-help-documents = Documentos

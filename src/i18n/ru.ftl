@@ -10,6 +10,7 @@ skip-link = Перейти к форме
 privacy-title = Что происходит с Вашим сообщением
 privacy-body = Ваше сообщение и документы запираются (шифруются) сразу, как только приходят к нам. Открыть их могут только наши сотрудники, на своих собственных компьютерах. Этот сайт не записывает Ваш интернет-адрес, и в Вашем браузере ничего не сохраняется.
 quick-exit = Быстро покинуть сайт
+privacy-notice-link = Наша политика конфиденциальности
 
 ## Front page
 
@@ -53,6 +54,12 @@ error-too-many-files =
     }
 error-file-name = У одного из файлов неподходящее имя. Пожалуйста, переименуйте его и прикрепите ещё раз.
 value-yes = Да
+date-placeholder = гггг-мм-дд
+error-date = Пожалуйста, введите правильную дату в порядке год-месяц-день, например 2026-03-31.
+error-number = Пожалуйста, введите целое число, используя только цифры, например 3.
+error-number-range = Пожалуйста, введите число от { $min } до { $max }.
+error-pattern = Ответ написан не в том виде, который мы ожидаем. Пожалуйста, прочитайте подсказку и попробуйте ещё раз.
+error-choices-required = Пожалуйста, выберите хотя бы один вариант.
 
 ## After sending
 
@@ -121,8 +128,39 @@ field-asylum-help-language = Удобный для Вас язык
     .help = Язык, на котором Вы хотите с нами общаться. Мы постараемся найти переводчика.
 field-asylum-help-location = Где Вы сейчас находитесь?
     .help = Город и страна. Если Вы задержаны или находитесь в лагере или приюте, пожалуйста, сообщите нам.
-field-asylum-help-deadline = Даты и сроки
-    .help = Например, заседание суда, собеседование, последний день для обжалования решения или дата, когда Вы должны уехать. Укажите дату, если знаете её.
+fieldset-asylum-help-urgency = Даты и сроки
+    .help = По этим датам мы поймём, что срочнее всего. Не заполняйте то, чего не знаете.
+field-asylum-help-arrived = Когда Вы приехали в эту страну?
+    .help = Если Вы не знаете точный день, выберите первое число месяца. В некоторых странах заявление на убежище нужно подать в определённый срок после приезда, например в течение года.
+field-asylum-help-claim = Вы уже подавали здесь заявление на убежище или защиту?
+option-asylum-help-claim-no = Ещё нет
+option-asylum-help-claim-waiting = Да, и я жду решения
+option-asylum-help-claim-refused = Да, и мне отказали
+option-asylum-help-claim-unsure = Не знаю точно
+field-asylum-help-next_date = Дата следующего заседания суда, собеседования или другой встречи
+    .help = Оставьте пустым, если такой даты нет или Вы её не знаете.
+field-asylum-help-next_type = Что это за встреча?
+option-asylum-help-next_type-interview = Собеседование по убежищу
+option-asylum-help-next_type-court = Заседание суда
+option-asylum-help-next_type-reporting = Явка в миграционную службу (на отметку)
+option-asylum-help-next_type-other = Другое
+option-asylum-help-next_type-unsure = Не знаю точно
+field-asylum-help-decision_date = Если Вы получили решение, какая дата на нём указана?
+    .help = Срок для обжалования часто короткий, иногда всего несколько дней с этой даты.
+field-asylum-help-deadline = Другие даты или сроки
+    .help = Например, дата, когда Вы должны уехать, или письмо, в котором Вам назначен срок. Укажите дату, если знаете её.
+fieldset-asylum-help-situation = Ваша ситуация
+field-asylum-help-detained = Кто-нибудь из тех, кто входит в Ваше дело, сейчас задержан?
+option-asylum-help-detained-me = Да, я
+option-asylum-help-detained-family = Да, кто-то из моей семьи
+option-asylum-help-detained-no = Нет
+field-asylum-help-family = Кто ещё входит в Ваше дело?
+    .help = Оставьте пустым, если в деле только Вы.
+option-asylum-help-family-partner = Муж, жена или партнёр
+option-asylum-help-family-children = Дети
+option-asylum-help-family-parents = Родители
+option-asylum-help-family-other = Другие родственники
+field-asylum-help-people = Сколько человек в Вашем деле, считая Вас?
 field-asylum-help-message = Что произошло и какая помощь Вам нужна?
     .help = Вы можете писать на любом языке. Расскажите столько, сколько считаете безопасным.
 field-asylum-help-documents = Документы

@@ -10,6 +10,7 @@ skip-link = Forma geç
 privacy-title = Mesajınıza ne olur
 privacy-body = Mesajınız ve belgeleriniz bize ulaştığı anda kilitlenir (şifrelenir). Onları yalnızca çalışanlarımız, kendi bilgisayarlarında açabilir. Bu web sitesi internet adresinizi kaydetmez ve tarayıcınızda hiçbir şey saklanmaz.
 quick-exit = Bu siteden hemen çık
+privacy-notice-link = Gizlilik bildirimimiz
 
 ## Front page
 
@@ -41,6 +42,12 @@ error-file-too-large = “{ $name }” çok büyük. Her dosya en fazla { $max }
 error-too-many-files = En fazla { $max } dosya ekleyebilirsiniz. Lütfen daha az dosya seçin.
 error-file-name = Dosyalardan birinin adı kullanılamıyor. Lütfen dosyanın adını değiştirip yeniden ekleyin.
 value-yes = Evet
+date-placeholder = yyyy-aa-gg
+error-date = Lütfen geçerli bir tarihi yıl-ay-gün biçiminde yazın, örneğin 2026-03-31.
+error-number = Lütfen yalnızca rakam kullanarak bir tam sayı yazın, örneğin 3.
+error-number-range = Lütfen { $min } ile { $max } arasında bir sayı yazın.
+error-pattern = Bu cevap beklediğimiz biçimde değil. Lütfen açıklama metnini okuyup yeniden deneyin.
+error-choices-required = Lütfen en az birini seçin.
 
 ## After sending
 
@@ -103,8 +110,39 @@ field-asylum-help-language = Tercih ettiğiniz dil
     .help = Sizinle konuşmamızı istediğiniz dil. Bir tercüman bulmaya çalışacağız.
 field-asylum-help-location = Şu anda neredesiniz?
     .help = Şehir ve ülke. Gözaltında, bir kampta ya da bir barınma merkezindeyseniz lütfen bize bildirin.
-field-asylum-help-deadline = Tarihler ve süreler
-    .help = Örneğin bir mahkeme duruşması, bir mülakat, itiraz için son gün ya da ayrılmanız gereken bir tarih. Biliyorsanız tarihi yazın.
+fieldset-asylum-help-urgency = Tarihler ve süreler
+    .help = Bu tarihler en acil olanı anlamamıza yardım eder. Bilmediğiniz şeyleri boş bırakın.
+field-asylum-help-arrived = Bu ülkeye ne zaman geldiniz?
+    .help = Günü tam olarak bilmiyorsanız ayın ilk gününü seçin. Bazı ülkelerde sığınma başvurusu, geldikten sonra belli bir süre içinde yapılmalıdır, örneğin bir yıl içinde.
+field-asylum-help-claim = Burada daha önce sığınma ya da koruma başvurusu yaptınız mı?
+option-asylum-help-claim-no = Henüz yapmadım
+option-asylum-help-claim-waiting = Evet, kararı bekliyorum
+option-asylum-help-claim-refused = Evet, başvurum reddedildi
+option-asylum-help-claim-unsure = Emin değilim
+field-asylum-help-next_date = Bir sonraki duruşmanızın, mülakatınızın ya da randevunuzun tarihi
+    .help = Yoksa ya da bilmiyorsanız boş bırakın.
+field-asylum-help-next_type = Bu randevu ne için?
+option-asylum-help-next_type-interview = Sığınma mülakatı
+option-asylum-help-next_type-court = Mahkeme duruşması
+option-asylum-help-next_type-reporting = Göç idaresine imzaya gitmek
+option-asylum-help-next_type-other = Başka bir şey
+option-asylum-help-next_type-unsure = Emin değilim
+field-asylum-help-decision_date = Bir karar aldıysanız, üzerinde hangi tarih yazıyor?
+    .help = İtiraz süresi çoğu zaman kısadır; bazen bu tarihten itibaren yalnızca birkaç gündür.
+field-asylum-help-deadline = Başka tarihler ya da süreler
+    .help = Örneğin ayrılmanız gereken bir tarih ya da size bir süre veren bir mektup. Biliyorsanız tarihi yazın.
+fieldset-asylum-help-situation = Durumunuz
+field-asylum-help-detained = Dosyanızdaki kişilerden biri şu anda gözaltında mı?
+option-asylum-help-detained-me = Evet, ben
+option-asylum-help-detained-family = Evet, ailemden biri
+option-asylum-help-detained-no = Hayır
+field-asylum-help-family = Dosyanızda sizden başka kimler var?
+    .help = Yalnızca sizseniz boş bırakın.
+option-asylum-help-family-partner = Eşim ya da partnerim
+option-asylum-help-family-children = Çocuklarım
+option-asylum-help-family-parents = Annem ya da babam
+option-asylum-help-family-other = Diğer akrabalarım
+field-asylum-help-people = Siz de dahil, dosyanızda kaç kişi var?
 field-asylum-help-message = Ne oldu ve nasıl bir yardıma ihtiyacınız var?
     .help = İstediğiniz dilde yazabilirsiniz. Paylaşırken kendinizi güvende hissettiğiniz kadarını anlatın.
 field-asylum-help-documents = Belgeler

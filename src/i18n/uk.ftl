@@ -11,6 +11,7 @@ skip-link = Перейти до форми
 privacy-title = Що відбувається з Вашим повідомленням
 privacy-body = Ваше повідомлення і документи замикаються (шифруються) одразу, щойно надходять до нас. Відкрити їх можуть лише наші працівники, на власних комп’ютерах. Цей сайт не записує Вашу інтернет-адресу, і у Вашому браузері нічого не зберігається.
 quick-exit = Швидко залишити сайт
+privacy-notice-link = Наша політика конфіденційності
 
 ## Front page
 
@@ -54,6 +55,12 @@ error-too-many-files =
     }
 error-file-name = Один із файлів має непридатну назву. Будь ласка, перейменуйте його й додайте ще раз.
 value-yes = Так
+date-placeholder = рррр-мм-дд
+error-date = Будь ласка, введіть правильну дату в порядку рік-місяць-день, наприклад 2026-03-31.
+error-number = Будь ласка, введіть ціле число, використовуючи лише цифри, наприклад 3.
+error-number-range = Будь ласка, введіть число від { $min } до { $max }.
+error-pattern = Відповідь написана не в тому вигляді, на який ми очікуємо. Будь ласка, прочитайте підказку й спробуйте ще раз.
+error-choices-required = Будь ласка, виберіть хоча б один варіант.
 
 ## After sending
 
@@ -122,8 +129,39 @@ field-asylum-help-language = Зручна для Вас мова
     .help = Мова, якою Ви хочете з нами спілкуватися. Ми спробуємо знайти перекладача.
 field-asylum-help-location = Де Ви зараз перебуваєте?
     .help = Місто і країна. Якщо Ви затримані або перебуваєте в таборі чи прихистку, будь ласка, повідомте нам.
-field-asylum-help-deadline = Дати й строки
-    .help = Наприклад, судове засідання, співбесіда, останній день для оскарження рішення або дата, коли Ви маєте виїхати. Напишіть дату, якщо знаєте її.
+fieldset-asylum-help-urgency = Дати й строки
+    .help = Ці дати покажуть нам, що найтерміновіше. Не заповнюйте те, чого не знаєте.
+field-asylum-help-arrived = Коли Ви приїхали до цієї країни?
+    .help = Якщо Ви не знаєте точного дня, виберіть перше число місяця. У деяких країнах заяву про притулок треба подати в певний строк після приїзду, наприклад протягом року.
+field-asylum-help-claim = Ви вже подавали тут заяву про притулок або захист?
+option-asylum-help-claim-no = Ще ні
+option-asylum-help-claim-waiting = Так, і я чекаю на рішення
+option-asylum-help-claim-refused = Так, і мені відмовили
+option-asylum-help-claim-unsure = Не знаю точно
+field-asylum-help-next_date = Дата наступного судового засідання, співбесіди чи іншої зустрічі
+    .help = Залиште порожнім, якщо такої дати немає або Ви її не знаєте.
+field-asylum-help-next_type = Що це за зустріч?
+option-asylum-help-next_type-interview = Співбесіда щодо притулку
+option-asylum-help-next_type-court = Судове засідання
+option-asylum-help-next_type-reporting = Явка до міграційної служби (на відмітку)
+option-asylum-help-next_type-other = Інше
+option-asylum-help-next_type-unsure = Не знаю точно
+field-asylum-help-decision_date = Якщо Ви отримали рішення, яка дата на ньому вказана?
+    .help = Строк для оскарження часто короткий, іноді лише кілька днів від цієї дати.
+field-asylum-help-deadline = Інші дати чи строки
+    .help = Наприклад, дата, коли Ви маєте виїхати, або лист, у якому Вам встановлено строк. Напишіть дату, якщо знаєте її.
+fieldset-asylum-help-situation = Ваша ситуація
+field-asylum-help-detained = Чи затримано зараз когось із тих, хто входить до Вашої справи?
+option-asylum-help-detained-me = Так, мене
+option-asylum-help-detained-family = Так, когось із моєї родини
+option-asylum-help-detained-no = Ні
+field-asylum-help-family = Хто ще входить до Вашої справи?
+    .help = Залиште порожнім, якщо у справі лише Ви.
+option-asylum-help-family-partner = Чоловік, дружина або партнер
+option-asylum-help-family-children = Діти
+option-asylum-help-family-parents = Батьки
+option-asylum-help-family-other = Інші родичі
+field-asylum-help-people = Скільки людей у Вашій справі, враховуючи Вас?
 field-asylum-help-message = Що сталося і якої допомоги Ви потребуєте?
     .help = Ви можете писати будь-якою мовою. Розкажіть стільки, скільки вважаєте безпечним.
 field-asylum-help-documents = Документи

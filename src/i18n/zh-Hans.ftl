@@ -10,6 +10,7 @@ skip-link = 跳到表单
 privacy-title = 您的留言会怎样处理
 privacy-body = 您的留言和文件一送达就会被锁住（加密）。只有我们的工作人员能打开它们，而且是在他们自己的电脑上。本网站不会记录您的网络地址，也不会在您的浏览器里保存任何东西。
 quick-exit = 快速离开本网站
+privacy-notice-link = 我们的隐私声明
 
 ## Front page
 
@@ -41,6 +42,12 @@ error-file-too-large = “{ $name }”太大了。每个文件最大为 { $max }
 error-too-many-files = 您最多可以附上 { $max } 个文件。请少选一些。
 error-file-name = 有一个文件的名称无法使用。请给它改名后重新附上。
 value-yes = 是
+date-placeholder = 年-月-日
+error-date = 请按“年-月-日”的顺序填写一个真实的日期，例如 2026-03-31。
+error-number = 请只用数字填写一个整数，例如 3。
+error-number-range = 请填写 { $min } 到 { $max } 之间的数字。
+error-pattern = 这个回答的格式和我们需要的不一样。请看一下说明文字，然后再试一次。
+error-choices-required = 请至少选择一项。
 
 ## After sending
 
@@ -103,8 +110,39 @@ field-asylum-help-language = 您希望使用的语言
     .help = 您希望我们和您沟通时使用的语言。我们会尽量找到翻译人员。
 field-asylum-help-location = 您现在在哪里？
     .help = 城市和国家。如果您正被拘留，或者住在营地或临时住所里，请告诉我们。
-field-asylum-help-deadline = 日期和期限
-    .help = 例如法庭听证、面谈、上诉截止日期，或者您必须离开的日期。如果知道日期，请写下来。
+fieldset-asylum-help-urgency = 日期和期限
+    .help = 这些日期能让我们知道哪件事最紧急。不知道的可以不填。
+field-asylum-help-arrived = 您是什么时候来到这个国家的？
+    .help = 如果您不知道具体是哪一天，请选择那个月的第一天。在有些国家，到达后必须在一定期限内提出庇护申请，例如一年内。
+field-asylum-help-claim = 您已经在这里申请庇护或保护了吗？
+option-asylum-help-claim-no = 还没有
+option-asylum-help-claim-waiting = 申请了，正在等待决定
+option-asylum-help-claim-refused = 申请了，但被拒绝了
+option-asylum-help-claim-unsure = 我不确定
+field-asylum-help-next_date = 您下一次听证、面谈或其他约见的日期
+    .help = 如果没有或不知道，请留空。
+field-asylum-help-next_type = 那是什么约见？
+option-asylum-help-next_type-interview = 庇护面谈
+option-asylum-help-next_type-court = 法庭听证
+option-asylum-help-next_type-reporting = 去移民部门报到
+option-asylum-help-next_type-other = 其他事情
+option-asylum-help-next_type-unsure = 我不确定
+field-asylum-help-decision_date = 如果您收到了决定书，上面写的是哪一天？
+    .help = 上诉的时间通常很短，有时从这个日期算起只有几天。
+field-asylum-help-deadline = 其他日期或期限
+    .help = 例如您必须离开的日期，或者某封信给您定下的期限。如果知道日期，请写下来。
+fieldset-asylum-help-situation = 您的情况
+field-asylum-help-detained = 您的案件里现在有人被拘留吗？
+option-asylum-help-detained-me = 有，是我
+option-asylum-help-detained-family = 有，是我的家人
+option-asylum-help-detained-no = 没有
+field-asylum-help-family = 您的案件里还有谁？
+    .help = 如果只有您一个人，请留空。
+option-asylum-help-family-partner = 丈夫、妻子或伴侣
+option-asylum-help-family-children = 子女
+option-asylum-help-family-parents = 父母
+option-asylum-help-family-other = 其他亲属
+field-asylum-help-people = 您的案件一共有几个人（包括您自己）？
 field-asylum-help-message = 发生了什么事？您需要什么帮助？
     .help = 您可以用任何语言书写。在您觉得安全的范围内，尽量多告诉我们。
 field-asylum-help-documents = 文件

@@ -439,7 +439,9 @@ impl InProcess {
                 .map(|(label, value)| EnvelopeField {
                     name: label.to_lowercase(),
                     label: label.to_string(),
+                    kind: (version >= sealpost_format::envelope::KIND_VERSION).then(|| "text".to_string()),
                     value: value.to_string(),
+                    choices: Vec::new(),
                 })
                 .collect(),
             attachments: metas,

@@ -1,7 +1,9 @@
 //! The sealed envelope: the plaintext inside `envelope.age` (DESIGN §5).
 //!
 //! Job: one definition of the JSON the server seals and the staff client opens, and of its
-//! versions. Version 1 is the original shape; version 2 adds [`Envelope::ack`]. Both are read.
+//! versions. Version 1 is the original shape; version 2 adds [`Envelope::ack`]; version 3 adds
+//! each field's [`EnvelopeField::kind`] and, for choices, [`EnvelopeField::choices`]. All three
+//! are read.
 //! Invariant: envelope values and ack secrets never derive `Debug` or `Clone` and are wiped when
 //! dropped (STYLE 8); the ack secret's digest is compared in constant time.
 //! Never: encrypts, decrypts or writes a file: sealing is the server's, opening the client's.
@@ -10,9 +12,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-/// The envelope format the server writes. Version 2 added [`Envelope::ack`]; staff clients read
-/// versions 1 and 2.
-pub const ENVELOPE_VERSION: u32 = 2;
+/// The envelope format the server writes. Version 2 added [`Envelope::ack`], version 3 each
+/// field's kind and choices; staff clients read versions 1 to 3.
+pub const ENVELOPE_VERSION: u32 = 3;
+
+/// The first version whose fields carry their kind.
+pub const KIND_VERSION: u32 = 3;
 /// Bytes of an envelope's ack secret.
 pub const ACK_SECRET_LEN: usize = 32;
 
@@ -100,8 +105,17 @@ pub struct EnvelopeField {
     pub name: String,
     /// The field's label in the staff locale.
     pub label: String,
-    /// What the person entered.
+    /// Version 3: the field's kind as the config names it (`text`, `date`, `number`, `radio`,
+    /// `checkboxes`, …), so tools can sort and filter by value. Absent before version 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// What the person entered, for a person to read: a `date` as `YYYY-MM-DD`, a `number` in
+    /// ASCII digits, choices by their labels in the staff locale (one per line).
     pub value: String,
+    /// Version 3, for `select`, `radio` and `checkboxes`: the option names chosen, as the config
+    /// writes them, whatever language the labels are in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
 }
 
 /// What the envelope says about one attachment file.
@@ -132,6 +146,32 @@ impl std::fmt::Debug for AttachmentMeta {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_version_2_field_reads_without_kind_or_choices_and_a_version_3_one_keeps_them() {
+        let old: EnvelopeField = serde_json::from_str(r#"{"name":"a","label":"A","value":"x"}"#).unwrap();
+        assert!(old.kind.is_none() && old.choices.is_empty());
+        let new = EnvelopeField {
+            name: "family".into(),
+            label: "Family".into(),
+            kind: Some("checkboxes".into()),
+            value: "Children\nParents".into(),
+            choices: vec!["children".into(), "parents".into()],
+        };
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(
+            json,
+            r#"{"name":"family","label":"Family","kind":"checkboxes","value":"Children\nParents","choices":["children","parents"]}"#
+        );
+        let date = EnvelopeField {
+            name: "d".into(),
+            label: "D".into(),
+            kind: Some("date".into()),
+            value: "2026-03-31".into(),
+            choices: vec![],
+        };
+        assert!(!serde_json::to_string(&date).unwrap().contains("choices"));
+    }
 
     #[test]
     fn an_ack_secret_is_64_hex_digits_and_matches_only_its_own_digest() {
