@@ -182,16 +182,35 @@ fn print_site_preview(config: &Config, catalog: &Catalog) {
     print_fallbacks(catalog, &catalog.untranslated_site());
 }
 
-/// One warning per message a language lacks, naming where it belongs and where its English is.
-/// Warnings, not errors: a page missing a translation still serves people, in English.
+/// One warning per language that lacks messages, naming each and where its English is; a
+/// language with no catalog of its own gets one short line. Warnings, not errors: a page missing
+/// a translation still serves people, in English.
 fn print_fallbacks(catalog: &Catalog, untranslated: &[(&str, Vec<String>)]) {
-    for (code, ids) in untranslated {
+    let absent: Vec<&str> = untranslated
+        .iter()
+        .filter(|(code, _)| catalog.operator_catalog(code).is_some_and(|file| !file.exists()))
+        .map(|(code, _)| *code)
+        .collect();
+    let absent_ids = absent.first().and_then(|first| untranslated.iter().find(|(code, _)| code == first));
+    if let (Some(first), Some((_, ids))) = (absent.first(), absent_ids) {
+        let folder = catalog.operator_catalog(first).and_then(|f| f.parent().map(|p| p.display().to_string()));
+        println!(
+            "    warning: {} has no catalog for {}: their {} text(s) show in English",
+            folder.unwrap_or_default(),
+            absent.join(", "),
+            ids.len()
+        );
+    }
+    for (code, ids) in untranslated.iter().filter(|(code, _)| !absent.contains(code)) {
         let file = catalog.operator_catalog(code).unwrap_or_else(|| format!("src/i18n/{code}.ftl").into());
-        for id in ids {
-            let english =
-                catalog.origin(id).map(|o| format!(" (English at {}:{})", o.file, o.line)).unwrap_or_default();
-            println!("    warning: {}: no {id}{english}; English stands in", file.display());
-        }
+        let each: Vec<String> = ids
+            .iter()
+            .map(|id| match catalog.origin(id) {
+                Some(o) => format!("no {id} (English at {}:{})", o.file, o.line),
+                None => format!("no {id}"),
+            })
+            .collect();
+        println!("    warning: {}: {}; English stands in", file.display(), each.join(", "));
     }
 }
 

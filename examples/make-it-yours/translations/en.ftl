@@ -1,0 +1,13 @@
+form-intake-title = Ask the Harbour Legal Clinic for help
+    .intro = We give free legal advice to people seeking asylum in Port Town. Tell us about your case and how to reach you safely.
+field-intake-contact = How can we reach you safely?
+    .help = A phone number, an email address or a messaging app. Tell us if some times are not safe.
+fieldset-intake-case = Your case
+    .help = Leave out anything you do not know.
+field-intake-case_number = Case number
+    .help = 8 or 9 digits, sometimes with an A in front. It is on letters from the immigration office.
+    .placeholder = A123456789
+    .error = A case number has 8 or 9 digits, sometimes with an A in front, like A123456789.
+field-intake-hearing = Date of your next hearing
+field-intake-household = How many people in your family are here, counting you?
+field-intake-message = What help do you need?
