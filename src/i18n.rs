@@ -899,4 +899,32 @@ mod tests {
         let missing = Catalog::load(Some(&dir.path().join("nowhere")), &[]).err().unwrap();
         assert!(missing.to_string().contains("pages.translations: cannot read the folder"), "{missing}");
     }
+
+    fn site_text(id: &'static str, text: &str) -> SiteText {
+        SiteText { id, text: text.into(), defined_at: "sealpost.toml:7".into() }
+    }
+
+    #[test]
+    fn site_texts_are_shown_exactly_as_written_and_other_languages_translate_them() {
+        let tricky = "{ $x } [a] *b .c \"d\" \\e -> { \"f\" }\n  .attr = no\n[g]\n*h\n.i\n\nother-id = injected";
+        let site = [site_text(crate::config::SITE_NAME_ID, "Harbour Legal Clinic"), site_text(crate::config::SITE_ADDRESS_ID, tricky)];
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fr.ftl"), "site-title = Clinique juridique Harbour\n").unwrap();
+        let catalog = Catalog::load(Some(dir.path()), &site).unwrap();
+        let (en, es, fr) = (catalog.get("en").unwrap(), catalog.get("es").unwrap(), catalog.get("fr").unwrap());
+        assert_eq!(en.text("site-title"), "Harbour Legal Clinic");
+        assert_eq!(es.text("site-title"), "Harbour Legal Clinic", "over the shipped Spanish name");
+        assert_eq!(fr.text("site-title"), "Clinique juridique Harbour");
+        let expected: Vec<&str> = tricky.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        assert_eq!(en.text("site-address"), expected.join("\n"), "every character as written");
+        assert!(!en.has("other-id") && en.attr("site-address", "attr").is_none(), "nothing else is defined");
+        assert_eq!(catalog.origin("site-title").map(|o| (o.file.as_str(), o.line)), Some(("sealpost.toml", 7)));
+        assert_eq!(catalog.untranslated_site().iter().find(|(code, _)| *code == "fr").map(|(_, ids)| ids.clone()), Some(vec!["site-address".to_string()]));
+
+        std::fs::write(dir.path().join("en.ftl"), "\nsite-title = Another name\n").unwrap();
+        let err = Catalog::load(Some(dir.path()), &site).err().unwrap();
+        assert!(err.to_string().ends_with("en.ftl: line 2: \"site-title\" is also given by [site] at sealpost.toml:7"), "{err}");
+        assert!(err.hint().is_some());
+        assert!(Catalog::embedded().unwrap().untranslated_site().is_empty(), "the shipped name is translated");
+    }
 }

@@ -1,6 +1,8 @@
-//! The operator's own catalogs (`pages.translations`): a form made only through the TOML and
-//! `translations/<lang>.ftl`, served in the person's language with English standing in for what a
-//! language lacks, reloaded on SIGHUP, and checked by `check-config` with file and line.
+//! The organisation's own site: README's "Make it yours" example (`[site]`, a form of its own with
+//! a pattern, a date and a number, English and Spanish catalogs) checked, served and submitted;
+//! and the operator's catalogs (`pages.translations`) served in the person's language with English
+//! standing in for what a language lacks, reloaded on SIGHUP, and checked by `check-config` with
+//! file and line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod support;
@@ -132,4 +134,111 @@ fn check_config_warns_of_each_missing_translation_and_refuses_a_broken_catalog_n
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_worked_example_passes_check_config_with_a_preview_of_the_site_and_its_form() {
+    let fx = Fixture::make_it_yours();
+    let out = bins::run_sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "  site: \"Harbour Legal Clinic\"",
+        "    logo: /static/logo.svg (image/svg+xml, ",
+        "    emergency line: \"If you are in danger now, call 112.\"",
+        "    address: \"4 Quay Street / Port Town\"",
+        "    privacy notice: https://harbour-legal.example/privacy",
+        "    [case] \"Your case\"",
+        "      case_number  text, up to 10 characters, matching A?[0-9]{8,9}: \"Case number\"",
+        "      hearing      date, year-month-day: \"Date of your next hearing\"",
+        "      household    number, a whole number from 1 to 20: \"How many people in your family are here, counting you?\"",
+        "has no catalog for fr, ht, pt, ar, fa, ps, ru, uk, zh-Hans, tr: their 3 text(s) show in English",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert!(!text.contains("translations/es.ftl"), "Spanish translates everything:\n{text}");
+}
+
+#[test]
+fn the_worked_example_shows_the_clinics_name_logo_emergency_line_privacy_notice_and_address_in_each_language() {
+    let fx = Fixture::make_it_yours();
+    let srv = Server::start(&fx.config_path);
+    for (lang, name, emergency, address) in [
+        ("en", "Harbour Legal Clinic", "If you are in danger now, call 112.", "4 Quay Street<br>Port Town"),
+        ("es", "Clínica Jurídica Harbour", "Si está en peligro ahora, llame al 112.", "Calle del Muelle 4<br>Port Town"),
+        ("ar", "Harbour Legal Clinic", "If you are in danger now, call 112.", "4 Quay Street<br>Port Town"),
+    ] {
+        for path in ["/", "/intake", "/intake/sent", "/nowhere"] {
+            let page = server::get(srv.addr, &format!("{path}?lang={lang}"), "").unwrap();
+            let body = &page.body;
+            assert!(body.contains(&format!(" · {name}</title>")), "{lang} {path}: {body}");
+            assert!(body.contains(&format!("<img src=\"/static/logo.svg\" alt=\"\" class=\"logo\">{name}</a>")), "{lang} {path}");
+            assert!(body.contains(&format!("<p class=\"emergency\">{emergency}</p>")), "{lang} {path}");
+            assert!(body.contains("<a href=\"https://harbour-legal.example/privacy\" rel=\"noreferrer\">"), "{lang} {path}");
+            assert!(body.contains(&format!("<address>{name}<br>{address}</address>")), "{lang} {path}: {body}");
+        }
+    }
+    let logo = server::get(srv.addr, "/static/logo.svg", "").unwrap();
+    assert_eq!(logo.status, 200);
+    assert_eq!(logo.header("content-type").as_deref(), Some("image/svg+xml"));
+    assert!(logo.header("content-security-policy").is_some_and(|csp| csp.starts_with("default-src 'none'")));
+    assert_eq!(logo.body.as_bytes(), std::fs::read(fx.dir.path().join("logo.svg")).unwrap());
+    assert_eq!(server::get(srv.addr, "/static/logo.png", "").unwrap().status, 404, "only the configured logo");
+}
+
+#[test]
+fn the_worked_example_keeps_what_the_person_typed_beside_a_translated_message_and_seals_each_value_with_its_kind() {
+    let fx = Fixture::make_it_yours();
+    let srv = Server::start(&fx.config_path);
+    let send = |lang: &str, pairs: &[(&str, &str)]| {
+        let token = server::token(srv.addr, "intake");
+        let mut all = vec![("_token", token.as_str())];
+        all.extend_from_slice(pairs);
+        let body = server::urlencoded(&all);
+        server::post(srv.addr, &format!("/intake?lang={lang}"), "application/x-www-form-urlencoded", &body, "").unwrap()
+    };
+    let wrong = [
+        ("contact", "Signal +34 600 000 000"),
+        ("case_number", "B-123"),
+        ("hearing", "15/01/2027"),
+        ("household", "25"),
+        ("message", "Necesito ayuda con mi apelación."),
+    ];
+    let page = send("es", &wrong);
+    assert_eq!(page.status, 422);
+    let body = &page.body;
+    for kept in ["value=\"B-123\"", "value=\"15/01/2027\"", "value=\"25\"", "Necesito ayuda con mi apelación."] {
+        assert!(body.contains(kept), "the person's text is kept: {kept}\n{body}");
+    }
+    assert!(body.contains("<input type=\"text\" id=\"f-hearing\""), "a date that does not parse is shown as text");
+    for message in [
+        "Un número de caso tiene 8 o 9 cifras, a veces con una A delante, como A123456789.",
+        "Por favor, escriba una fecha real en el orden año-mes-día, por ejemplo 2026-03-31.",
+        "Por favor, escriba un número del 1 al 20.",
+    ] {
+        assert!(body.contains(message), "{message}\n{body}");
+    }
+    for field in ["case_number", "hearing", "household"] {
+        assert!(body.contains(&format!("<p class=\"error\" id=\"e-{field}\">")), "{field} has its message beside it");
+        assert!(body.contains(&format!("<a href=\"#f-{field}\">")), "{field} is in the error summary");
+    }
+    assert!(fx.entries("intake").is_empty(), "nothing is stored");
+
+    let right = [
+        ("contact", "Signal +34 600 000 000"),
+        ("case_number", "A123456789"),
+        ("hearing", "٢٠٢٧/١/١٥"),
+        ("household", "3"),
+        ("message", "Necesito ayuda con mi apelación."),
+    ];
+    assert_eq!(send("es", &right).status, 303);
+    let env = fx.envelope(&fx.entries("intake")[0]);
+    assert_eq!(env["sealpost"], 3);
+    let field = |name: &str| env["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone();
+    assert_eq!(field("hearing")["kind"], "date");
+    assert_eq!(field("hearing")["value"], "2027-01-15", "stored as an ISO date whatever digits were typed");
+    assert_eq!(field("household")["kind"], "number");
+    assert_eq!(field("household")["value"], "3");
+    assert_eq!(field("case_number")["kind"], "text");
+    assert_eq!(field("case_number")["label"], "Case number", "labels in the staff language");
 }

@@ -17,7 +17,7 @@ use super::errors::{ConfigError, Source, line_of};
 
 /// Largest logo accepted. Every page carries it, and pages stay under 30 KB with their stylesheet
 /// and logo for the slowest phones (README, "Languages and accessibility").
-pub const MAX_LOGO: usize = 8 * 1024;
+pub const MAX_LOGO: usize = 6 * 1024;
 
 /// Longest name, emergency line or address, in characters: a line or two on a phone.
 pub const MAX_SITE_TEXT: usize = 300;

@@ -391,3 +391,124 @@ fn rejects_inconsistent_field_settings() {
         assert!(parse(&config(SERVER, &form)).is_err(), "{field}");
     }
 }
+
+/// `FORM` with its one field replaced by `fields`.
+fn form_with(fields: &str) -> String {
+    config(SERVER, &FORM.replace("{ name = \"message\", kind = \"textarea\", required = true },", fields))
+}
+
+#[test]
+fn each_field_kind_refuses_keys_that_make_no_sense_for_it_naming_the_line_with_a_hint() {
+    for (field, message) in [
+        ("{ name = \"a\", kind = \"radio\", options = [\"yes\"] }", "a radio field needs at least two `options`"),
+        ("{ name = \"a\", kind = \"checkboxes\" }", "a checkboxes field needs at least two `options`"),
+        ("{ name = \"a\", kind = \"radio\", options = [\"x\", \"x\"] }", "option \"x\" is listed twice"),
+        ("{ name = \"a\", kind = \"date\", options = [\"x\", \"y\"] }", "`options` applies only to select, radio and checkboxes, not date"),
+        ("{ name = \"a\", kind = \"date\", max = 3 }", "`max` applies only to text, textarea, email and tel (characters) and number"),
+        ("{ name = \"a\", kind = \"number\" }", "a number needs both `min` and `max`"),
+        ("{ name = \"a\", kind = \"number\", min = 5, max = 1 }", "`min` (5) is larger than `max` (1)"),
+        ("{ name = \"a\", kind = \"number\", min = 0, max = 10000000000000 }", "`min` and `max` must be within"),
+        ("{ name = \"a\", kind = \"text\", min = 1 }", "`min` applies only to number fields, not text"),
+        ("{ name = \"a\", kind = \"textarea\", pattern = \"x\" }", "`pattern` applies only to text, tel and email, not textarea"),
+        ("{ name = \"a\", kind = \"text\", pattern = \"[a-\" }", "`pattern` is not a valid regular expression"),
+        ("{ name = \"a\", kind = \"text\", pattern = \"(a{1000}){1000}\" }", "`pattern` is too complex"),
+        ("{ name = \"a\", kind = \"checkbox\", autocomplete = true }", "`autocomplete` applies only to text, email and tel"),
+        ("{ name = \"a\", kind = \"text\", fieldset = \"Bad Name\" }", "fieldset \"Bad Name\" is not a valid name"),
+    ] {
+        let err = parse(&form_with(&format!("\n  {field},"))).unwrap_err();
+        assert!(err.to_string().contains(message), "{field}: {err}");
+        assert!(err.to_string().starts_with("sealpost.toml:17: form \"contact\": field \"a\": "), "{field}: {err}");
+        assert!(err.hint().is_some(), "{field}: no hint");
+    }
+}
+
+#[test]
+fn the_new_kinds_load_with_their_bounds_options_pattern_and_fieldset() {
+    let c = parse(&form_with(
+        "\n  { name = \"when\", kind = \"date\", fieldset = \"dates\" },\n  \
+         { name = \"people\", kind = \"number\", min = 1, max = 20, fieldset = \"dates\" },\n  \
+         { name = \"who\", kind = \"checkboxes\", options = [\"me\", \"family\"] },\n  \
+         { name = \"case\", kind = \"text\", pattern = \"A?[0-9]{8,9}\" },",
+    ))
+    .unwrap();
+    let fields = &c.forms[0].fields;
+    assert_eq!(fields[0].fieldset.as_deref(), Some("dates"));
+    assert_eq!(fields[1].range, Some((1, 20)));
+    assert_eq!(fields[2].options, ["me", "family"]);
+    let pattern = fields[3].pattern.as_ref().unwrap();
+    assert!(pattern.matches("A12345678") && pattern.matches("123456789"));
+    assert!(!pattern.matches("A1234567") && !pattern.matches("x123456789") && !pattern.matches("1234567890"));
+}
+
+#[test]
+fn a_fieldset_is_one_run_of_fields() {
+    let err = parse(&form_with(
+        "\n  { name = \"a\", kind = \"text\", fieldset = \"one\" },\n  { name = \"b\", kind = \"text\" },\n  \
+         { name = \"c\", kind = \"text\", fieldset = \"one\" },",
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "sealpost.toml:19: form \"contact\": field \"c\": fieldset \"one\" is already closed by the fields above"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn site_texts_and_privacy_notice_are_checked_and_remember_their_line() {
+    let with = |site: &str| config(SERVER, FORM) + "[site]\n" + site;
+    let c = parse(&with("name = \" Harbour Legal Clinic \"\naddress = \"\"\"\n4 Quay Street\nPort Town\"\"\"\nprivacy_url = \"https://h.example/privacy\"\n")).unwrap();
+    assert_eq!(c.site.texts[0].id, SITE_NAME_ID);
+    assert_eq!(c.site.texts[0].text, "Harbour Legal Clinic");
+    assert_eq!(c.site.texts[0].defined_at, "sealpost.toml:19");
+    assert_eq!(c.site.texts[1].text, "4 Quay Street\nPort Town");
+    assert_eq!(c.site.privacy_url.as_deref(), Some("https://h.example/privacy"));
+    for (site, message) in [
+        ("name = \"\"", "sealpost.toml:19: site.name is empty"),
+        ("name = \"a\\nb\"", "site.name spans several lines"),
+        ("emergency = \"call\\u0007 now\"", "site.emergency holds a control character"),
+        (&format!("address = \"{}\"", "x".repeat(301)), "site.address is longer than 300 characters"),
+        ("privacy_url = \"javascript:alert(1)\"", "site.privacy_url: \"javascript:alert(1)\" is not an absolute http(s) address"),
+        ("colour = \"red\"", "unknown field `colour`"),
+    ] {
+        let err = parse(&with(site)).unwrap_err();
+        assert!(err.to_string().contains(message), "{site}: {err}");
+    }
+}
+
+#[test]
+fn a_logo_must_be_a_small_png_or_a_harmless_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).unwrap();
+    let load = |name: &str| {
+        let text = config(SERVER, FORM) + &format!("[site]\nlogo = \"{name}\"\n");
+        Config::parse(&text, Path::new("sealpost.toml"), dir.path(), &mut |_| Ok(format!("{KEY}\n")))
+    };
+    write("logo.svg", br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#);
+    let logo = load("logo.svg").unwrap().site.logo.unwrap();
+    assert_eq!((logo.path, logo.media_type), ("/static/logo.svg", "image/svg+xml"));
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend([0u8; 17]);
+    write("logo.png", &png);
+    assert_eq!(load("logo.png").unwrap().site.logo.unwrap().media_type, "image/png");
+
+    let mut big = png.clone();
+    big.resize(MAX_LOGO + 1, 0);
+    write("big.png", &big);
+    write("photo.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF");
+    write("evil.svg", br#"<svg onload="fetch('/')"></svg>"#);
+    write("cut.png", b"\x89PNG\r\n\x1a\n");
+    for (name, message, hint) in [
+        ("big.png", "is larger than the 6144-byte bound for a logo", "export it smaller"),
+        ("photo.jpg", "is neither a PNG nor an SVG image", "export the logo as PNG or SVG"),
+        ("evil.svg", "contains an event attribute", "plain or optimised SVG"),
+        ("cut.png", "is a damaged PNG file", "export the logo again"),
+        ("missing.svg", "cannot read it: no such file or directory", "relative paths"),
+    ] {
+        let err = load(name).unwrap_err();
+        assert!(err.to_string().starts_with("sealpost.toml:19: site.logo \""), "{name}: {err}");
+        assert!(err.to_string().contains(message), "{name}: {err}");
+        assert!(err.hint().is_some_and(|h| h.contains(hint)), "{name}: {:?}", err.hint());
+    }
+}

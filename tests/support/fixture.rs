@@ -60,7 +60,8 @@ impl Default for Options {
     }
 }
 
-/// The fixture's forms: every field kind, both read by the fixture's one staff key (`staff.txt`).
+/// The fixture's forms: every field kind, both read by the fixture's one staff key (`staff.txt`);
+/// the asylum form's fields are the example config's.
 const FORMS: &str = r#"[[form]]
 id = "asylum-help"
 recipients = "staff.txt"
@@ -70,7 +71,15 @@ fields = [
   { name = "contact", kind = "text", required = true, max = 500 },
   { name = "language", kind = "text", required = true, max = 200 },
   { name = "location", kind = "text", required = true, max = 500 },
-  { name = "deadline", kind = "textarea", max = 2000 },
+  { name = "arrived", kind = "date", fieldset = "urgency" },
+  { name = "claim", kind = "radio", fieldset = "urgency", options = ["no", "waiting", "refused", "unsure"] },
+  { name = "next_date", kind = "date", fieldset = "urgency" },
+  { name = "next_type", kind = "radio", fieldset = "urgency", options = ["interview", "court", "reporting", "other", "unsure"] },
+  { name = "decision_date", kind = "date", fieldset = "urgency" },
+  { name = "deadline", kind = "textarea", max = 2000, fieldset = "urgency" },
+  { name = "detained", kind = "radio", fieldset = "situation", options = ["me", "family", "no"] },
+  { name = "family", kind = "checkboxes", fieldset = "situation", options = ["partner", "children", "parents", "other"] },
+  { name = "people", kind = "number", min = 1, max = 50, fieldset = "situation" },
   { name = "message", kind = "textarea", required = true, max = 20000 },
   { name = "documents", kind = "file", max_files = 3, max_size = "1 MiB" },
   { name = "consent", kind = "checkbox", required = true },
@@ -132,6 +141,37 @@ impl Fixture {
         let public = identity.to_public().to_string();
         std::fs::write(dir.path().join("staff.txt"), format!("# test staff\n{public}\n")).unwrap();
         let config_path = write_config(dir.path(), &o, None, FORMS);
+        Fixture { dir, identity, config_path }
+    }
+
+    /// README's "Make it yours" example, `examples/make-it-yours/`, copied into a fresh folder
+    /// with the fixture's staff key as the intake form's recipient, a free port, no minimum fill
+    /// time and room for many submissions; everything else as the README shows it.
+    pub fn make_it_yours() -> Fixture {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/make-it-yours");
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["", "translations", "recipients"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            for entry in std::fs::read_dir(example.join(sub)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        let identity = age::x25519::Identity::generate();
+        std::fs::write(dir.path().join("recipients/intake.txt"), format!("{}\n", identity.to_public())).unwrap();
+        let config_path = dir.path().join("sealpost.toml");
+        let mut text = std::fs::read_to_string(&config_path).unwrap();
+        for (from, to) in [
+            ("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\""),
+            ("min_fill_time = \"3s\"", "min_fill_time = \"0s\""),
+            ("per_client = { burst = 5, per_hour = 20 }", "per_client = { burst = 1000, per_second = 100 }"),
+        ] {
+            assert!(text.contains(from), "the example no longer says {from}");
+            text = text.replace(from, to);
+        }
+        std::fs::write(&config_path, text).unwrap();
         Fixture { dir, identity, config_path }
     }
 
