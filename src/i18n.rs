@@ -907,7 +907,10 @@ mod tests {
     #[test]
     fn site_texts_are_shown_exactly_as_written_and_other_languages_translate_them() {
         let tricky = "{ $x } [a] *b .c \"d\" \\e -> { \"f\" }\n  .attr = no\n[g]\n*h\n.i\n\nother-id = injected";
-        let site = [site_text(crate::config::SITE_NAME_ID, "Harbour Legal Clinic"), site_text(crate::config::SITE_ADDRESS_ID, tricky)];
+        let site = [
+            site_text(crate::config::SITE_NAME_ID, "Harbour Legal Clinic"),
+            site_text(crate::config::SITE_ADDRESS_ID, tricky),
+        ];
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("fr.ftl"), "site-title = Clinique juridique Harbour\n").unwrap();
         let catalog = Catalog::load(Some(dir.path()), &site).unwrap();
@@ -919,11 +922,17 @@ mod tests {
         assert_eq!(en.text("site-address"), expected.join("\n"), "every character as written");
         assert!(!en.has("other-id") && en.attr("site-address", "attr").is_none(), "nothing else is defined");
         assert_eq!(catalog.origin("site-title").map(|o| (o.file.as_str(), o.line)), Some(("sealpost.toml", 7)));
-        assert_eq!(catalog.untranslated_site().iter().find(|(code, _)| *code == "fr").map(|(_, ids)| ids.clone()), Some(vec!["site-address".to_string()]));
+        assert_eq!(
+            catalog.untranslated_site().iter().find(|(code, _)| *code == "fr").map(|(_, ids)| ids.clone()),
+            Some(vec!["site-address".to_string()])
+        );
 
         std::fs::write(dir.path().join("en.ftl"), "\nsite-title = Another name\n").unwrap();
         let err = Catalog::load(Some(dir.path()), &site).err().unwrap();
-        assert!(err.to_string().ends_with("en.ftl: line 2: \"site-title\" is also given by [site] at sealpost.toml:7"), "{err}");
+        assert!(
+            err.to_string().ends_with("en.ftl: line 2: \"site-title\" is also given by [site] at sealpost.toml:7"),
+            "{err}"
+        );
         assert!(err.hint().is_some());
         assert!(Catalog::embedded().unwrap().untranslated_site().is_empty(), "the shipped name is translated");
     }

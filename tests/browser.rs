@@ -73,6 +73,8 @@ impl Browser {
             "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--window-size=390,1400",
+                     // The date picker's typing order follows the browser's language; pin it.
+                     "--lang=en-US",
                      format!("--user-data-dir={}", profile.display())],
             "prefs": prefs,
         }}}});
@@ -141,6 +143,12 @@ impl Browser {
     fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({"text": text})));
+    }
+
+    /// Empties a text field, as a person selecting its text and deleting it would.
+    fn execute_clear(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &self.s(&format!("/element/{id}/clear")), Some(json!({})));
     }
 
     fn click(&self, css: &str) {
@@ -227,6 +235,13 @@ fn submit_asylum_form_with_two_attachments(javascript: bool, lang: &str) {
     browser.type_into("#f-contact", "+33 6 12 34 56 78, after 6 pm only");
     browser.type_into("#f-language", "Arabic");
     browser.type_into("#f-location", "Lyon, France");
+    browser.click("#f-claim-waiting");
+    browser.type_into("#f-next_date", "01122027");
+    browser.click("#f-next_type-court");
+    browser.click("#f-family-children");
+    browser.click("#f-family");
+    // Arabic-Indic digits, as an Arabic keyboard types them.
+    browser.type_into("#f-people", if lang == "ar" { "٣" } else { "3" });
     browser.type_into("#f-deadline", "Hearing on 12 January");
     browser.type_into("#f-message", message);
     browser.type_into("#f-documents", &format!("{}\n{}", first.display(), second.display()));
@@ -248,6 +263,18 @@ fn submit_asylum_form_with_two_attachments(javascript: bool, lang: &str) {
     assert_eq!(value("contact_method"), "WhatsApp");
     assert_eq!(value("contact"), "+33 6 12 34 56 78, after 6 pm only");
     assert_eq!(value("consent"), "Yes");
+    let field = |name: &str| env["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone();
+    assert_eq!(field("claim")["kind"], "radio");
+    assert_eq!(field("claim")["choices"], json!(["waiting"]));
+    assert_eq!(value("claim"), "Yes, and I am waiting for a decision");
+    assert_eq!(field("next_date")["kind"], "date");
+    assert_eq!(value("next_date"), "2027-01-12");
+    assert_eq!(field("next_type")["choices"], json!(["court"]));
+    assert_eq!(field("family")["kind"], "checkboxes");
+    assert_eq!(field("family")["choices"], json!(["partner", "children"]), "in the form's order");
+    assert_eq!(value("family"), "Husband, wife or partner\nChildren");
+    assert_eq!((field("people")["kind"].clone(), value("people")), (json!("number"), json!("3")));
+    assert!(env["fields"].as_array().unwrap().iter().all(|f| f["name"] != "detained"), "unanswered is left out");
     let attachments = env["attachments"].as_array().unwrap();
     assert_eq!(attachments.len(), 2);
     assert_eq!(attachments[0]["name"], "decision.pdf");
@@ -287,6 +314,52 @@ fn a_mistake_is_shown_beside_the_field_and_the_typed_text_is_kept() {
     assert!(page.contains("Please shorten this to 500 characters or fewer."));
     assert!(page.contains("Please call me back."), "what the person typed is still there");
     fx.assert_nothing_written();
+}
+
+/// README's "Make it yours": the clinic's own form, in Spanish, with JavaScript off. A case number
+/// in the wrong format comes back with the clinic's own message and the typed text kept; the
+/// date typed into the browser's own date picker and the number are sealed with their kinds.
+#[test]
+fn a_person_uses_the_clinics_own_form_in_spanish_with_javascript_off() {
+    let fx = Fixture::make_it_yours();
+    let profile = fx.dir.path().join("profile");
+    let Some(browser) = Browser::start(false, &profile) else { return };
+    let srv = Server::start(&fx.config_path);
+    browser.goto(&format!("http://{}/?lang=es", srv.addr));
+    let front = browser.source();
+    assert!(front.contains("Clínica Jurídica Harbour"), "the clinic's name in Spanish");
+    assert!(front.contains("Si está en peligro ahora, llame al 112."), "the emergency line");
+    browser.click("a[href^='/intake']");
+    browser.wait_for_url("/intake?lang=es");
+    browser.type_into("#f-contact", "Signal +34 600 000 000");
+    browser.type_into("#f-case_number", "B-123");
+    // Chromium's date picker takes the digits of its own locale's order (en-US: month, day, year).
+    browser.type_into("#f-hearing", "01152027");
+    browser.type_into("#f-household", "3");
+    browser.type_into("#f-message", "Tengo una audiencia en enero.");
+    browser.click("button[type=submit]");
+    browser.wait_for_url("/intake?lang=es");
+    let page = browser.source();
+    assert!(page.contains("Un número de caso tiene 8 o 9 cifras"), "the clinic's own message, in Spanish");
+    assert!(page.contains("value=\"B-123\""), "what the person typed is kept");
+    assert!(page.contains("value=\"2027-01-15\""), "the date is kept, in the picker's format");
+    browser.execute_clear("#f-case_number");
+    browser.type_into("#f-case_number", "A123456789");
+    browser.click("button[type=submit]");
+    browser.wait_for_url("/intake/sent?lang=es");
+
+    let env = fx.envelope(&fx.entries("intake")[0]);
+    assert_eq!(env["locale"], "es");
+    let field = |name: &str| env["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone();
+    assert_eq!(
+        (field("hearing")["kind"].clone(), field("hearing")["value"].clone()),
+        (json!("date"), json!("2027-01-15"))
+    );
+    assert_eq!(
+        (field("household")["kind"].clone(), field("household")["value"].clone()),
+        (json!("number"), json!("3"))
+    );
+    assert_eq!(field("case_number")["value"], "A123456789");
 }
 
 /// axe-core, installed from npm by `.ci/run` (pinned there) into `target/axe`.
@@ -334,9 +407,14 @@ fn axe_finds_no_accessibility_violations_on_any_page_in_any_language() {
                 problems.push(format!("{path}?lang={lang}: {v}"));
             }
         }
-        // The form shown again with every message: submitted empty, bypassing the browser's checks.
+        // The form shown again with every message: required fields empty, dates and a number
+        // that do not parse (the date shown as text), bypassing the browser's checks.
         browser.goto(&format!("http://{}/asylum-help?lang={lang}", srv.addr));
-        browser.execute("document.querySelector('form').submit(); return true;");
+        browser.execute(
+            "for (const [id, value] of [['f-arrived', '31/12/2025'], ['f-next_date', 'soon'], ['f-people', '0']]) {\
+               const input = document.getElementById(id); input.type = 'text'; input.value = value; }\
+             document.querySelector('form').submit(); return true;",
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         while !browser.source().contains("error-summary") {
             assert!(Instant::now() < deadline, "the form was not shown again with messages");
@@ -348,6 +426,35 @@ fn axe_finds_no_accessibility_violations_on_any_page_in_any_language() {
         }
     }
     assert_eq!(checked, LANGUAGES.len() * 6);
+    // The worked example's own site: logo, emergency line, address, privacy notice, fieldset,
+    // and its form shown again with a pattern, date and number message.
+    let clinic = Fixture::make_it_yours();
+    let clinic_srv = Server::start(&clinic.config_path);
+    for lang in ["en", "es", "ar"] {
+        for path in ["/", "/intake", "/intake/sent"] {
+            browser.goto(&format!("http://{}{path}?lang={lang}", clinic_srv.addr));
+            for v in axe_violations(&browser, &axe) {
+                problems.push(format!("clinic {path}?lang={lang}: {v}"));
+            }
+        }
+        browser.goto(&format!("http://{}/intake?lang={lang}", clinic_srv.addr));
+        browser.execute(
+            "document.getElementById('f-case_number').value = 'B-1';\
+             const date = document.getElementById('f-hearing'); date.type = 'text'; date.value = 'soon';\
+             document.getElementById('f-household').value = '99';\
+             document.querySelector('form').submit(); return true;",
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !browser.source().contains("error-summary") {
+            assert!(Instant::now() < deadline, "the clinic's form was not shown again with messages");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let page = browser.source();
+        assert!(page.contains("id=\"e-case_number\"") && page.contains("id=\"e-household\""), "{page}");
+        for v in axe_violations(&browser, &axe) {
+            problems.push(format!("clinic 422 /intake?lang={lang}: {v}"));
+        }
+    }
     // axe is really checking: a field stripped of its label must be reported.
     browser.goto(&format!("http://{}/contact", srv.addr));
     browser.execute("document.querySelector('label[for=f-message]').remove(); return true;");

@@ -165,16 +165,27 @@ fn the_worked_example_shows_the_clinics_name_logo_emergency_line_privacy_notice_
     let srv = Server::start(&fx.config_path);
     for (lang, name, emergency, address) in [
         ("en", "Harbour Legal Clinic", "If you are in danger now, call 112.", "4 Quay Street<br>Port Town"),
-        ("es", "Clínica Jurídica Harbour", "Si está en peligro ahora, llame al 112.", "Calle del Muelle 4<br>Port Town"),
+        (
+            "es",
+            "Clínica Jurídica Harbour",
+            "Si está en peligro ahora, llame al 112.",
+            "Calle del Muelle 4<br>Port Town",
+        ),
         ("ar", "Harbour Legal Clinic", "If you are in danger now, call 112.", "4 Quay Street<br>Port Town"),
     ] {
         for path in ["/", "/intake", "/intake/sent", "/nowhere"] {
             let page = server::get(srv.addr, &format!("{path}?lang={lang}"), "").unwrap();
             let body = &page.body;
             assert!(body.contains(&format!(" · {name}</title>")), "{lang} {path}: {body}");
-            assert!(body.contains(&format!("<img src=\"/static/logo.svg\" alt=\"\" class=\"logo\">{name}</a>")), "{lang} {path}");
+            assert!(
+                body.contains(&format!("<img src=\"/static/logo.svg\" alt=\"\" class=\"logo\">{name}</a>")),
+                "{lang} {path}"
+            );
             assert!(body.contains(&format!("<p class=\"emergency\">{emergency}</p>")), "{lang} {path}");
-            assert!(body.contains("<a href=\"https://harbour-legal.example/privacy\" rel=\"noreferrer\">"), "{lang} {path}");
+            assert!(
+                body.contains("<a href=\"https://harbour-legal.example/privacy\" rel=\"noreferrer\">"),
+                "{lang} {path}"
+            );
             assert!(body.contains(&format!("<address>{name}<br>{address}</address>")), "{lang} {path}: {body}");
         }
     }

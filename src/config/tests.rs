@@ -403,16 +403,28 @@ fn each_field_kind_refuses_keys_that_make_no_sense_for_it_naming_the_line_with_a
         ("{ name = \"a\", kind = \"radio\", options = [\"yes\"] }", "a radio field needs at least two `options`"),
         ("{ name = \"a\", kind = \"checkboxes\" }", "a checkboxes field needs at least two `options`"),
         ("{ name = \"a\", kind = \"radio\", options = [\"x\", \"x\"] }", "option \"x\" is listed twice"),
-        ("{ name = \"a\", kind = \"date\", options = [\"x\", \"y\"] }", "`options` applies only to select, radio and checkboxes, not date"),
-        ("{ name = \"a\", kind = \"date\", max = 3 }", "`max` applies only to text, textarea, email and tel (characters) and number"),
+        (
+            "{ name = \"a\", kind = \"date\", options = [\"x\", \"y\"] }",
+            "`options` applies only to select, radio and checkboxes, not date",
+        ),
+        (
+            "{ name = \"a\", kind = \"date\", max = 3 }",
+            "`max` applies only to text, textarea, email and tel (characters) and number",
+        ),
         ("{ name = \"a\", kind = \"number\" }", "a number needs both `min` and `max`"),
         ("{ name = \"a\", kind = \"number\", min = 5, max = 1 }", "`min` (5) is larger than `max` (1)"),
         ("{ name = \"a\", kind = \"number\", min = 0, max = 10000000000000 }", "`min` and `max` must be within"),
         ("{ name = \"a\", kind = \"text\", min = 1 }", "`min` applies only to number fields, not text"),
-        ("{ name = \"a\", kind = \"textarea\", pattern = \"x\" }", "`pattern` applies only to text, tel and email, not textarea"),
+        (
+            "{ name = \"a\", kind = \"textarea\", pattern = \"x\" }",
+            "`pattern` applies only to text, tel and email, not textarea",
+        ),
         ("{ name = \"a\", kind = \"text\", pattern = \"[a-\" }", "`pattern` is not a valid regular expression"),
         ("{ name = \"a\", kind = \"text\", pattern = \"(a{1000}){1000}\" }", "`pattern` is too complex"),
-        ("{ name = \"a\", kind = \"checkbox\", autocomplete = true }", "`autocomplete` applies only to text, email and tel"),
+        (
+            "{ name = \"a\", kind = \"checkbox\", autocomplete = true }",
+            "`autocomplete` applies only to text, email and tel",
+        ),
         ("{ name = \"a\", kind = \"text\", fieldset = \"Bad Name\" }", "fieldset \"Bad Name\" is not a valid name"),
     ] {
         let err = parse(&form_with(&format!("\n  {field},"))).unwrap_err();
@@ -469,7 +481,10 @@ fn site_texts_and_privacy_notice_are_checked_and_remember_their_line() {
         ("name = \"a\\nb\"", "site.name spans several lines"),
         ("emergency = \"call\\u0007 now\"", "site.emergency holds a control character"),
         (&format!("address = \"{}\"", "x".repeat(301)), "site.address is longer than 300 characters"),
-        ("privacy_url = \"javascript:alert(1)\"", "site.privacy_url: \"javascript:alert(1)\" is not an absolute http(s) address"),
+        (
+            "privacy_url = \"javascript:alert(1)\"",
+            "site.privacy_url: \"javascript:alert(1)\" is not an absolute http(s) address",
+        ),
         ("colour = \"red\"", "unknown field `colour`"),
     ] {
         let err = parse(&with(site)).unwrap_err();
@@ -485,7 +500,10 @@ fn a_logo_must_be_a_small_png_or_a_harmless_svg() {
         let text = config(SERVER, FORM) + &format!("[site]\nlogo = \"{name}\"\n");
         Config::parse(&text, Path::new("sealpost.toml"), dir.path(), &mut |_| Ok(format!("{KEY}\n")))
     };
-    write("logo.svg", br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#);
+    write(
+        "logo.svg",
+        br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#,
+    );
     let logo = load("logo.svg").unwrap().site.logo.unwrap();
     assert_eq!((logo.path, logo.media_type), ("/static/logo.svg", "image/svg+xml"));
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
