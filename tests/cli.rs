@@ -20,7 +20,7 @@ fn check_config_prints_what_it_found_and_exits_0() {
     let (code, out, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(": ok"));
-    assert!(out.contains("form \"asylum-help\": 9 fields, 1 recipient(s)"));
+    assert!(out.contains("form \"asylum-help\": 17 fields, 1 recipient(s)"));
     assert!(out.contains("trusted_proxies: 127.0.0.1/32, ::1/128"));
     assert!(!fx.data_dir().exists(), "check-config creates nothing");
 }

@@ -59,6 +59,11 @@ fn a_submission_sent_through_the_form_is_pulled_verified_and_deleted_from_the_se
     assert_eq!(envelope["id"], ids[0].as_str());
     assert_eq!(envelope["attachments"][1]["name"], "letter.pdf");
     assert_eq!(envelope["sealpost"], 2);
+    let fields = envelope["fields"].as_array().unwrap();
+    assert!(
+        !fields.is_empty() && fields.iter().all(|f| f["kind"].is_string()),
+        "each value keeps its kind: {fields:?}"
+    );
     assert!(envelope.get("ack").is_none(), "the ack secret is sent to the server, never written down");
     for entry in fs::read_dir(&folder).unwrap() {
         let bytes = fs::read(entry.unwrap().path()).unwrap();

@@ -188,6 +188,10 @@ impl FieldKind {
     }
 }
 
+/// Largest `max` of a text field, in characters: far beyond any answer a form needs, and a bound
+/// on what one field may hold in memory (four bytes a character).
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
 /// Longest `pattern` accepted in the config.
 pub const MAX_PATTERN_CHARS: usize = 500;
 
@@ -210,9 +214,11 @@ impl Pattern {
         if source.chars().count() > MAX_PATTERN_CHARS {
             return Err(format!("`pattern` is longer than {MAX_PATTERN_CHARS} characters"));
         }
-        let regex = regex::RegexBuilder::new(&format!("^(?:{source})$"))
-            .size_limit(PATTERN_SIZE_LIMIT)
-            .build()
+        // Compiled on its own first: a pattern that closes the group around it (`a)|(b`) is
+        // refused instead of escaping the anchors.
+        let alone = regex::RegexBuilder::new(source).size_limit(PATTERN_SIZE_LIMIT).build();
+        let regex = alone
+            .and_then(|_| regex::RegexBuilder::new(&format!("^(?:{source})$")).size_limit(PATTERN_SIZE_LIMIT).build())
             .map_err(|e| match e {
                 regex::Error::CompiledTooBig(_) => "`pattern` is too complex".to_string(),
                 // The syntax error's own text points at the place with a caret over its lines.
@@ -287,7 +293,10 @@ impl RawField {
         let kind = self.kind.as_str();
         let max_chars = match (self.kind.default_max_chars(), self.max) {
             (Some(default), None) => default,
-            (Some(_), Some(max)) => usize::try_from(max).ok().filter(|m| *m >= 1).ok_or("`max` must be at least 1")?,
+            (Some(_), Some(max)) => usize::try_from(max)
+                .ok()
+                .filter(|m| (1..=MAX_TEXT_CHARS).contains(m))
+                .ok_or(format!("`max` must be from 1 to {MAX_TEXT_CHARS} characters"))?,
             (None, _) => 0,
         };
         let range = if self.kind == FieldKind::Number {
@@ -453,6 +462,24 @@ pub(super) fn parse_forms(
         }
         if fields.is_empty() {
             return Err(invalid(id_span, format!("form \"{id}\" has no fields"), None));
+        }
+        // Each option's input has the HTML id `f-<field>-<option>` (the first takes `f-<field>`),
+        // which must not be another field's.
+        for field in &fields {
+            for option in &field.options {
+                let clash = format!("{}-{option}", field.name);
+                if let Some(other) = fields.iter().find(|f| f.name == clash) {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_owned(),
+                        line: other.defined_at.rsplit_once(':').and_then(|(_, l)| l.parse().ok()),
+                        message: format!(
+                            "form \"{id}\": field \"{clash}\" has the name of field \"{}\"'s option \"{option}\" on the page",
+                            field.name
+                        ),
+                        hint: Some("rename the field or the option".into()),
+                    });
+                }
+            }
         }
         let defined_at = format!("{}:{}", path.display(), line_of(text, id_span.start));
         forms.push(FormSpec { id, recipients_file, recipients: RecipientsSlot::new(recipients), fields, defined_at });

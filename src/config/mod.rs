@@ -35,7 +35,7 @@ use site::{RawSite, parse_site};
 use toml::Spanned;
 
 pub use errors::ConfigError;
-pub use forms::{FieldKind, FieldSpec, FormSpec, MAX_PATTERN_CHARS, Pattern, RecipientsSlot};
+pub use forms::{FieldKind, FieldSpec, FormSpec, MAX_PATTERN_CHARS, MAX_TEXT_CHARS, Pattern, RecipientsSlot};
 pub use limits::{Limits, Rate};
 pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
 pub use site::{Logo, MAX_LOGO, MAX_SITE_TEXT, SITE_ADDRESS_ID, SITE_EMERGENCY_ID, SITE_NAME_ID, Site, SiteText};

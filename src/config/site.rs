@@ -3,8 +3,10 @@
 //!
 //! Job: read and check them once at start, the logo's bytes included, so a page never refers to
 //! something that is not there.
-//! Invariant: the logo is a PNG or an SVG of at most [`MAX_LOGO`] bytes that can run nothing
-//! (no script, event attribute, `javascript:` link, foreign object or outside reference).
+//! Invariant: the logo is a PNG or an SVG of at most [`MAX_LOGO`] bytes; an SVG holds no script,
+//! event attribute, `javascript:` link, foreign object, animation, entity, character reference
+//! or reference outside itself (and is served under a policy that would run and load none of
+//! them anyway).
 //! Never: fetches anything at run time.
 
 use std::io::Read;
@@ -167,38 +169,58 @@ fn read_logo(path: &Path) -> Result<Logo, (String, &'static str)> {
     Ok(Logo { path, media_type, bytes: bytes.into() })
 }
 
-/// An SVG logo must be an image and nothing more: a page shows it through `<img>`, where a
-/// browser runs none of this, but the same file opened on its own would.
+/// An SVG logo must be an image and nothing more. This check is the second line: the logo is
+/// always served under a policy that runs and loads nothing (`http/headers.rs`), and a page shows
+/// it through `<img>`, where browsers run none of it. It looks at the file with case and all
+/// whitespace removed, so spacing, capitals and namespace prefixes do not hide anything, and it
+/// refuses character references outright, so nothing can be spelled another way.
 fn check_svg(text: &str) -> Result<(), (String, &'static str)> {
-    const PLAIN: &str = "save it as a plain or optimised SVG (Inkscape: \"Plain SVG\"; or run it through svgo), without scripts or links";
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("<svg") {
+    const PLAIN: &str = "save it as a plain or optimised SVG (Inkscape: \"Optimized SVG\"; or run it through svgo), without scripts, links or animation";
+    let squashed: String = text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    if !squashed.contains("<svg") || squashed.contains("<html") || squashed.contains("xhtml") {
         return Err(("is neither a PNG nor an SVG image".into(), "export the logo as PNG or SVG"));
     }
     let forbidden = [
-        "<script",
-        "javascript:",
-        "<foreignobject",
-        "<iframe",
-        "<embed",
-        "<object",
-        "<!entity",
-        "href=\"http",
-        "href='http",
-        "href=\"//",
-        "href='//",
-        "url(http",
-        "url(//",
-        "@import",
+        ("script", "a script"),
+        ("javascript:", "a javascript: link"),
+        ("foreignobject", "a foreign object"),
+        ("iframe", "a frame"),
+        ("<embed", "an embedded object"),
+        (":embed", "an embedded object"),
+        ("<object", "an embedded object"),
+        (":object", "an embedded object"),
+        ("<!doctype", "a document type"),
+        ("<!entity", "an entity"),
+        ("<?xml-stylesheet", "a style sheet from elsewhere"),
+        ("@import", "a style sheet from elsewhere"),
+        ("&#", "a character reference"),
+        ("<set", "animation"),
+        (":set", "animation"),
+        ("<animate", "animation"),
+        (":animate", "animation"),
     ];
-    if let Some(found) = forbidden.iter().find(|f| lower.contains(*f)) {
-        return Err((format!("contains \"{found}\", which a logo must not"), PLAIN));
+    if let Some((_, what)) = forbidden.iter().find(|(token, _)| squashed.contains(token)) {
+        return Err((format!("contains {what}, which a logo must not"), PLAIN));
     }
-    // An event handler attribute: `on` + letters + `=`, after whitespace.
+    // Links and `url(…)` may point only inside the file (`#id`) or at an embedded image.
+    let inside = |rest: &str| {
+        let rest = rest.trim_start_matches(['"', '\'']);
+        rest.starts_with('#') || rest.starts_with("data:image/png") || rest.starts_with("data:image/jpeg")
+    };
+    for (token, what) in
+        [("href=", "a link to elsewhere"), ("url(", "a reference to elsewhere"), ("src=", "a link to elsewhere")]
+    {
+        if squashed.match_indices(token).any(|(at, _)| !inside(squashed.get(at + token.len()..).unwrap_or_default())) {
+            return Err((format!("contains {what}, which a logo must not"), PLAIN));
+        }
+    }
+    // An event handler attribute: `on` + letters + `=`, after whitespace or a prefix's colon
+    // (looked for in the text with its spacing, since attributes are separated by it).
+    let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
     for (index, window) in bytes.windows(2).enumerate() {
         let before = index.checked_sub(1).and_then(|i| bytes.get(i)).copied().unwrap_or(b' ');
-        if window == b"on" && before.is_ascii_whitespace() {
+        if window == b"on" && (before.is_ascii_whitespace() || before == b':') {
             let rest = bytes.get(index + 2..).unwrap_or_default();
             let letters = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
             let after = rest.get(letters..).unwrap_or_default();
@@ -228,9 +250,24 @@ mod tests {
             r#"<svg><foreignObject><p>x</p></foreignObject></svg>"#,
             r#"<!DOCTYPE svg [<!ENTITY x "y">]><svg></svg>"#,
             "<html>not an svg</html>",
+            // Found by review: prefixes, spacing, character references, quoted urls, animation,
+            // style sheets from elsewhere, and XHTML with an <svg in a comment.
+            r#"<svg xmlns:svg="http://www.w3.org/2000/svg"><svg:script>alert(1)</svg:script></svg>"#,
+            r#"<svg><h:script xmlns:h="http://www.w3.org/1999/xhtml">x</h:script></svg>"#,
+            r#"<svg><image href = "https://tracker.example/p.png"/></svg>"#,
+            r#"<svg><a href="&#104;ttps://elsewhere.example/">x</a></svg>"#,
+            r#"<svg><rect fill="url('https://elsewhere.example/#g')"/></svg>"#,
+            r#"<svg><rect style="fill: url( https://elsewhere.example/#g )"/></svg>"#,
+            r#"<svg><a><set attributeName="href" to="https://elsewhere.example/"/></a></svg>"#,
+            r#"<?xml-stylesheet href = "https://elsewhere.example/s.css"?><svg></svg>"#,
+            r#"<html xmlns="http://www.w3.org/1999/xhtml"><!--<svg--><body>x</body></html>"#,
+            r#"<svg><h:iframe src="https://elsewhere.example/"/></svg>"#,
         ] {
             assert!(check_svg(bad).is_err(), "{bad}");
         }
+        // Links inside the file are fine.
+        let gradient = r##"<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use href="#g"/><style>.a{fill:red}</style></svg>"##;
+        assert!(check_svg(gradient).is_ok());
         // Words that merely contain "on" are fine.
         assert!(
             check_svg(r#"<svg><text font-family="x">Legal aid on call</text><g id="icon" stroke-width="1"/></svg>"#)

@@ -421,6 +421,8 @@ fn each_field_kind_refuses_keys_that_make_no_sense_for_it_naming_the_line_with_a
         ),
         ("{ name = \"a\", kind = \"text\", pattern = \"[a-\" }", "`pattern` is not a valid regular expression"),
         ("{ name = \"a\", kind = \"text\", pattern = \"(a{1000}){1000}\" }", "`pattern` is too complex"),
+        ("{ name = \"a\", kind = \"text\", pattern = \"x)|(y\" }", "`pattern` is not a valid regular expression"),
+        ("{ name = \"a\", kind = \"text\", max = 100001 }", "`max` must be from 1 to 100000 characters"),
         (
             "{ name = \"a\", kind = \"checkbox\", autocomplete = true }",
             "`autocomplete` applies only to text, email and tel",
@@ -450,6 +452,20 @@ fn the_new_kinds_load_with_their_bounds_options_pattern_and_fieldset() {
     let pattern = fields[3].pattern.as_ref().unwrap();
     assert!(pattern.matches("A12345678") && pattern.matches("123456789"));
     assert!(!pattern.matches("A1234567") && !pattern.matches("x123456789") && !pattern.matches("1234567890"));
+}
+
+#[test]
+fn a_field_named_like_another_fields_option_is_refused() {
+    let err = parse(&form_with(
+        "\n  { name = \"next\", kind = \"radio\", options = [\"type\", \"date\"] },\n  { name = \"next-type\", kind = \"text\" },",
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "sealpost.toml:18: form \"contact\": field \"next-type\" has the name of field \"next\"'s option \"type\""
+        ),
+        "{err}"
+    );
 }
 
 #[test]

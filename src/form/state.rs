@@ -102,16 +102,16 @@ impl<'a> State<'a> {
                     return Err(BodyError::Malformed);
                 }
                 if spec.kind == FieldKind::Checkboxes {
-                    return self.choice(index, spec, value);
+                    return self.choice(index, spec, value, truncated);
                 }
                 let seen = self.seen.get_mut(index).ok_or(BodyError::Malformed)?;
                 if std::mem::replace(seen, true) {
                     return Err(BodyError::Malformed);
                 }
-                // A cut choice is simply not one of its options; a cut date or number is not one.
-                let text_like = spec.kind.has_max_chars();
-                if truncated && text_like {
-                    self.errors.push((index, FieldError::TooLong { max: spec.max_chars }));
+                // A value cut to its budget is never taken as what was sent: cutting at a character
+                // boundary could leave a valid option, date or number behind.
+                if let Some(error) = truncated.then(|| truncated_error(spec)).flatten() {
+                    self.errors.push((index, error));
                 }
                 if let Some(slot) = self.values.values.get_mut(index) {
                     *slot = normalise_newlines(value);
@@ -124,14 +124,20 @@ impl<'a> State<'a> {
     /// One ticked box of a checkboxes field: its values are kept one per line, in the order
     /// sent. A box sent twice is malformed (browsers never do it), and so is any count beyond
     /// the options.
-    fn choice(&mut self, index: usize, spec: &FieldSpec, value: Zeroizing<String>) -> Result<(), BodyError> {
+    fn choice(
+        &mut self,
+        index: usize,
+        spec: &FieldSpec,
+        value: Zeroizing<String>,
+        truncated: bool,
+    ) -> Result<(), BodyError> {
         let slot = self.values.values.get_mut(index).ok_or(BodyError::Malformed)?;
         if slot.lines().any(|v| v == value.as_str()) || slot.lines().count() >= spec.options.len() {
             return Err(BodyError::Malformed);
         }
         // Options are names without newlines, so one line is one value; anything else is not
         // an option and fails validation.
-        if value.contains(['\n', '\r']) {
+        if truncated || value.contains(['\n', '\r']) {
             self.errors.push((index, FieldError::Select));
             return Ok(());
         }
@@ -184,6 +190,18 @@ impl<'a> State<'a> {
             problem: self.problem,
             token: self.token,
         }
+    }
+}
+
+/// What a value cut to its kind's budget is: too long for the kinds a person types freely, and
+/// otherwise not one of the values the kind accepts. A tick box is ticked whatever its value.
+fn truncated_error(spec: &FieldSpec) -> Option<FieldError> {
+    match spec.kind {
+        FieldKind::Checkbox => None,
+        FieldKind::Date => Some(FieldError::Date),
+        FieldKind::Number => Some(FieldError::Number),
+        kind if kind.has_options() => Some(FieldError::Select),
+        _ => Some(FieldError::TooLong { max: spec.max_chars }),
     }
 }
 

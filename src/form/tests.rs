@@ -89,6 +89,11 @@ fn checkboxes_collect_every_ticked_option_and_refuse_a_box_sent_twice() {
     assert!(matches!(too_many, Err(BodyError::Malformed)), "{too_many:?}");
     let unknown = read_pairs(&config, "family=children&family=cousins");
     assert_eq!(unknown.errors, vec![(0, FieldError::Select)]);
+    // Cut to its budget at a character boundary, a value is never taken as what was sent.
+    let cut = read_pairs(&config, "family=children%C3%A9");
+    assert_eq!(cut.errors, vec![(0, FieldError::Select)]);
+    let padded = format!("when=2026-03-31{}%C3%A9", "+".repeat(245));
+    assert_eq!(read_pairs(&config, &padded).errors, vec![(1, FieldError::Date)]);
     let bad_date = read_pairs(&config, "when=31%2F3%2F2026");
     assert_eq!(bad_date.errors, vec![(1, FieldError::Date)]);
     assert_eq!(bad_date.values.get(1), "31/3/2026");

@@ -79,11 +79,51 @@ struct Chrome {
     /// `site.logo`'s path under `/static/`.
     logo: Option<&'static str>,
     /// The organisation's emergency line, at the top of every page.
-    emergency: Option<String>,
+    emergency: Option<Vec<Run>>,
     /// The organisation's address, one line each, in the footer.
-    address: Vec<String>,
+    address: Vec<Vec<Run>>,
     /// `site.privacy_url`, with its link text.
     privacy_link: Option<(String, String)>,
+}
+
+/// A piece of an operator's text: a phone number or other figures (kept left to right, so that
+/// `+44 20 7946 0000` is never shown as `0000 7946 20 44+` in a right-to-left line), or words.
+struct Run {
+    text: String,
+    figures: bool,
+}
+
+/// Splits `text` into figures (digits with `+`, spaces, dashes, dots, slashes and brackets
+/// between them, starting with a digit or `+`) and the words around them.
+fn number_runs(text: &str) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut index = 0;
+    while let Some(&c) = chars.get(index) {
+        let starts_figures = c.is_ascii_digit() || (c == '+' && chars.get(index + 1).is_some_and(char::is_ascii_digit));
+        if starts_figures {
+            let mut end = index + 1;
+            let mut last_digit = if c.is_ascii_digit() { index } else { index + 1 };
+            while let Some(&next) = chars.get(end) {
+                if next.is_ascii_digit() {
+                    last_digit = end;
+                } else if !" -./()".contains(next) {
+                    break;
+                }
+                end += 1;
+            }
+            let figures: String = chars.get(index..=last_digit).unwrap_or_default().iter().collect();
+            runs.push(Run { text: figures, figures: true });
+            index = last_digit + 1;
+        } else {
+            match runs.last_mut() {
+                Some(run) if !run.figures => run.text.push(c),
+                _ => runs.push(Run { text: c.to_string(), figures: false }),
+            }
+            index += 1;
+        }
+    }
+    runs
 }
 
 struct LanguageLink {
@@ -121,9 +161,9 @@ impl Chrome {
             quick_exit_url: app.quick_exit_url.clone(),
             quick_exit: locale.text("quick-exit"),
             logo: app.site.logo.as_ref().map(|l| l.path),
-            emergency: locale.has(SITE_EMERGENCY_ID).then(|| locale.text(SITE_EMERGENCY_ID)),
+            emergency: locale.has(SITE_EMERGENCY_ID).then(|| number_runs(&locale.text(SITE_EMERGENCY_ID))),
             address: if locale.has(SITE_ADDRESS_ID) {
-                locale.text(SITE_ADDRESS_ID).lines().map(str::to_string).collect()
+                locale.text(SITE_ADDRESS_ID).lines().map(number_runs).collect()
             } else {
                 Vec::new()
             },
@@ -493,5 +533,24 @@ fn human_size(locale: &Locale, bytes: u64) -> String {
         locale.text_with("size-mb", &[("size", format!("{:.1}", bytes as f64 / MIB as f64).into())])
     } else {
         locale.text_with("size-kb", &[("size", bytes.div_ceil(1024).into())])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_runs;
+
+    fn shown(text: &str) -> String {
+        number_runs(text).iter().map(|r| if r.figures { format!("[{}]", r.text) } else { r.text.clone() }).collect()
+    }
+
+    #[test]
+    fn figures_in_an_operators_text_are_kept_apart_from_the_words_around_them() {
+        assert_eq!(shown("If you are in danger now, call 112."), "If you are in danger now, call [112].");
+        assert_eq!(shown("اتصل على +44 20 7946 0000 الآن"), "اتصل على [+44 20 7946 0000] الآن");
+        assert_eq!(shown("(030) 123-456 / 7, 24h"), "([030) 123-456 / 7], [24]h");
+        assert_eq!(shown("4 Quay Street"), "[4] Quay Street");
+        assert_eq!(shown("no figures + here"), "no figures + here");
+        assert_eq!(shown(""), "");
     }
 }

@@ -439,7 +439,7 @@ impl InProcess {
                 .map(|(label, value)| EnvelopeField {
                     name: label.to_lowercase(),
                     label: label.to_string(),
-                    kind: (version >= sealpost_format::envelope::KIND_VERSION).then(|| "text".to_string()),
+                    kind: (version >= 2).then(|| "text".to_string()),
                     value: value.to_string(),
                     choices: Vec::new(),
                 })

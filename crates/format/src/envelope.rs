@@ -1,9 +1,10 @@
 //! The sealed envelope: the plaintext inside `envelope.age` (DESIGN §5).
 //!
 //! Job: one definition of the JSON the server seals and the staff client opens, and of its
-//! versions. Version 1 is the original shape; version 2 adds [`Envelope::ack`]; version 3 adds
-//! each field's [`EnvelopeField::kind`] and, for choices, [`EnvelopeField::choices`]. All three
-//! are read.
+//! versions. Version 1 is the original shape; version 2 adds [`Envelope::ack`]. Both are read.
+//! Fields added since without changing what older readers understand ([`EnvelopeField::kind`],
+//! [`EnvelopeField::choices`]) are optional and leave the version alone, so older staff clients,
+//! which ignore what they do not know, keep reading new envelopes.
 //! Invariant: envelope values and ack secrets never derive `Debug` or `Clone` and are wiped when
 //! dropped (STYLE 8); the ack secret's digest is compared in constant time.
 //! Never: encrypts, decrypts or writes a file: sealing is the server's, opening the client's.
@@ -12,12 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-/// The envelope format the server writes. Version 2 added [`Envelope::ack`], version 3 each
-/// field's kind and choices; staff clients read versions 1 to 3.
-pub const ENVELOPE_VERSION: u32 = 3;
-
-/// The first version whose fields carry their kind.
-pub const KIND_VERSION: u32 = 3;
+/// The envelope format the server writes. Version 2 added [`Envelope::ack`]; staff clients read
+/// versions 1 and 2.
+pub const ENVELOPE_VERSION: u32 = 2;
 /// Bytes of an envelope's ack secret.
 pub const ACK_SECRET_LEN: usize = 32;
 
@@ -105,15 +103,15 @@ pub struct EnvelopeField {
     pub name: String,
     /// The field's label in the staff locale.
     pub label: String,
-    /// Version 3: the field's kind as the config names it (`text`, `date`, `number`, `radio`,
-    /// `checkboxes`, …), so tools can sort and filter by value. Absent before version 3.
+    /// The field's kind as the config names it (`text`, `date`, `number`, `radio`, `checkboxes`,
+    /// …), so tools can sort and filter by value. Absent in envelopes from before field kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// What the person entered, for a person to read: a `date` as `YYYY-MM-DD`, a `number` in
     /// ASCII digits, choices by their labels in the staff locale (one per line).
     pub value: String,
-    /// Version 3, for `select`, `radio` and `checkboxes`: the option names chosen, as the config
-    /// writes them, whatever language the labels are in.
+    /// For `select`, `radio` and `checkboxes`: the option names chosen, as the config writes
+    /// them, whatever language the labels are in. Absent otherwise, and in older envelopes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
 }
@@ -148,7 +146,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_version_2_field_reads_without_kind_or_choices_and_a_version_3_one_keeps_them() {
+    fn a_field_from_before_kinds_reads_without_them_and_a_new_one_keeps_them() {
         let old: EnvelopeField = serde_json::from_str(r#"{"name":"a","label":"A","value":"x"}"#).unwrap();
         assert!(old.kind.is_none() && old.choices.is_empty());
         let new = EnvelopeField {
@@ -171,6 +169,10 @@ mod tests {
             choices: vec![],
         };
         assert!(!serde_json::to_string(&date).unwrap().contains("choices"));
+        // What lets an older staff client read a newer envelope: keys it does not know are skipped.
+        let later: EnvelopeField =
+            serde_json::from_str(r#"{"name":"a","label":"A","kind":"date","value":"x","unit":"days"}"#).unwrap();
+        assert_eq!(later.value, "x");
     }
 
     #[test]

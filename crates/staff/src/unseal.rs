@@ -21,7 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, KIND_VERSION};
+use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope};
 use sealpost_format::id::{FileName, parse_sha256};
 
 use crate::error::{StaffError, io_error};
@@ -163,9 +163,9 @@ fn render_submission(envelope: &Envelope, saved_names: &[String]) -> String {
     text
 }
 
-/// Decrypts and parses `envelope.age` (format version 1, 2 or 3): the envelope, and its JSON
-/// re-serialised for `envelope.json` (every field kept but the ack secret, padding dropped). From
-/// version 2 an envelope must carry its ack secret, from version 3 every field its kind.
+/// Decrypts and parses `envelope.age` (format version 1 or 2): the envelope, and its JSON
+/// re-serialised for `envelope.json` (every field kept but the ack secret, padding dropped). A
+/// version 2 envelope must carry its ack secret.
 pub(crate) fn read_envelope(identities: &Identities, id: &str, path: &Path) -> Result<(Envelope, String), StaffError> {
     let file = File::open(path).map_err(io_error(path))?;
     let plain =
@@ -185,9 +185,6 @@ pub(crate) fn read_envelope(identities: &Identities, id: &str, path: &Path) -> R
     }
     if envelope.sealpost >= 2 && envelope.ack.is_none() {
         return Err(StaffError::BadEnvelope { id: id.to_string(), what: "the envelope lacks its ack secret".into() });
-    }
-    if envelope.sealpost >= KIND_VERSION && envelope.fields.iter().any(|f| f.kind.is_none()) {
-        return Err(StaffError::BadEnvelope { id: id.to_string(), what: "a field lacks its kind".into() });
     }
     // The ack secret proves this machine decrypted the envelope; it is sent once, in the ack,
     // and never written to the staff's folder.
