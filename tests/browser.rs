@@ -172,6 +172,15 @@ impl Browser {
         self.call("GET", &self.s("/source"), None).as_str().unwrap_or_default().to_string()
     }
 
+    /// Waits up to 20 s for the page's source to contain `needle`; `what` says what did not happen.
+    fn wait_for_source(&self, needle: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.source().contains(needle) {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn wait_for_url(&self, suffix: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !self.url().contains(suffix) {
@@ -328,7 +337,7 @@ fn a_person_uses_the_clinics_own_form_in_spanish_with_javascript_off() {
     browser.goto(&format!("http://{}/?lang=es", srv.addr));
     let front = browser.source();
     assert!(front.contains("Clínica Jurídica Harbour"), "the clinic's name in Spanish");
-    assert!(front.contains("Si está en peligro ahora, llame al 112."), "the emergency line");
+    assert!(front.contains("Si está en peligro ahora, llame al <bdi dir=\"ltr\">112</bdi>."), "the emergency line");
     browser.click("a[href^='/intake']");
     browser.wait_for_url("/intake?lang=es");
     browser.type_into("#f-contact", "Signal +34 600 000 000");
@@ -338,7 +347,8 @@ fn a_person_uses_the_clinics_own_form_in_spanish_with_javascript_off() {
     browser.type_into("#f-household", "3");
     browser.type_into("#f-message", "Tengo una audiencia en enero.");
     browser.click("button[type=submit]");
-    browser.wait_for_url("/intake?lang=es");
+    // The page comes back at the same address: wait for its messages.
+    browser.wait_for_source("error-summary", "the form was not shown again with messages");
     let page = browser.source();
     assert!(page.contains("Un número de caso tiene 8 o 9 cifras"), "the clinic's own message, in Spanish");
     assert!(page.contains("value=\"B-123\""), "what the person typed is kept");
@@ -415,11 +425,7 @@ fn axe_finds_no_accessibility_violations_on_any_page_in_any_language() {
                const input = document.getElementById(id); input.type = 'text'; input.value = value; }\
              document.querySelector('form').submit(); return true;",
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !browser.source().contains("error-summary") {
-            assert!(Instant::now() < deadline, "the form was not shown again with messages");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        browser.wait_for_source("error-summary", "the form was not shown again with messages");
         checked += 1;
         for v in axe_violations(&browser, &axe) {
             problems.push(format!("422 /asylum-help?lang={lang}: {v}"));
@@ -444,11 +450,7 @@ fn axe_finds_no_accessibility_violations_on_any_page_in_any_language() {
              document.getElementById('f-household').value = '99';\
              document.querySelector('form').submit(); return true;",
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !browser.source().contains("error-summary") {
-            assert!(Instant::now() < deadline, "the clinic's form was not shown again with messages");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        browser.wait_for_source("error-summary", "the clinic's form was not shown again with messages");
         let page = browser.source();
         assert!(page.contains("id=\"e-case_number\"") && page.contains("id=\"e-household\""), "{page}");
         for v in axe_violations(&browser, &axe) {
