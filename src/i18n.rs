@@ -827,7 +827,7 @@ mod tests {
 
     fn form(fields: &str) -> FormSpec {
         let text = format!(
-            "[server]\nlisten = \"127.0.0.1:8080\"\ndata_dir = \"d\"\ntrusted_proxies = []\n[limits]\nmax_body = \"1 MiB\"\nper_client = {{ burst = 1, per_hour = 1 }}\nglobal = {{ burst = 1, per_hour = 1 }}\nmax_spool = \"1 GiB\"\nmin_fill_time = \"1s\"\nmax_fill_time = \"1h\"\n[[form]]\nid = \"f\"\nrecipients = \"r.txt\"\nfields = [{fields}]\n"
+            "[server]\nlisten = \"127.0.0.1:8080\"\ndata_dir = \"d\"\ntrusted_proxies = []\n[limits]\nmax_body = \"1 MiB\"\nper_client = {{ burst = 1, per_hour = 1 }}\nglobal = {{ burst = 1, per_hour = 1 }}\nmax_spool = \"1 GiB\"\nmin_fill_time = \"1s\"\nmax_fill_time = \"1h\"\nkeep_unpulled = \"forever\"\n[[form]]\nid = \"f\"\nrecipients = \"r.txt\"\nfields = [{fields}]\n"
         );
         let key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n".to_string();
         let mut config =

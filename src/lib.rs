@@ -51,6 +51,7 @@ pub mod http;
 pub mod i18n;
 pub mod limit;
 pub mod pull;
+pub mod retention;
 pub mod seal;
 pub mod spool;
 pub mod tls;

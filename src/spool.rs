@@ -20,7 +20,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime};
 
 use sealpost_format::envelope::Envelope;
 use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
@@ -48,6 +50,11 @@ const AGE_TAG: u64 = 16;
 /// which are `envelope.age` and `N.age` only). An entry without one was written before envelope
 /// version 2.
 pub const ACK_FILE: &str = "ack.sha256";
+
+/// How long after a staff download starts the entry is safe from expiry: a pull downloads an
+/// entry's files one by one and acknowledges them at the end, within its own `--timeout`
+/// (default one hour), so an entry a pull has touched is never expired under it.
+pub const PULL_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Why the spool could not take a submission.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +117,57 @@ struct Inner {
     max_bytes: u64,
     /// Bytes in `ready/` plus bytes written (or about to be) by drafts in flight.
     used: AtomicU64,
+    /// Entries a staff download is reading, or read within [`PULL_GRACE`]: expiry leaves them.
+    /// Only entries that exist get one (the download found the entry first), so this holds at
+    /// most what `ready/` holds plus what left it within the grace; pruned by [`Spool::prune_holds`].
+    holds: Mutex<HashMap<SubmissionId, HoldState>>,
+}
+
+/// One entry's downloads.
+struct HoldState {
+    /// Downloads streaming it now.
+    active: u32,
+    /// When the latest download started.
+    last: Instant,
+}
+
+/// A submission waiting in `ready/`, as the retention sweep and `sealpost status` see it.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// Its form.
+    pub form: String,
+    /// Its id (never logged, never put in a notification).
+    pub id: SubmissionId,
+    /// When it was written: its folder's modification time.
+    pub written: SystemTime,
+    /// Bytes of its files.
+    pub bytes: u64,
+}
+
+/// What [`Spool::expire`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expired {
+    /// Moved out of `ready/` and deleted; this many bytes freed.
+    Deleted(u64),
+    /// A staff download is reading it, or did within [`PULL_GRACE`]: left in place.
+    Busy,
+    /// Not there any more (acknowledged meanwhile).
+    Gone,
+}
+
+/// Keeps one entry from expiring while a download streams it; dropping it ends the download.
+pub struct Hold {
+    spool: Spool,
+    id: SubmissionId,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut holds = self.spool.holds();
+        if let Some(state) = holds.get_mut(&self.id) {
+            state.active = state.active.saturating_sub(1);
+        }
+    }
 }
 
 impl Spool {
@@ -132,7 +190,78 @@ impl Spool {
             sync_dir(dir)?;
         }
         let used = disk_usage(&ready)?;
-        Ok(Spool { inner: Arc::new(Inner { incoming, ready, trash, max_bytes, used: AtomicU64::new(used) }) })
+        Ok(Spool {
+            inner: Arc::new(Inner {
+                incoming,
+                ready,
+                trash,
+                max_bytes,
+                used: AtomicU64::new(used),
+                holds: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    fn holds(&self) -> std::sync::MutexGuard<'_, HashMap<SubmissionId, HoldState>> {
+        // A poisoned map still holds whole entries: every change is one insert or one field.
+        self.inner.holds.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks entry `id` as being downloaded until the [`Hold`] drops, and for [`PULL_GRACE`]
+    /// after its start. Call it once the entry was found, before opening its file: then expiry
+    /// either ran first (the open fails) or sees the hold.
+    pub fn hold(&self, id: &SubmissionId, now: Instant) -> Hold {
+        let mut holds = self.holds();
+        let state = holds.entry(id.clone()).or_insert(HoldState { active: 0, last: now });
+        state.active = state.active.saturating_add(1);
+        state.last = now;
+        Hold { spool: self.clone(), id: id.clone() }
+    }
+
+    /// Forgets holds that ended more than [`PULL_GRACE`] ago.
+    pub fn prune_holds(&self, now: Instant) {
+        self.holds().retain(|_, s| s.active > 0 || now.saturating_duration_since(s.last) < PULL_GRACE);
+    }
+
+    /// Every entry in `ready/`, oldest first (see [`waiting_in`]).
+    pub fn waiting(&self) -> io::Result<Vec<Waiting>> {
+        scan_ready(&self.inner.ready)
+    }
+
+    /// Deletes entry `form`/`id` because no one pulled it in time, unless a download holds it:
+    /// renamed into `trash/` (so `ready/` shows it whole or not at all), both folders fsynced,
+    /// then unlinked. A crash after the rename leaves it in `trash/`, which the next start
+    /// empties; before the rename's fsync, it may reappear whole in `ready/` and expires again.
+    pub fn expire(&self, form: &str, id: &SubmissionId, now: Instant) -> io::Result<Expired> {
+        let form_dir = self.inner.ready.join(form);
+        let dir = form_dir.join(id.as_str());
+        // Named apart from an acknowledged entry's trash folder, so the two never collide.
+        let target = self.inner.trash.join(format!("{}.expired", id.as_str()));
+        let bytes = {
+            // Held across the rename: a download that starts now waits, then finds nothing.
+            let holds = self.holds();
+            if holds.get(id).is_some_and(|s| s.active > 0 || now.saturating_duration_since(s.last) < PULL_GRACE) {
+                return Ok(Expired::Busy);
+            }
+            let bytes = match disk_usage(&dir) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Expired::Gone),
+                Err(e) => return Err(e),
+            };
+            match fs::rename(&dir, &target) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Expired::Gone),
+                Err(e) => return Err(e),
+            }
+            bytes
+        };
+        sync_dir(&form_dir)?;
+        sync_dir(&self.inner.trash)?;
+        // Gone from ready/ now; what is left in trash/ is removed here or at the next start.
+        fs::remove_dir_all(&target)?;
+        self.release(bytes);
+        sync_dir(&self.inner.trash)?;
+        Ok(Expired::Deleted(bytes))
     }
 
     /// Starts a submission to `form` if there is `ROOM_FOR_A_SUBMISSION` (64 KiB) free. Nothing is counted
@@ -393,6 +522,41 @@ fn envelope_bound(recipients: &Recipients, envelope: &Envelope) -> Result<u64, S
     let padded = sealpost_format::pad::envelope_padded_len(usize::try_from(count.0).unwrap_or(usize::MAX)) as u64;
     let chunks = padded / AGE_CHUNK + 1;
     Ok(padded + chunks * AGE_TAG + AGE_HEADER_BASE + AGE_STANZA_BOUND * recipients.len() as u64)
+}
+
+/// Every submission in `<data_dir>/spool/ready/`, oldest first, read without changing anything
+/// (for `sealpost status` while the service runs). No spool yet means nothing waits.
+pub fn waiting_in(data_dir: &Path) -> io::Result<Vec<Waiting>> {
+    match scan_ready(&data_dir.join("spool").join("ready")) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+/// The entries under `ready/<form>/<id>/`; folders whose name is not a submission id are not
+/// entries (the spool never makes them) and are left out. An entry that vanishes while being
+/// read was acknowledged meanwhile and is left out too.
+fn scan_ready(ready: &Path) -> io::Result<Vec<Waiting>> {
+    let mut found = Vec::new();
+    for form in fs::read_dir(ready)? {
+        let form = form?;
+        if !form.file_type()?.is_dir() {
+            continue;
+        }
+        let Some(form_name) = form.file_name().to_str().map(str::to_string) else { continue };
+        for entry in fs::read_dir(form.path())? {
+            let entry = entry?;
+            let Some(id) = entry.file_name().to_str().and_then(SubmissionId::parse) else { continue };
+            let (written, bytes) = match entry.metadata().and_then(|m| Ok((m.modified()?, disk_usage(&entry.path())?))) {
+                Ok(found) => found,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            found.push(Waiting { form: form_name.clone(), id, written, bytes });
+        }
+    }
+    found.sort_by_key(|w| w.written);
+    Ok(found)
 }
 
 /// Total bytes of the files under `dir`.

@@ -52,6 +52,7 @@ global = { burst = 1000000, per_second = 1000000 }
 max_spool = "1 TiB"
 min_fill_time = "0s"
 max_fill_time = "1h"
+keep_unpulled = "forever"
 header_read_timeout = "10m"
 request_timeout = "30m"
 max_connections = 12000

@@ -80,7 +80,41 @@ pub struct Limits {
     pub upload_rate_window: Duration,
     /// Time an HTTP/2 connection may stay open with no request in flight.
     pub http2_idle_timeout: Duration,
+    /// `keep_unpulled`: how long a submission no one pulled stays in the spool (required).
+    pub keep_unpulled: Keep,
 }
+
+/// How long something is kept before it expires: written explicitly, `"forever"` included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Never expires.
+    Forever,
+    /// Expires this long after it was written (or last active).
+    For(Duration),
+}
+
+impl Keep {
+    /// The duration, unless forever.
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            Keep::Forever => None,
+            Keep::For(d) => Some(d),
+        }
+    }
+}
+
+impl std::fmt::Display for Keep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Keep::Forever => f.write_str("forever"),
+            Keep::For(d) => f.write_str(&humantime::format_duration(*d).to_string()),
+        }
+    }
+}
+
+/// Shortest `keep_unpulled` accepted: less than a day would delete a request sent on a Friday
+/// evening before anyone could pull it.
+pub const MIN_KEEP_UNPULLED: Duration = Duration::from_secs(24 * 3600);
 
 /// A token-bucket rate: `burst` requests at once, refilled at one per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +145,7 @@ pub(super) struct RawLimits {
     pub min_upload_rate: Option<Size>,
     pub upload_rate_window: Option<Human>,
     pub http2_idle_timeout: Option<Human>,
+    pub keep_unpulled: Spanned<String>,
 }
 
 /// `[limits]` as written, with the rate tables unwrapped and their spans kept for messages.
@@ -133,6 +168,7 @@ pub(super) struct LimitsWithSpans {
     pub min_upload_rate: Option<Size>,
     pub upload_rate_window: Option<Human>,
     pub http2_idle_timeout: Option<Human>,
+    pub keep_unpulled: Spanned<String>,
 }
 
 impl<'de> Deserialize<'de> for LimitsWithSpans {
@@ -157,6 +193,7 @@ impl<'de> Deserialize<'de> for LimitsWithSpans {
             min_upload_rate: l.min_upload_rate,
             upload_rate_window: l.upload_rate_window,
             http2_idle_timeout: l.http2_idle_timeout,
+            keep_unpulled: l.keep_unpulled,
         })
     }
 }
@@ -191,6 +228,16 @@ impl RawRate {
     }
 }
 
+/// `"forever"`, or a duration of at least [`MIN_KEEP_UNPULLED`] (and at most about 100 years, so
+/// adding it to a file's time never overflows).
+fn parse_keep(text: &str) -> Option<Keep> {
+    if text.trim() == "forever" {
+        return Some(Keep::Forever);
+    }
+    let d = humantime::parse_duration(text).ok()?;
+    (MIN_KEEP_UNPULLED..=Duration::from_secs(100 * 365 * 24 * 3600)).contains(&d).then_some(Keep::For(d))
+}
+
 /// `[limits]`, validated.
 pub(super) fn parse_limits(l: LimitsWithSpans, source: Source<'_>) -> Result<Limits, ConfigError> {
     let per_client = l
@@ -200,6 +247,13 @@ pub(super) fn parse_limits(l: LimitsWithSpans, source: Source<'_>) -> Result<Lim
     let global =
         l.global.rate().map_err(|m| source.invalid(l.global_span.clone(), format!("limits.global: {m}"), None))?;
     let request_timeout = l.request_timeout.map_or(DEFAULT_REQUEST_TIMEOUT, |d| d.0);
+    let keep_unpulled = parse_keep(l.keep_unpulled.get_ref()).ok_or_else(|| {
+        source.invalid(
+            l.keep_unpulled.span(),
+            format!("limits.keep_unpulled: \"{}\" is not a duration of at least a day, nor \"forever\"", l.keep_unpulled.get_ref()),
+            Some("write it like \"30d\"; \"forever\" keeps what no one pulls until someone does"),
+        )
+    })?;
     let limits = Limits {
         max_body: l.max_body.0,
         per_client,
@@ -221,6 +275,7 @@ pub(super) fn parse_limits(l: LimitsWithSpans, source: Source<'_>) -> Result<Lim
         // The default never exceeds a shorter request_timeout; a written value must not.
         upload_rate_window: l.upload_rate_window.map_or(DEFAULT_UPLOAD_RATE_WINDOW.min(request_timeout), |d| d.0),
         http2_idle_timeout: l.http2_idle_timeout.map_or(DEFAULT_HTTP2_IDLE_TIMEOUT, |d| d.0),
+        keep_unpulled,
     };
     if limits.min_fill_time >= limits.max_fill_time {
         return Err(source.inconsistent(

@@ -5,7 +5,8 @@
 //! Invariant: a config that mentions a secret key anywhere is refused (DESIGN invariant 1), and
 //! plain HTTP is refused on a non-loopback address unless TLS is configured or a trusted proxy on
 //! another host is declared; a unix socket is served only to a proxy named in `trusted_proxies`.
-//! Never: reads the environment, or guesses a security-relevant value.
+//! Never: reads the environment (beyond a variable the file itself names as a secret's source),
+//! or guesses a security-relevant value.
 //!
 //! Sections: [`server`](self::Server) (`server.rs`), [`limits`](self::Limits) (`limits.rs`),
 //! [`forms`](self::FormSpec) (`forms.rs`); `errors.rs` holds the one error enum and `units.rs`
@@ -15,6 +16,7 @@
 mod errors;
 mod forms;
 mod limits;
+mod notify;
 mod server;
 mod site;
 #[cfg(test)]
@@ -29,6 +31,7 @@ use std::time::Duration;
 use errors::{Source, line_of};
 use forms::{RawForm, parse_forms};
 use limits::{LimitsWithSpans, parse_limits};
+use notify::{RawNotify, RawOps, parse_notify, parse_ops};
 use serde::Deserialize;
 use server::{RawServer, parse_server, parse_tcp};
 use site::{RawSite, parse_site};
@@ -36,7 +39,11 @@ use toml::Spanned;
 
 pub use errors::ConfigError;
 pub use forms::{FieldKind, FieldSpec, FormSpec, MAX_PATTERN_CHARS, MAX_TEXT_CHARS, Pattern, RecipientsSlot};
-pub use limits::{Limits, Rate};
+pub use limits::{Keep, Limits, MIN_KEEP_UNPULLED, Rate};
+pub use notify::{
+    Env, MAX_MAIL_RECIPIENTS, MAX_TIMES_OF_DAY, MIN_WEBHOOK_SECRET, Notify, Ops, Schedule, Smtp, SmtpSecurity, Webhook,
+    When,
+};
 pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
 pub use site::{Logo, MAX_LOGO, MAX_SITE_TEXT, SITE_ADDRESS_ID, SITE_EMERGENCY_ID, SITE_NAME_ID, Site, SiteText};
 
@@ -57,6 +64,10 @@ pub struct Config {
     pub pages: Pages,
     /// Who the site belongs to.
     pub site: Site,
+    /// `[notify]`: scheduled, content-free messages to staff; `None` sends nothing.
+    pub notify: Option<Notify>,
+    /// `[ops]`: the operator's metrics listener; `None` serves none.
+    pub ops: Option<Ops>,
 }
 
 /// `[pages]`
@@ -98,6 +109,8 @@ struct RawConfig {
     staff: Option<RawStaff>,
     pages: Option<RawPages>,
     site: Option<RawSite>,
+    notify: Option<RawNotify>,
+    ops: Option<RawOps>,
     #[serde(default)]
     form: Vec<RawForm>,
 }
@@ -124,15 +137,30 @@ impl Config {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Config::parse(&text, path, &base, &mut |p| std::fs::read_to_string(p))
+        Config::parse_with_env(&text, path, &base, &mut |p| std::fs::read_to_string(p), &|name| {
+            std::env::var(name).ok()
+        })
     }
 
-    /// Parses config `text`; `read` loads the recipients files (relative to `base`).
+    /// Parses config `text`; `read` loads the recipients files (relative to `base`). No
+    /// environment variable is read: a secret named by `password_env` or `secret_env` is missing.
     pub fn parse(
         text: &str,
         path: &Path,
         base: &Path,
         read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<Config, ConfigError> {
+        Config::parse_with_env(text, path, base, read, &|_| None)
+    }
+
+    /// [`Config::parse`], with `env` giving the environment variables that the config names as
+    /// the source of a secret (and no others).
+    pub fn parse_with_env(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+        env: Env<'_>,
     ) -> Result<Config, ConfigError> {
         if let Some(offset) = text.find("AGE-SECRET-KEY-") {
             return Err(ConfigError::SecretInConfig { path: path.to_owned(), line: line_of(text, offset) });
@@ -197,8 +225,22 @@ impl Config {
             Some(site) => parse_site(site, source, base)?,
             None => Site::default(),
         };
+        let notify = raw.notify.map(|n| parse_notify(n, source, base, env)).transpose()?;
+        let taken = [
+            (match &server.listen {
+                Listen::Tcp(a) => Some(*a),
+                Listen::Unix(_) => None,
+            }, "server.listen"),
+            (match &server.onion_listen {
+                Some(Listen::Tcp(a)) => Some(*a),
+                _ => None,
+            }, "server.onion_listen"),
+            (server.redirect_http, "server.redirect_http"),
+            (staff.listen, "staff.listen"),
+        ];
+        let ops = raw.ops.map(|o| parse_ops(o, source, &taken)).transpose()?;
         let forms = parse_forms(raw.form, source, base, read)?;
-        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site })
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site, notify, ops })
     }
 
     /// The form with this id.

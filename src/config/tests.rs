@@ -21,7 +21,7 @@ fn config(server: &str, form: &str) -> String {
     format!(
         "[server]\n{server}\n[limits]\nmax_body = \"25 MiB\"\nper_client = {{ burst = 5, per_hour = 20 }}\n\
          global = {{ burst = 100, per_minute = 600 }}\nmax_spool = \"10 GiB\"\nmin_fill_time = \"3s\"\n\
-         max_fill_time = \"24h\"\n{form}"
+         max_fill_time = \"24h\"\nkeep_unpulled = \"30d\"\n{form}"
     )
 }
 

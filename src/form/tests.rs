@@ -113,6 +113,7 @@ global = {{ burst = 5, per_hour = 20 }}
 max_spool = "1 GiB"
 min_fill_time = "0s"
 max_fill_time = "1h"
+keep_unpulled = "forever"
 [[form]]
 id = "f"
 recipients = "r.txt"

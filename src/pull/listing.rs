@@ -73,6 +73,9 @@ pub(super) async fn download(
     let (id, file) = parse_target(path)?;
     let access = app.staff().authorize(&headers, current_forms(&app), Instant::now())?;
     let dir = find_entry(&app, &access, &id).await?;
+    // Held until the body has been streamed (the stream owns it): retention never expires an
+    // entry while a pull reads it, nor for a grace after (see `spool::PULL_GRACE`).
+    let hold = app.spool().hold(&id, Instant::now());
     let file = match tokio::fs::File::open(dir.join(file.to_string())).await {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -81,7 +84,10 @@ pub(super) async fn download(
         Err(e) => return Err(internal("opening a submission file")(e)),
     };
     let len = file.metadata().await.map_err(internal("reading a submission file"))?.len();
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, READ_BUFFER);
+    let stream = futures_util::StreamExt::map(tokio_util::io::ReaderStream::with_capacity(file, READ_BUFFER), move |chunk| {
+        let _streaming = &hold;
+        chunk
+    });
     let mut response = Body::from_stream(stream).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));

@@ -47,6 +47,7 @@ fn limits() -> Limits {
         min_upload_rate: 1,
         upload_rate_window: Duration::from_secs(1),
         http2_idle_timeout: Duration::from_secs(1),
+        keep_unpulled: crate::config::Keep::Forever,
     }
 }
 

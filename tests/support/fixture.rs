@@ -113,6 +113,7 @@ global = {global}
 max_spool = "{max_spool}"
 min_fill_time = "{min_fill}"
 max_fill_time = "1h"
+keep_unpulled = "forever"
 {extra}
 
 {staff}{forms}"#,
