@@ -50,6 +50,8 @@ pub mod form;
 pub mod http;
 pub mod i18n;
 pub mod limit;
+pub mod metrics;
+pub mod notify;
 pub mod pull;
 pub mod retention;
 pub mod seal;
