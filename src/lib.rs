@@ -52,10 +52,12 @@ pub mod i18n;
 pub mod limit;
 pub mod metrics;
 pub mod notify;
+pub mod ops;
 pub mod pull;
 pub mod retention;
 pub mod seal;
 pub mod spool;
+pub mod status;
 pub mod tls;
 
 use std::sync::Arc;
@@ -132,7 +134,26 @@ pub fn check(config: &config::Config) -> Result<i18n::Catalog, Failure> {
     if let Some(files) = &config.server.tls {
         tls::Certificate::open(files)?;
     }
+    if let Some(notify) = &config.notify {
+        notifier(config, notify, std::sync::Arc::new(retention::Sources::default()), Arc::default())?;
+    }
     Ok(catalog)
+}
+
+/// The notifier for `config`'s `[notify]`, counting what waits in its data dir and what
+/// `sources` will expire. Its channels are built here, so a CA file that cannot be read is a
+/// config error before anything is served.
+pub fn notifier(
+    config: &config::Config,
+    notify: &config::Notify,
+    sources: Arc<retention::Sources>,
+    metrics: Arc<metrics::Metrics>,
+) -> Result<notify::Notifier, Failure> {
+    let forms = config.forms.iter().map(|f| f.id.clone()).collect();
+    notify::Notifier::new(notify, forms, sources, config.server.data_dir.clone(), metrics).map_err(|e| {
+        Failure::usage(format!("{}: {e}", config.path.display()))
+            .hint("compare with config/sealpost.example.toml, where every [notify] key is documented")
+    })
 }
 
 /// Keeps plaintext in this process's memory from leaving it through a crash or a debugger:
@@ -172,7 +193,7 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
 /// `https://…/` or `unix:…`), and serves until SIGTERM or SIGINT, then shuts down gracefully.
 /// SIGHUP reloads the recipients files and the TLS certificate; a certificate that changes on
 /// disk is reloaded too.
-pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(), Failure> {
+pub async fn run(mut config: config::Config, ready: impl FnOnce(&str)) -> Result<(), Failure> {
     use tokio::signal::unix::{SignalKind, signal};
     // SIGHUP's and SIGTERM's default actions end the process at once: take them over before
     // anything else, so a signal that arrives during startup is handled like any other.
@@ -189,7 +210,24 @@ pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(),
         None => None,
     };
     let door = http::Door { tls: certificate.as_ref().map(|c| c.server_config()).transpose()?, onion: false };
+    let ops = config.ops.clone();
+    let config_path = config.path.clone();
+    let keep_unpulled = config.limits.keep_unpulled;
+    let data_dir = config.server.data_dir.clone();
+    // `prepare` checks the config, [notify]'s channels included, before anything is served.
+    let notify = config.notify.take();
+    let forms: Vec<String> = config.forms.iter().map(|f| f.id.clone()).collect();
     let app = prepare(config)?;
+    let sources = Arc::new(retention::Sources::new(app.spool().clone(), &data_dir, keep_unpulled));
+    let sweeper = tokio::spawn(sweep_forever(sources.clone(), app.metrics().clone()));
+    let notifier = match notify {
+        Some(notify) => {
+            let notifier = notify::Notifier::new(&notify, forms, sources, data_dir, app.metrics().clone())
+                .map_err(|e| Failure::usage(format!("{}: {e}", config_path.display())))?;
+            Some(tokio::spawn(Arc::new(notifier).run()))
+        }
+        None => None,
+    };
 
     let main = bind(&listen, "server.listen").await?;
     let described = main.describe();
@@ -235,6 +273,15 @@ pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(),
         tracing::info!(address = %listener.describe(), "{what}");
         services.push(http::serve_on(listener, app.clone(), router, door, until_stopped(stopped.clone())));
     }
+    let mut ops_server = None;
+    if let Some(ops) = ops {
+        let listener = tokio::net::TcpListener::bind(ops.listen).await.map_err(|e| {
+            Failure::runtime(format!("cannot listen on {}: {}", ops.listen, sealpost_format::files::io_reason(&e)))
+                .hint("another program may be using this port; choose another address in ops.listen")
+        })?;
+        tracing::info!(address = %listener.local_addr().map_or_else(|_| ops.listen.to_string(), |a| a.to_string()), "ops metrics listening");
+        ops_server = Some(tokio::spawn(ops::serve(listener, app.clone(), until_stopped(stopped.clone()))));
+    }
     drop(stopped);
     let url = match &listen {
         config::Listen::Tcp(_) => format!("{}://{described}/", if certificate.is_some() { "https" } else { "http" }),
@@ -253,7 +300,40 @@ pub async fn run(config: config::Config, ready: impl FnOnce(&str)) -> Result<(),
     });
     let results = futures_util::future::join_all(services).await;
     reloader.abort();
+    sweeper.abort();
+    if let Some(notifier) = notifier {
+        notifier.abort();
+    }
+    if let Some(ops_server) = ops_server {
+        let _ = ops_server.await;
+    }
     results.into_iter().collect::<std::io::Result<Vec<()>>>().map(|_| ()).map_err(|e| Failure::runtime(e.to_string()))
+}
+
+/// Runs the retention sweep at start and every [`retention::SWEEP_EVERY`]; logs and counts what
+/// it deleted per form, never which.
+async fn sweep_forever(sources: Arc<retention::Sources>, metrics: Arc<metrics::Metrics>) {
+    let mut tick = tokio::time::interval(retention::SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let sources = sources.clone();
+        let Ok(sweep) =
+            tokio::task::spawn_blocking(move || sources.sweep(std::time::SystemTime::now(), std::time::Instant::now()))
+                .await
+        else {
+            continue;
+        };
+        for ((kind, form), count) in &sweep.deleted {
+            if *kind == retention::Kind::Submission {
+                metrics.expired(form, *count);
+            }
+            tracing::info!(form = %form, count, "retention: deleted {} no one pulled in time", kind.plural());
+        }
+        if sweep.failed > 0 {
+            tracing::warn!(failures = sweep.failed, "retention: some items could not be listed or deleted; retrying later");
+        }
+    }
 }
 
 /// Reloads recipients and the certificate on SIGHUP, and the certificate when its files change.

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::Keep;
@@ -99,22 +100,23 @@ pub trait Source: Send + Sync {
 
 /// The spool's unpulled submissions, kept `limits.keep_unpulled`.
 pub struct SpoolSource {
-    spool: Spool,
+    /// The live spool, which deletes; `None` for a view that only lists (`status`,
+    /// `notify-test`, which run beside the service and must change nothing).
+    spool: Option<Spool>,
+    data_dir: PathBuf,
     keep: Duration,
 }
 
 impl SpoolSource {
     /// The spool's entries, each expiring `keep` after it was written; `None` for "forever".
-    pub fn new(spool: Spool, keep: Keep) -> Option<SpoolSource> {
-        keep.duration().map(|keep| SpoolSource { spool, keep })
+    pub fn new(spool: Option<Spool>, data_dir: &Path, keep: Keep) -> Option<SpoolSource> {
+        keep.duration().map(|keep| SpoolSource { spool, data_dir: data_dir.to_owned(), keep })
     }
 }
 
 impl Source for SpoolSource {
     fn items(&self) -> io::Result<Vec<Item>> {
-        Ok(self
-            .spool
-            .waiting()?
+        Ok(crate::spool::waiting_in(&self.data_dir)?
             .into_iter()
             .map(|w| Item {
                 kind: Kind::Submission,
@@ -126,8 +128,9 @@ impl Source for SpoolSource {
     }
 
     fn delete(&self, item: &Item, now: Instant) -> io::Result<Deleted> {
+        let Some(spool) = &self.spool else { return Ok(Deleted::Busy) };
         let Some(id) = sealpost_format::id::SubmissionId::parse(&item.key) else { return Ok(Deleted::Gone) };
-        Ok(match self.spool.expire(&item.form, &id, now)? {
+        Ok(match spool.expire(&item.form, &id, now)? {
             Expired::Deleted(_) => Deleted::Done,
             Expired::Busy => Deleted::Busy,
             Expired::Gone => Deleted::Gone,
@@ -142,10 +145,20 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The sources for this spool and keep time (none when everything is kept forever).
-    pub fn new(spool: Spool, keep_unpulled: Keep) -> Sources {
+    /// The sources for the live spool and keep time (none when everything is kept forever).
+    pub fn new(spool: Spool, data_dir: &Path, keep_unpulled: Keep) -> Sources {
+        Sources::with(Some(spool), data_dir, keep_unpulled)
+    }
+
+    /// The same sources, read only: they list, and never delete (for `status` and
+    /// `notify-test`, beside a running service).
+    pub fn view(data_dir: &Path, keep_unpulled: Keep) -> Sources {
+        Sources::with(None, data_dir, keep_unpulled)
+    }
+
+    fn with(spool: Option<Spool>, data_dir: &Path, keep_unpulled: Keep) -> Sources {
         let mut sources: Vec<Box<dyn Source>> = Vec::new();
-        if let Some(source) = SpoolSource::new(spool, keep_unpulled) {
+        if let Some(source) = SpoolSource::new(spool, data_dir, keep_unpulled) {
             sources.push(Box::new(source));
         }
         Sources { sources }
@@ -288,7 +301,7 @@ mod tests {
         let fresh = write_entry(&spool, "contact");
         age(&spool.ready_dir().join("contact").join(old.as_str()), 31 * DAY);
         let before = spool.used_bytes();
-        let sources = Sources::new(spool.clone(), Keep::For(30 * DAY));
+        let sources = Sources::new(spool.clone(), tmp.path(), Keep::For(30 * DAY));
         let sweep = sources.sweep(SystemTime::now(), Instant::now());
         assert_eq!(sweep.deleted.get(&(Kind::Submission, "contact".to_string())), Some(&1));
         assert!(!spool.ready_dir().join("contact").join(old.as_str()).exists());
@@ -303,7 +316,7 @@ mod tests {
         let spool = Spool::open(tmp.path(), 1 << 30).unwrap();
         let old = write_entry(&spool, "contact");
         age(&spool.ready_dir().join("contact").join(old.as_str()), 3650 * DAY);
-        let sources = Sources::new(spool.clone(), Keep::Forever);
+        let sources = Sources::new(spool.clone(), tmp.path(), Keep::Forever);
         assert_eq!(sources.sweep(SystemTime::now(), Instant::now()), Sweep::default());
         assert!(sources.items().unwrap().is_empty());
         assert!(spool.ready_dir().join("contact").join(old.as_str()).is_dir());
@@ -316,7 +329,7 @@ mod tests {
         let id = write_entry(&spool, "contact");
         let dir = spool.ready_dir().join("contact").join(id.as_str());
         age(&dir, 40 * DAY);
-        let sources = Sources::new(spool.clone(), Keep::For(30 * DAY));
+        let sources = Sources::new(spool.clone(), tmp.path(), Keep::For(30 * DAY));
         let start = Instant::now();
         let hold = spool.hold(&id, start);
         assert_eq!(sources.sweep(SystemTime::now(), start).busy, 1);

@@ -199,6 +199,17 @@ fn load(files: &config::Tls, provider: &CryptoProvider) -> Result<CertifiedKey, 
     })
 }
 
+/// The notAfter of the first certificate in the PEM file `cert` (the leaf), for `sealpost
+/// status`; `None` if it cannot be read or parsed.
+pub fn not_after(cert: &std::path::Path) -> Option<std::time::SystemTime> {
+    use rustls::pki_types::pem::PemObject;
+    use x509_cert::der::Decode;
+    let leaf = CertificateDer::pem_file_iter(cert).ok()?.next()?.ok()?;
+    let parsed = x509_cert::Certificate::from_der(leaf.as_ref()).ok()?;
+    let since_epoch = parsed.tbs_certificate.validity.not_after.to_unix_duration();
+    std::time::SystemTime::UNIX_EPOCH.checked_add(since_epoch)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,22 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Show what waits per form, spool use, threads, what expires when, the last notification
+    /// per channel and the certificate's expiry; changes nothing.
+    Status {
+        /// The TOML configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send one notification now on every channel of [notify], to check the setup.
+    NotifyTest {
+        /// The TOML configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// First run: make a demo folder with a staff identity and serve the default forms.
     Demo {
         /// The demo folder (created if missing, reused if present).
@@ -49,6 +65,8 @@ fn main() -> ExitCode {
         Command::Serve { config } => serve(config),
         Command::CheckConfig { config } => check_config(config),
         Command::Demo { dir, listen } => demo(dir, listen),
+        Command::Status { config, json } => status(config, json),
+        Command::NotifyTest { config } => notify_test(config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -120,6 +138,30 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
         "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",
         l.max_body, l.max_spool, l.per_client.burst, l.per_client.period, l.global.burst, l.global.period
     );
+    println!("  retention: keep_unpulled {}", l.keep_unpulled);
+    if let Some(notify) = &config.notify {
+        println!(
+            "  notify: {}; counts {}; expiry warnings {} ahead",
+            sealpost::status::describe_schedule(&notify.schedule),
+            if notify.counts { "on" } else { "off" },
+            humantime::format_duration(notify.warn_before)
+        );
+        if let Some(smtp) = &notify.smtp {
+            let security = match smtp.security {
+                sealpost::config::SmtpSecurity::ImplicitTls => "TLS",
+                sealpost::config::SmtpSecurity::StartTls => "STARTTLS required",
+                sealpost::config::SmtpSecurity::Plain => "no TLS, loopback relay",
+            };
+            let auth = if smtp.username.is_some() { "AUTH" } else { "no AUTH" };
+            println!("    smtp: {}:{} ({security}, {auth}) to {} address(es)", smtp.host, smtp.port, smtp.to.len());
+        }
+        if let Some(hook) = &notify.webhook {
+            println!("    webhook: {} (HMAC-SHA256 signed)", hook.url);
+        }
+    }
+    if let Some(ops) = &config.ops {
+        println!("  ops: metrics on http://{}/metrics", ops.listen);
+    }
     let staff = catalog.get(&config.staff.locale).unwrap_or(catalog.english());
     print_site_preview(&config, &catalog);
     for form in &config.forms {
@@ -131,6 +173,54 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
             form.recipients_file.display()
         );
         print_form_preview(form, &catalog, staff);
+    }
+    Ok(())
+}
+
+fn status(path: PathBuf, json: bool) -> Result<(), Failure> {
+    let config = Config::load(&path)?;
+    let status = sealpost::status::read(&config, std::time::SystemTime::now()).map_err(|e| {
+        Failure::runtime(format!(
+            "data_dir {}: {}",
+            config.server.data_dir.display(),
+            sealpost_format::files::io_reason(&e)
+        ))
+        .hint("run it as the service's user (or root), which can read the data folder")
+    })?;
+    if json {
+        let text = serde_json::to_string_pretty(&status).map_err(|e| Failure::runtime(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", sealpost::status::render(&status, &path));
+    }
+    Ok(())
+}
+
+fn notify_test(path: PathBuf) -> Result<(), Failure> {
+    let config = Config::load(&path)?;
+    let Some(notify) = &config.notify else {
+        return Err(Failure::usage(format!("{}: has no [notify] table", path.display()))
+            .hint("add [notify] with a schedule and [notify.smtp] or [notify.webhook]; see config/sealpost.example.toml"));
+    };
+    let sources = std::sync::Arc::new(sealpost::retention::Sources::view(
+        &config.server.data_dir,
+        config.limits.keep_unpulled,
+    ));
+    let notifier = std::sync::Arc::new(sealpost::notifier(&config, notify, sources, Default::default())?);
+    let outcomes = runtime()?.block_on(notifier.send_unrecorded(jiff::Timestamp::now(), &[]));
+    let mut failed = 0;
+    for outcome in &outcomes {
+        match &outcome.reason {
+            None => println!("{}: sent", outcome.channel),
+            Some(reason) => {
+                failed += 1;
+                println!("{}: FAILED: {reason}", outcome.channel);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::runtime(format!("{failed} of {} channel(s) failed", outcomes.len()))
+            .hint("check the URL, the credentials and that this host may reach the server; the service retries with backoff"));
     }
     Ok(())
 }

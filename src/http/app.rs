@@ -11,6 +11,7 @@ use crate::config::{Config, FormSpec, Limits, Site, TrustedProxies};
 use crate::i18n::Catalog;
 use crate::limit::slots::Slots;
 use crate::limit::{self, Limiter, TimingTokens};
+use crate::metrics::Metrics;
 use crate::pull::{StaffApi, StaffService};
 use crate::spool::Spool;
 
@@ -45,6 +46,8 @@ pub struct App {
     pub(super) request_slots: Arc<Slots>,
     /// Connections each directly connected peer holds (`limits.max_connections_per_client`).
     pub(super) connection_slots: Arc<Slots>,
+    /// Counters and gauges for the ops listener ([`crate::metrics`]).
+    pub(super) metrics: Arc<Metrics>,
 }
 
 /// Spent timing tokens to remember: what the clearnet global budget can accept within
@@ -77,6 +80,7 @@ impl App {
             tokens: Arc::new(TimingTokens::with_capacity(token_key, capacity)),
             request_slots: Slots::new(limits.max_requests_per_client, b"requests in flight"),
             connection_slots: Slots::new(limits.max_connections_per_client, b"connections"),
+            metrics: Arc::new(Metrics::new()),
             limits,
             quick_exit_url: config.pages.quick_exit_url,
             site: config.site,
@@ -92,11 +96,34 @@ impl App {
         &self.spool
     }
 
+    /// The counters and gauges.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The metrics in the Prometheus text format, with the gauges read from the spool (per
+    /// form: entries and bytes) and the limiter just now. Blocking: it scans `ready/`.
+    pub fn scrape(&self) -> String {
+        let mut per_form: std::collections::BTreeMap<String, (u64, u64)> =
+            self.forms.iter().map(|f| (f.id.clone(), (0, 0))).collect();
+        if let Ok(waiting) = self.spool.waiting() {
+            for entry in waiting {
+                let slot = per_form.entry(entry.form).or_default();
+                slot.0 += 1;
+                slot.1 += entry.bytes;
+            }
+        }
+        let per_form: Vec<(String, u64, u64)> = per_form.into_iter().map(|(f, (n, b))| (f, n, b)).collect();
+        self.metrics.set_state(&per_form, self.spool.used_bytes(), self.limits.max_spool, self.limiter.tracked());
+        self.metrics.encode()
+    }
+
     /// Prunes the rate-limit table (called periodically by each listener).
     pub fn prune(&self) {
         self.limiter.prune();
         self.tokens.prune(SystemTime::now(), self.limits.max_fill_time);
         self.staff.staff().prune();
+        self.spool.prune_holds(std::time::Instant::now());
     }
 
     /// Reads every form's recipients file again (on `SIGHUP`). A file that fails keeps its

@@ -45,7 +45,8 @@ pub enum PageError {
 }
 
 impl PageError {
-    fn status(self) -> StatusCode {
+    /// The status this error is answered with.
+    pub(super) fn status(self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -224,11 +224,21 @@ pub async fn serve_on(
                 };
                 // Small responses (staff API JSON, acks) must not wait for delayed ACKs (Nagle).
                 let _ = stream.set_nodelay(true);
-                let held = Held { _permit: permit, _slot: slot, _stopped: stopped.clone() };
+                let held = Held {
+                    _permit: permit,
+                    _slot: slot,
+                    _stopped: stopped.clone(),
+                    _counted: app.metrics.connection(),
+                };
                 spawn_connection(stream, Peer::Ip(ip), Some(peer), &shared, held);
             }
             Ok(Accepted::Unix(stream)) => {
-                let held = Held { _permit: permit, _slot: None, _stopped: stopped.clone() };
+                let held = Held {
+                    _permit: permit,
+                    _slot: None,
+                    _stopped: stopped.clone(),
+                    _counted: app.metrics.connection(),
+                };
                 spawn_connection(stream, Peer::Unix, None, &shared, held);
             }
             Err(e) => {
@@ -257,6 +267,8 @@ struct Held {
     _permit: tokio::sync::OwnedSemaphorePermit,
     _slot: Option<SlotGuard>,
     _stopped: watch::Receiver<()>,
+    /// Its place in the `sealpost_connections` gauge.
+    _counted: crate::metrics::ConnectionGuard,
 }
 
 impl Held {

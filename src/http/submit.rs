@@ -19,6 +19,7 @@ use crate::config::{FieldKind, FormSpec};
 use crate::form::{self, Encoding, Problem, Received};
 use crate::i18n;
 use crate::limit::{Connection, TimingTokens, TokenId, TokenProblem};
+use crate::metrics::Refusal;
 use crate::spool::SpoolError;
 
 use super::app::App;
@@ -35,15 +36,41 @@ const DRAIN_TIME: Duration = Duration::from_secs(2);
 
 // ───────────────────────────── submitting ─────────────────────────────
 
+/// `POST /{form}`, counted in the metrics: accepted, or refused by reason (by the answer's
+/// status, so every refusal is counted in one place whatever refused it).
 pub(super) async fn submit(
     State(app): State<Arc<App>>,
     Path(form_id): Path<String>,
+    query: Query<LangQuery>,
+    connection: Connection,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, PageError> {
+    let answer = submit_counted(app.clone(), &form_id, query, connection, headers, body).await;
+    // Only configured forms are labels: an unknown name (404) is no form's refusal.
+    if app.form(&form_id).is_some() {
+        let status = match &answer {
+            Ok(response) => response.status(),
+            Err(e) => e.status(),
+        };
+        match Refusal::from_status(status.as_u16()) {
+            Some(why) => app.metrics.refused(&form_id, why),
+            None if status == StatusCode::SEE_OTHER => app.metrics.accepted(&form_id),
+            None => {}
+        }
+    }
+    answer
+}
+
+async fn submit_counted(
+    app: Arc<App>,
+    form_id: &str,
     Query(q): Query<LangQuery>,
     connection: Connection,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, PageError> {
-    let form = app.form(&form_id).ok_or(PageError::NotFound)?;
+    let form = app.form(form_id).ok_or(PageError::NotFound)?;
     let catalog = app.catalog();
     let locale = locale_for(&catalog, &q, &headers);
     let max_body = app.limits.max_body;

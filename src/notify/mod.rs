@@ -27,7 +27,6 @@ use jiff::Timestamp;
 use crate::config::Notify;
 use crate::metrics::Metrics;
 use crate::retention::Sources;
-use crate::spool::Spool;
 
 use message::{Message, Snapshot, compose};
 use record::Outcome;
@@ -130,7 +129,6 @@ pub struct Notifier {
     settings: NotifySettings,
     channels: Vec<Channel>,
     forms: Vec<String>,
-    spool: Spool,
     sources: Arc<Sources>,
     data_dir: PathBuf,
     metrics: Arc<Metrics>,
@@ -144,11 +142,11 @@ struct NotifySettings {
 }
 
 impl Notifier {
-    /// Builds the channels of `notify` (reading any `ca_file`); an error names the key.
+    /// Builds the channels of `notify` (reading any `ca_file`); an error names the key. It
+    /// counts what waits under `data_dir` (read only) and what `sources` will expire.
     pub fn new(
         notify: &Notify,
         forms: Vec<String>,
-        spool: Spool,
         sources: Arc<Sources>,
         data_dir: PathBuf,
         metrics: Arc<Metrics>,
@@ -162,14 +160,14 @@ impl Notifier {
         }
         let settings =
             NotifySettings { schedule: notify.schedule.clone(), counts: notify.counts, warn_before: notify.warn_before };
-        Ok(Notifier { settings, channels, forms, spool, sources, data_dir, metrics })
+        Ok(Notifier { settings, channels, forms, sources, data_dir, metrics })
     }
 
     /// What waits and what expires within `warn_before`, at `now` (blocking: reads the spool).
     pub fn snapshot(&self, now: SystemTime) -> std::io::Result<Snapshot> {
         let mut waiting: std::collections::BTreeMap<String, usize> =
             self.forms.iter().map(|f| (f.clone(), 0)).collect();
-        for entry in self.spool.waiting()? {
+        for entry in crate::spool::waiting_in(&self.data_dir)? {
             *waiting.entry(entry.form).or_default() += 1;
         }
         let upcoming = self.sources.upcoming(now, self.settings.warn_before)?;
@@ -186,8 +184,21 @@ impl Notifier {
     }
 
     /// Composes the message for `at` and delivers it on every channel at once, retrying with
-    /// `backoff`; records and returns each channel's outcome, and logs each failure once.
+    /// `backoff`; records (for `status`) and returns each channel's outcome, and logs each
+    /// failure once.
     pub async fn send(self: &Arc<Self>, at: Timestamp, backoff: &[Duration]) -> Vec<Outcome> {
+        let outcomes = self.send_unrecorded(at, backoff).await;
+        let (data_dir, written) = (self.data_dir.clone(), outcomes.clone());
+        let saved = tokio::task::spawn_blocking(move || record::write(&data_dir, &written)).await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::warn!("notification: recording the outcome failed");
+        }
+        outcomes
+    }
+
+    /// [`Notifier::send`] without recording the outcome (`notify-test`, run by the admin beside
+    /// the service, leaves the service's record alone).
+    pub async fn send_unrecorded(self: &Arc<Self>, at: Timestamp, backoff: &[Duration]) -> Vec<Outcome> {
         let message = match self.compose(at).await {
             Ok(message) => message,
             Err(e) => {
@@ -209,11 +220,6 @@ impl Notifier {
                     "notification failed"
                 );
             }
-        }
-        let (data_dir, written) = (self.data_dir.clone(), outcomes.clone());
-        let saved = tokio::task::spawn_blocking(move || record::write(&data_dir, &written)).await;
-        if !matches!(saved, Ok(Ok(()))) {
-            tracing::warn!("notification: recording the outcome failed");
         }
         outcomes
     }
