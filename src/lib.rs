@@ -331,7 +331,10 @@ async fn sweep_forever(sources: Arc<retention::Sources>, metrics: Arc<metrics::M
             tracing::info!(form = %form, count, "retention: deleted {} no one pulled in time", kind.plural());
         }
         if sweep.failed > 0 {
-            tracing::warn!(failures = sweep.failed, "retention: some items could not be listed or deleted; retrying later");
+            tracing::warn!(
+                failures = sweep.failed,
+                "retention: some items could not be listed or deleted; retrying later"
+            );
         }
     }
 }

@@ -120,7 +120,11 @@ impl Metrics {
         registry.register("spool_used_bytes", "Bytes counted against limits.max_spool", m.spool_used.clone());
         registry.register("spool_max_bytes", "limits.max_spool", m.spool_max.clone());
         registry.register("connections", "Connections open on every listener", m.connections.clone());
-        registry.register("rate_limit_table_entries", "Clients the per-client rate limiter tracks", m.limiter_entries.clone());
+        registry.register(
+            "rate_limit_table_entries",
+            "Clients the per-client rate limiter tracks",
+            m.limiter_entries.clone(),
+        );
         registry.register(
             "notification_failures",
             "Notifications that failed after every retry, per channel",

@@ -68,7 +68,11 @@ async fn answer(app: &Arc<App>, method: &Method, path: &str) -> Response<Full<By
         response
     };
     if path != "/metrics" {
-        return reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "not found: the ops listener serves /metrics\n".into());
+        return reply(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "not found: the ops listener serves /metrics\n".into(),
+        );
     }
     if method != Method::GET && method != Method::HEAD {
         return reply(StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "GET /metrics\n".into());

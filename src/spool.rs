@@ -16,11 +16,11 @@
 //! returns only after fsync of files, rename into `ready/`, and fsync of the parent (invariant 3).
 //! Never: names a path after anything a client sent; ids are random.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -547,7 +547,8 @@ fn scan_ready(ready: &Path) -> io::Result<Vec<Waiting>> {
         for entry in fs::read_dir(form.path())? {
             let entry = entry?;
             let Some(id) = entry.file_name().to_str().and_then(SubmissionId::parse) else { continue };
-            let (written, bytes) = match entry.metadata().and_then(|m| Ok((m.modified()?, disk_usage(&entry.path())?))) {
+            let (written, bytes) = match entry.metadata().and_then(|m| Ok((m.modified()?, disk_usage(&entry.path())?)))
+            {
                 Ok(found) => found,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),

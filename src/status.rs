@@ -119,13 +119,10 @@ pub fn read(config: &Config, now: SystemTime) -> std::io::Result<Status> {
         .forms
         .iter()
         .map(|f| {
-            (f.id.as_str(), FormStatus {
-                form: f.id.clone(),
-                waiting: 0,
-                bytes: 0,
-                oldest_age_seconds: None,
-                next_expiry: None,
-            })
+            (
+                f.id.as_str(),
+                FormStatus { form: f.id.clone(), waiting: 0, bytes: 0, oldest_age_seconds: None, next_expiry: None },
+            )
         })
         .collect();
     // `waiting` is oldest first: the first seen of each form is its oldest.
@@ -233,7 +230,8 @@ pub fn render(status: &Status, config_path: &Path) -> String {
         Some(n) => {
             let _ = writeln!(out, "notifications: {}; next {}", n.schedule, n.next);
             for (channel, o) in &n.last {
-                let attempts = if o.attempts == 1 { "1 attempt".to_string() } else { format!("{} attempts", o.attempts) };
+                let attempts =
+                    if o.attempts == 1 { "1 attempt".to_string() } else { format!("{} attempts", o.attempts) };
                 let result = if o.ok {
                     format!("ok at {} ({attempts})", o.at)
                 } else {

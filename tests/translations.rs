@@ -128,7 +128,7 @@ fn check_config_warns_of_each_missing_translation_and_refuses_a_broken_catalog_n
     assert_eq!(out.status.code(), Some(2), "English is required for every label");
     assert!(
         stderr(&out).contains(&format!(
-            "{}:19: form \"intake\": the catalog has no message \"form-intake-title\"",
+            "{}:20: form \"intake\": the catalog has no message \"form-intake-title\"",
             config.display()
         )),
         "{}",

@@ -199,13 +199,12 @@ fn status(path: PathBuf, json: bool) -> Result<(), Failure> {
 fn notify_test(path: PathBuf) -> Result<(), Failure> {
     let config = Config::load(&path)?;
     let Some(notify) = &config.notify else {
-        return Err(Failure::usage(format!("{}: has no [notify] table", path.display()))
-            .hint("add [notify] with a schedule and [notify.smtp] or [notify.webhook]; see config/sealpost.example.toml"));
+        return Err(Failure::usage(format!("{}: has no [notify] table", path.display())).hint(
+            "add [notify] with a schedule and [notify.smtp] or [notify.webhook]; see config/sealpost.example.toml",
+        ));
     };
-    let sources = std::sync::Arc::new(sealpost::retention::Sources::view(
-        &config.server.data_dir,
-        config.limits.keep_unpulled,
-    ));
+    let sources =
+        std::sync::Arc::new(sealpost::retention::Sources::view(&config.server.data_dir, config.limits.keep_unpulled));
     let notifier = std::sync::Arc::new(sealpost::notifier(&config, notify, sources, Default::default())?);
     let outcomes = runtime()?.block_on(notifier.send_unrecorded(jiff::Timestamp::now(), &[]));
     let mut failed = 0;
@@ -219,8 +218,9 @@ fn notify_test(path: PathBuf) -> Result<(), Failure> {
         }
     }
     if failed > 0 {
-        return Err(Failure::runtime(format!("{failed} of {} channel(s) failed", outcomes.len()))
-            .hint("check the URL, the credentials and that this host may reach the server; the service retries with backoff"));
+        return Err(Failure::runtime(format!("{failed} of {} channel(s) failed", outcomes.len())).hint(
+            "check the URL, the credentials and that this host may reach the server; the service retries with backoff",
+        ));
     }
     Ok(())
 }

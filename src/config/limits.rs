@@ -250,7 +250,10 @@ pub(super) fn parse_limits(l: LimitsWithSpans, source: Source<'_>) -> Result<Lim
     let keep_unpulled = parse_keep(l.keep_unpulled.get_ref()).ok_or_else(|| {
         source.invalid(
             l.keep_unpulled.span(),
-            format!("limits.keep_unpulled: \"{}\" is not a duration of at least a day, nor \"forever\"", l.keep_unpulled.get_ref()),
+            format!(
+                "limits.keep_unpulled: \"{}\" is not a duration of at least a day, nor \"forever\"",
+                l.keep_unpulled.get_ref()
+            ),
             Some("write it like \"30d\"; \"forever\" keeps what no one pulls until someone does"),
         )
     })?;

@@ -227,14 +227,20 @@ impl Config {
         };
         let notify = raw.notify.map(|n| parse_notify(n, source, base, env)).transpose()?;
         let taken = [
-            (match &server.listen {
-                Listen::Tcp(a) => Some(*a),
-                Listen::Unix(_) => None,
-            }, "server.listen"),
-            (match &server.onion_listen {
-                Some(Listen::Tcp(a)) => Some(*a),
-                _ => None,
-            }, "server.onion_listen"),
+            (
+                match &server.listen {
+                    Listen::Tcp(a) => Some(*a),
+                    Listen::Unix(_) => None,
+                },
+                "server.listen",
+            ),
+            (
+                match &server.onion_listen {
+                    Some(Listen::Tcp(a)) => Some(*a),
+                    _ => None,
+                },
+                "server.onion_listen",
+            ),
             (server.redirect_http, "server.redirect_http"),
             (staff.listen, "staff.listen"),
         ];

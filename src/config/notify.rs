@@ -166,7 +166,12 @@ pub(super) struct RawOps {
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// `[notify]`, validated: the schedule, the channels and their secrets.
-pub(super) fn parse_notify(raw: RawNotify, source: Source<'_>, base: &Path, env: Env<'_>) -> Result<Notify, ConfigError> {
+pub(super) fn parse_notify(
+    raw: RawNotify,
+    source: Source<'_>,
+    base: &Path,
+    env: Env<'_>,
+) -> Result<Notify, ConfigError> {
     let schedule = parse_schedule(&raw, source)?;
     let smtp = raw.smtp.map(|smtp| parse_smtp(smtp, source, base, env)).transpose()?;
     let webhook = raw.webhook.map(|webhook| parse_webhook(webhook, source, base, env)).transpose()?;
@@ -258,12 +263,12 @@ fn parse_time_of_day(text: &str) -> Option<jiff::civil::Time> {
 fn parse_smtp(raw: RawSmtp, source: Source<'_>, base: &Path, env: Env<'_>) -> Result<Smtp, ConfigError> {
     let at = |span: std::ops::Range<usize>, message: String, hint: &str| source.invalid(span, message, Some(hint));
     let url = raw.url.get_ref();
-    let uri: http::Uri = url.parse().map_err(|_| {
-        at(raw.url.span(), format!("notify.smtp.url: \"{url}\" is not a URL"), SMTP_URL_HINT)
-    })?;
-    let authority = uri.authority().ok_or_else(|| {
-        at(raw.url.span(), format!("notify.smtp.url: \"{url}\" names no server"), SMTP_URL_HINT)
-    })?;
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| at(raw.url.span(), format!("notify.smtp.url: \"{url}\" is not a URL"), SMTP_URL_HINT))?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| at(raw.url.span(), format!("notify.smtp.url: \"{url}\" names no server"), SMTP_URL_HINT))?;
     if authority.as_str().contains('@') {
         return Err(at(
             raw.url.span(),
@@ -442,13 +447,17 @@ fn read_secret_file(path: &Path) -> Result<SecretString, (String, &'static str)>
     }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err((format!("mode {mode:04o} lets others read it"), "make it readable by its owner only: chmod 600 FILE"));
+        return Err((
+            format!("mode {mode:04o} lets others read it"),
+            "make it readable by its owner only: chmod 600 FILE",
+        ));
     }
     if meta.len() > MAX_SECRET_FILE {
         return Err((format!("is larger than {MAX_SECRET_FILE} bytes"), "the file holds one line: the secret"));
     }
     let mut text = String::new();
-    file.read_to_string(&mut text).map_err(|_| ("is not UTF-8 text".to_string(), "the file holds one line: the secret"))?;
+    file.read_to_string(&mut text)
+        .map_err(|_| ("is not UTF-8 text".to_string(), "the file holds one line: the secret"))?;
     let line = text.trim_end_matches(['\n', '\r']).to_string();
     zeroize::Zeroize::zeroize(&mut text);
     if line.is_empty() || line.contains('\n') {
@@ -463,9 +472,14 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// `[ops]`, validated: loopback unless `allow_non_loopback = true`, and never a public listener.
-pub(super) fn parse_ops(raw: RawOps, source: Source<'_>, taken: &[(Option<SocketAddr>, &str)]) -> Result<Ops, ConfigError> {
+pub(super) fn parse_ops(
+    raw: RawOps,
+    source: Source<'_>,
+    taken: &[(Option<SocketAddr>, &str)],
+) -> Result<Ops, ConfigError> {
     let span = raw.listen.span();
-    let listen = parse_tcp(raw.listen.get_ref(), "ops.listen").map_err(|(m, h)| source.invalid(span.clone(), m, Some(h)))?;
+    let listen =
+        parse_tcp(raw.listen.get_ref(), "ops.listen").map_err(|(m, h)| source.invalid(span.clone(), m, Some(h)))?;
     if !listen.ip().is_loopback() && raw.allow_non_loopback != Some(true) {
         return Err(source.invalid(
             span,

@@ -52,7 +52,7 @@ fn rejects_secret_key_in_recipients_file_naming_the_line() {
 fn rejects_secret_key_in_the_config_itself() {
     let text = config(SERVER, FORM) + "# AGE-SECRET-KEY-1XYZ\n";
     let err = parse(&text).unwrap_err();
-    assert!(matches!(err, ConfigError::SecretInConfig { line: 18, .. }), "{err}");
+    assert!(matches!(err, ConfigError::SecretInConfig { line: 19, .. }), "{err}");
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn reload_keeps_the_old_recipients_when_the_new_file_is_bad() {
 fn reports_unknown_keys_with_their_line() {
     let err = parse(&config(SERVER, &FORM.replace("required", "requierd"))).unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("sealpost.toml:16: unknown field `requierd`"), "{text}");
+    assert!(text.starts_with("sealpost.toml:17: unknown field `requierd`"), "{text}");
 }
 
 #[test]
@@ -282,11 +282,11 @@ fn reads_an_optional_separate_staff_listener() {
 fn rejects_a_staff_listener_that_is_malformed_public_or_the_main_one() {
     let with = |listen: &str| format!("[staff]\nlocale = \"en\"\nlisten = \"{listen}\"\n{FORM}");
     let err = parse(&config(SERVER, &with("8081"))).unwrap_err();
-    assert_eq!(err.to_string(), "sealpost.toml:14: staff.listen: \"8081\" is not an address with a port");
+    assert_eq!(err.to_string(), "sealpost.toml:15: staff.listen: \"8081\" is not an address with a port");
     let err = parse(&config(SERVER, &with("0.0.0.0:8081"))).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "sealpost.toml:14: staff.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8081"
+        "sealpost.toml:15: staff.listen: refusing plain HTTP on non-loopback address 0.0.0.0:8081"
     );
     assert!(err.hint().unwrap().contains("SSH tunnel"));
     let err = parse(&config(SERVER, &with("127.0.0.1:8080"))).unwrap_err();
@@ -431,7 +431,7 @@ fn each_field_kind_refuses_keys_that_make_no_sense_for_it_naming_the_line_with_a
     ] {
         let err = parse(&form_with(&format!("\n  {field},"))).unwrap_err();
         assert!(err.to_string().contains(message), "{field}: {err}");
-        assert!(err.to_string().starts_with("sealpost.toml:17: form \"contact\": field \"a\": "), "{field}: {err}");
+        assert!(err.to_string().starts_with("sealpost.toml:18: form \"contact\": field \"a\": "), "{field}: {err}");
         assert!(err.hint().is_some(), "{field}: no hint");
     }
 }
@@ -462,7 +462,7 @@ fn a_field_named_like_another_fields_option_is_refused() {
     .unwrap_err();
     assert!(
         err.to_string().starts_with(
-            "sealpost.toml:18: form \"contact\": field \"next-type\" has the name of field \"next\"'s option \"type\""
+            "sealpost.toml:19: form \"contact\": field \"next-type\" has the name of field \"next\"'s option \"type\""
         ),
         "{err}"
     );
@@ -477,7 +477,7 @@ fn a_fieldset_is_one_run_of_fields() {
     .unwrap_err();
     assert!(
         err.to_string().starts_with(
-            "sealpost.toml:19: form \"contact\": field \"c\": fieldset \"one\" is already closed by the fields above"
+            "sealpost.toml:20: form \"contact\": field \"c\": fieldset \"one\" is already closed by the fields above"
         ),
         "{err}"
     );
@@ -489,11 +489,11 @@ fn site_texts_and_privacy_notice_are_checked_and_remember_their_line() {
     let c = parse(&with("name = \" Harbour Legal Clinic \"\naddress = \"\"\"\n4 Quay Street\nPort Town\"\"\"\nprivacy_url = \"https://h.example/privacy\"\n")).unwrap();
     assert_eq!(c.site.texts[0].id, SITE_NAME_ID);
     assert_eq!(c.site.texts[0].text, "Harbour Legal Clinic");
-    assert_eq!(c.site.texts[0].defined_at, "sealpost.toml:19");
+    assert_eq!(c.site.texts[0].defined_at, "sealpost.toml:20");
     assert_eq!(c.site.texts[1].text, "4 Quay Street\nPort Town");
     assert_eq!(c.site.privacy_url.as_deref(), Some("https://h.example/privacy"));
     for (site, message) in [
-        ("name = \"\"", "sealpost.toml:19: site.name is empty"),
+        ("name = \"\"", "sealpost.toml:20: site.name is empty"),
         ("name = \"a\\nb\"", "site.name spans several lines"),
         ("emergency = \"call\\u0007 now\"", "site.emergency holds a control character"),
         (&format!("address = \"{}\"", "x".repeat(301)), "site.address is longer than 300 characters"),
@@ -541,8 +541,158 @@ fn a_logo_must_be_a_small_png_or_a_harmless_svg() {
         ("missing.svg", "cannot read it: no such file or directory", "relative paths"),
     ] {
         let err = load(name).unwrap_err();
-        assert!(err.to_string().starts_with("sealpost.toml:19: site.logo \""), "{name}: {err}");
+        assert!(err.to_string().starts_with("sealpost.toml:20: site.logo \""), "{name}: {err}");
         assert!(err.to_string().contains(message), "{name}: {err}");
         assert!(err.hint().is_some_and(|h| h.contains(hint)), "{name}: {:?}", err.hint());
     }
+}
+
+// ───────────────────────────── [notify], [ops], keep_unpulled ─────────────────────────────
+
+/// A `[notify]` table after the minimal config, with a webhook secret file written (mode
+/// `mode`) in a temp folder; returns the parse result.
+fn notify_config(notify: &str, mode: u32, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("webhook-secret");
+    std::fs::write(&secret, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::fs::write(dir.path().join("smtp-password"), "hunter2-but-longer\n").unwrap();
+    std::fs::set_permissions(dir.path().join("smtp-password"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let text = format!("{}{notify}\n", config(SERVER, FORM));
+    Config::parse_with_env(&text, Path::new("sealpost.toml"), dir.path(), &mut |_| Ok(format!("{KEY}\n")), env)
+}
+
+const WEBHOOK: &str =
+    "[notify.webhook]\nurl = \"https://hooks.example.org/sealpost\"\nsecret_file = \"webhook-secret\"";
+const NO_ENV: &dyn Fn(&str) -> Option<String> = &|_| None;
+
+/// The line of the config (as [`notify_config`] writes it) that holds `needle`.
+fn line_holding(notify: &str, needle: &str) -> usize {
+    let text = format!("{}{notify}\n", config(SERVER, FORM));
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+fn refused(notify: &str, mode: u32, needle: &str) -> ConfigError {
+    let err = notify_config(notify, mode, NO_ENV).unwrap_err();
+    let line = line_holding(notify, needle);
+    assert!(err.to_string().starts_with(&format!("sealpost.toml:{line}: ")), "expected line {line}: {err}");
+    assert!(err.hint().is_some(), "{err} has no hint");
+    err
+}
+
+#[test]
+fn accepts_a_schedule_in_a_time_zone_with_a_signed_webhook_and_smtp_with_a_password_file() {
+    let notify = format!(
+        "[notify]\ntime_zone = \"Europe/Madrid\"\nat = [\"14:00\", \"09:00\", \"09:00\"]\ncounts = true\n\
+         [notify.smtp]\nurl = \"smtp://mail.example.org:587?tls=starttls\"\nusername = \"sealpost\"\n\
+         password_file = \"smtp-password\"\nfrom = \"sealpost <sealpost@example.org>\"\nto = [\"intake@example.org\"]\n{WEBHOOK}"
+    );
+    let c = notify_config(&notify, 0o600, NO_ENV).unwrap();
+    let n = c.notify.unwrap();
+    assert_eq!(n.schedule.when, When::At(vec![jiff::civil::time(9, 0, 0, 0), jiff::civil::time(14, 0, 0, 0)]));
+    assert!(n.counts);
+    let smtp = n.smtp.unwrap();
+    assert_eq!((smtp.host.as_str(), smtp.port, smtp.security), ("mail.example.org", 587, SmtpSecurity::StartTls));
+    assert_eq!(secrecy::ExposeSecret::expose_secret(smtp.password.as_ref().unwrap()), "hunter2-but-longer");
+    assert_eq!(c.limits.keep_unpulled, Keep::For(Duration::from_secs(30 * 86_400)));
+    assert!(!format!("{:?}", smtp.password).contains("hunter2"), "secrets never print");
+}
+
+#[test]
+fn refuses_a_schedule_that_does_not_parse_naming_its_line() {
+    let notify = format!("[notify]\ntime_zone = \"UTC\"\nat = [\"9am\"]\n{WEBHOOK}");
+    let err = refused(&notify, 0o600, "at = ");
+    assert!(err.to_string().contains("notify.at: \"9am\" is not a time of day"), "{err}");
+    let every = format!("[notify]\ntime_zone = \"UTC\"\nevery = \"5h\"\n{WEBHOOK}");
+    let err = refused(&every, 0o600, "every = ");
+    assert!(err.to_string().contains("not a whole number of hours that divides a day"), "{err}");
+    let both = format!("[notify]\ntime_zone = \"UTC\"\nevery = \"6h\"\nat = [\"09:00\"]\n{WEBHOOK}");
+    assert!(notify_config(&both, 0o600, NO_ENV).unwrap_err().to_string().contains("exactly one of at"));
+}
+
+#[test]
+fn refuses_an_unknown_time_zone_naming_its_line() {
+    let notify = format!("[notify]\ntime_zone = \"Europe/Atlantis\"\nat = [\"09:00\"]\n{WEBHOOK}");
+    let err = refused(&notify, 0o600, "time_zone");
+    assert!(err.to_string().contains("\"Europe/Atlantis\" is not a known time zone"), "{err}");
+    assert!(err.hint().unwrap().contains("IANA"));
+}
+
+#[test]
+fn refuses_smtp_without_tls_to_another_host_but_allows_a_local_relay() {
+    let smtp = |url: &str| {
+        format!(
+            "[notify]\ntime_zone = \"UTC\"\nevery = \"6h\"\n[notify.smtp]\nurl = \"{url}\"\n\
+             from = \"s@example.org\"\nto = [\"t@example.org\"]"
+        )
+    };
+    let err = refused(&smtp("smtp://mail.example.org"), 0o600, "url = ");
+    assert!(err.to_string().contains("refusing SMTP without TLS to mail.example.org"), "{err}");
+    assert!(err.hint().unwrap().contains("smtps://"));
+    let local = notify_config(&smtp("smtp://127.0.0.1:2525"), 0o600, NO_ENV).unwrap();
+    assert_eq!(local.notify.unwrap().smtp.unwrap().security, SmtpSecurity::Plain);
+    let implicit = notify_config(&smtp("smtps://mail.example.org"), 0o600, NO_ENV).unwrap();
+    assert_eq!(implicit.notify.unwrap().smtp.unwrap().port, 465);
+    let err = refused(&smtp("smtps://user:pw@mail.example.org"), 0o600, "url = ");
+    assert!(err.to_string().contains("holds credentials"), "{err}");
+    refused(&smtp("https://mail.example.org"), 0o600, "url = ");
+}
+
+#[test]
+fn refuses_a_webhook_that_is_not_https() {
+    let notify = "[notify]\ntime_zone = \"UTC\"\nevery = \"1h\"\n[notify.webhook]\n\
+                  url = \"http://hooks.example.org/x\"\nsecret_file = \"webhook-secret\"";
+    let err = refused(notify, 0o600, "url = ");
+    assert!(err.to_string().contains("is not an https:// URL"), "{err}");
+}
+
+#[test]
+fn refuses_a_secret_file_others_can_read_naming_its_line() {
+    let notify = format!("[notify]\ntime_zone = \"UTC\"\nevery = \"1h\"\n{WEBHOOK}");
+    let err = refused(&notify, 0o644, "secret_file");
+    assert!(err.to_string().contains("mode 0644 lets others read it"), "{err}");
+    assert!(err.hint().unwrap().contains("chmod 600"));
+    assert!(notify_config(&notify, 0o400, NO_ENV).is_ok(), "owner read-only is fine");
+}
+
+#[test]
+fn reads_a_secret_from_the_environment_variable_the_config_names_and_only_that() {
+    let notify = "[notify]\ntime_zone = \"UTC\"\nevery = \"1h\"\n[notify.webhook]\n\
+                  url = \"https://hooks.example.org/x\"\nsecret_env = \"SEALPOST_WEBHOOK_SECRET\"";
+    let asked = std::cell::RefCell::new(Vec::new());
+    let env = |name: &str| {
+        asked.borrow_mut().push(name.to_string());
+        (name == "SEALPOST_WEBHOOK_SECRET").then(|| "f".repeat(40))
+    };
+    assert!(notify_config(notify, 0o600, &env).is_ok());
+    assert_eq!(*asked.borrow(), ["SEALPOST_WEBHOOK_SECRET"]);
+    let err = refused(notify, 0o600, "secret_env");
+    assert!(err.to_string().contains("SEALPOST_WEBHOOK_SECRET is not set"), "{err}");
+    let short = |_: &str| Some("short".to_string());
+    assert!(notify_config(notify, 0o600, &short).unwrap_err().to_string().contains("shorter than 32"));
+}
+
+#[test]
+fn keep_unpulled_is_required_and_forever_is_a_choice() {
+    let without = config(SERVER, FORM).replace("keep_unpulled = \"30d\"\n", "");
+    let err = parse(&without).unwrap_err();
+    assert!(err.to_string().contains("keep_unpulled"), "{err}");
+    let forever = config(SERVER, FORM).replace("\"30d\"", "\"forever\"");
+    assert_eq!(parse(&forever).unwrap().limits.keep_unpulled, Keep::Forever);
+    let err = parse(&config(SERVER, FORM).replace("\"30d\"", "\"2h\"")).unwrap_err();
+    assert!(err.to_string().contains("not a duration of at least a day"), "{err}");
+    assert_eq!(err.to_string().split(':').nth(1), Some("12"), "{err}");
+}
+
+#[test]
+fn metrics_stay_on_loopback_unless_the_operator_insists() {
+    let ops = |text: &str| parse(&(config(SERVER, FORM) + text));
+    let err = ops("[ops]\nlisten = \"0.0.0.0:9101\"\n").unwrap_err();
+    assert!(err.to_string().contains("refusing metrics on non-loopback address 0.0.0.0:9101"), "{err}");
+    assert!(err.hint().unwrap().contains("allow_non_loopback"));
+    assert!(ops("[ops]\nlisten = \"0.0.0.0:9101\"\nallow_non_loopback = true\n").is_ok());
+    let err = ops("[ops]\nlisten = \"127.0.0.1:8080\"\n").unwrap_err();
+    assert!(err.to_string().contains("is already server.listen"), "{err}");
+    assert_eq!(ops("[ops]\nlisten = \"127.0.0.1:9101\"\n").unwrap().ops.unwrap().listen.port(), 9101);
 }

@@ -158,8 +158,11 @@ impl Notifier {
         if let Some(hook) = &notify.webhook {
             channels.push(Channel::Webhook(webhook::WebhookChannel::new(hook, ATTEMPT_TIMEOUT)?));
         }
-        let settings =
-            NotifySettings { schedule: notify.schedule.clone(), counts: notify.counts, warn_before: notify.warn_before };
+        let settings = NotifySettings {
+            schedule: notify.schedule.clone(),
+            counts: notify.counts,
+            warn_before: notify.warn_before,
+        };
         Ok(Notifier { settings, channels, forms, sources, data_dir, metrics })
     }
 

@@ -29,7 +29,10 @@ pub fn next_after(schedule: &Schedule, now: Timestamp) -> Timestamp {
 fn day_ticks(schedule: &Schedule, day: Date) -> Vec<Timestamp> {
     let times: Vec<Time> = match &schedule.when {
         When::At(times) => times.clone(),
-        When::EveryHours(n) => (0..24).step_by(usize::try_from(*n).unwrap_or(24).max(1)).filter_map(|h| Time::new(h, 0, 0, 0).ok()).collect(),
+        When::EveryHours(n) => (0..24)
+            .step_by(usize::try_from(*n).unwrap_or(24).max(1))
+            .filter_map(|h| Time::new(h, 0, 0, 0).ok())
+            .collect(),
     };
     let mut ticks: Vec<Timestamp> = times
         .into_iter()

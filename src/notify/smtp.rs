@@ -69,7 +69,8 @@ impl MailChannel {
         for to in &self.to {
             builder = builder.to(to.clone());
         }
-        let mail = builder.body(message.text.clone()).map_err(|_| Failure::permanent("the message could not be built"))?;
+        let mail =
+            builder.body(message.text.clone()).map_err(|_| Failure::permanent("the message could not be built"))?;
         self.transport.send(mail).await.map(|_| ()).map_err(|e| classify(&e))
     }
 }

@@ -59,7 +59,9 @@ impl WebhookChannel {
             }
         }
         if roots.is_empty() {
-            return Err("notify.webhook: no trusted CA certificate found (install ca-certificates, or set ca_file)".into());
+            return Err(
+                "notify.webhook: no trusted CA certificate found (install ca-certificates, or set ca_file)".into()
+            );
         }
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -93,7 +95,8 @@ impl WebhookChannel {
     async fn post(&self, body: Vec<u8>, signature: String) -> Result<(), Failure> {
         let connect = |_| Failure::transient("could not connect".into());
         let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await.map_err(connect)?;
-        let name = ServerName::try_from(self.host.clone()).map_err(|_| Failure::permanent("the host is not a valid name"))?;
+        let name =
+            ServerName::try_from(self.host.clone()).map_err(|_| Failure::permanent("the host is not a valid name"))?;
         let stream = tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(name, tcp)
             .await

@@ -84,10 +84,11 @@ pub(super) async fn download(
         Err(e) => return Err(internal("opening a submission file")(e)),
     };
     let len = file.metadata().await.map_err(internal("reading a submission file"))?.len();
-    let stream = futures_util::StreamExt::map(tokio_util::io::ReaderStream::with_capacity(file, READ_BUFFER), move |chunk| {
-        let _streaming = &hold;
-        chunk
-    });
+    let stream =
+        futures_util::StreamExt::map(tokio_util::io::ReaderStream::with_capacity(file, READ_BUFFER), move |chunk| {
+            let _streaming = &hold;
+            chunk
+        });
     let mut response = Body::from_stream(stream).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
