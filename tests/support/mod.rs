@@ -8,12 +8,14 @@
 //! - `tls`: a private CA, leaf certificates, a fixture serving HTTPS, a verifying TLS client.
 //! - `staff`: staff identities, the staff API from the client's side, the `sealpost-staff` binary.
 //! - `bins`: where `sealpost`, `sealpost-staff` and the outside peers are.
+//! - `peers`: Python peers (aiosmtpd, the Prometheus text parser) and an HTTPS webhook receiver.
 //!
 //! Each test file uses only part of it; what one does not use is not dead code.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod bins;
 pub mod fixture;
+pub mod peers;
 pub mod server;
 pub mod staff;
 pub mod tls;
