@@ -2,6 +2,9 @@
 //! submissions → SIGKILL at an arbitrary moment → restart and check. Every submission that got its
 //! 303 must be present and decrypt, and nothing partial may be visible in `ready/`.
 //!
+//! The same harness kills the server while its retention sweep deletes expired entries: every
+//! entry stays whole or goes whole, nothing fresh is touched, and trash/ is emptied at start.
+//!
 //! CI runs a short version; `SEALPOST_DURABILITY_ROUNDS=25 cargo test --test durability --
 //! --nocapture` runs the long one and prints one line per round.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -127,4 +130,71 @@ fn every_acknowledged_submission_survives_kill_9_in_every_round() {
         "durability: {rounds} rounds, {} acknowledged, {} present, {} entries decrypt, 0 lost",
         total.acknowledged, total.present, total.decrypted
     );
+}
+
+/// Expired and fresh entries per round of the retention harness.
+const EXPIRED_PER_ROUND: usize = 120;
+const FRESH_PER_ROUND: usize = 30;
+
+#[test]
+fn a_kill_9_mid_expiry_leaves_each_entry_whole_or_gone_and_every_fresh_one_in_place() {
+    let rounds =
+        std::env::var("SEALPOST_DURABILITY_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
+    let fx = Fixture::new();
+    fx.edit_config(|text| text.replace("keep_unpulled = \"forever\"", "keep_unpulled = \"30d\""));
+    let old = Duration::from_secs(31 * 86_400);
+    let young = Duration::from_secs(29 * 86_400);
+    let mut fresh = BTreeSet::new();
+    eprintln!("round  expired  left after the kill  fresh");
+    for round in 1..=rounds {
+        for i in 0..EXPIRED_PER_ROUND {
+            fx.write_entry(if i % 2 == 0 { "contact" } else { "asylum-help" }, &format!("old-{round}-{i}"), old);
+        }
+        for i in 0..FRESH_PER_ROUND {
+            let message = format!("fresh-{round}-{i}");
+            fx.write_entry("contact", &message, young);
+            fresh.insert(message);
+        }
+        // The sweep starts as the server starts; kill it at an arbitrary moment of it.
+        let srv = Server::start(&fx.config_path);
+        std::thread::sleep(Duration::from_micros(arbitrary(30_000)));
+        drop(srv); // SIGKILL
+
+        // Whatever the moment: every visible entry decrypts whole, and every fresh one is there.
+        let mut left_old = 0;
+        let mut present = BTreeSet::new();
+        for form in ["contact", "asylum-help"] {
+            for entry in fx.entries(form) {
+                let env = fx.envelope(&entry);
+                let message = env["fields"][0]["value"].as_str().unwrap().to_string();
+                assert!(entry.join("ack.sha256").is_file(), "an entry lost a file: {}", entry.display());
+                if message.starts_with("old-") {
+                    left_old += 1;
+                }
+                present.insert(message);
+            }
+        }
+        let lost: Vec<_> = fresh.difference(&present).collect();
+        assert!(lost.is_empty(), "round {round}: fresh entries deleted: {lost:?}");
+
+        // The next start empties trash/ and finishes the sweep.
+        let srv = Server::start(&fx.config_path);
+        let trash = fx.data_dir().join("spool/trash");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // Done once nothing old is in ready/ and its last entry has left trash/ too.
+        while fx.entries("asylum-help").len() + fx.entries("contact").len() > fresh.len()
+            || std::fs::read_dir(&trash).unwrap().count() > 0
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the sweep did not finish (trash/ or ready/ still holds expired entries)"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(fx.entries("asylum-help").is_empty());
+        assert_eq!(fx.entries("contact").len(), fresh.len());
+        assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+        drop(srv);
+        eprintln!("{round:>5}  {EXPIRED_PER_ROUND:>7}  {left_old:>19}  {:>5}", fresh.len());
+    }
 }

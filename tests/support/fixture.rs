@@ -217,6 +217,37 @@ impl Fixture {
         }
     }
 
+    /// Writes one entry into `ready/<form>/` exactly as the server does (through the spool:
+    /// `incoming/`, fsync, rename), with an envelope sealed to the fixture's key carrying
+    /// `message`, and dates its folder `age` ago; returns its id.
+    pub fn write_entry(&self, form: &str, message: &str, age: std::time::Duration) -> String {
+        let config = self.config();
+        let spool = sealpost::spool::Spool::open(&config.server.data_dir, u64::MAX).unwrap();
+        let recipients = sealpost::seal::Recipients::parse(&self.identity.to_public().to_string()).unwrap();
+        let mut draft = spool.begin(form).unwrap();
+        let envelope = sealpost_format::envelope::Envelope {
+            sealpost: sealpost_format::envelope::ENVELOPE_VERSION,
+            ack: Some(sealpost_format::envelope::AckSecret::random()),
+            id: draft.id().as_str().into(),
+            form: form.into(),
+            received: "2026-11-28T10:15:03Z".into(),
+            locale: "en".into(),
+            fields: vec![sealpost_format::envelope::EnvelopeField {
+                name: "message".into(),
+                label: "Message".into(),
+                kind: Some("textarea".into()),
+                value: message.into(),
+                choices: Vec::new(),
+            }],
+            attachments: Vec::new(),
+        };
+        draft.seal_envelope(&recipients, &envelope).unwrap();
+        let id = draft.commit().unwrap();
+        let folder = std::fs::File::open(self.ready(form).join(id.as_str())).unwrap();
+        folder.set_modified(std::time::SystemTime::now() - age).unwrap();
+        id.as_str().to_string()
+    }
+
     /// Every file under the data dir, except token.key.
     pub fn all_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
