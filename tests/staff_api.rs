@@ -579,3 +579,33 @@ fn a_version_1_entry_from_before_the_upgrade_is_still_acknowledged_by_its_hashes
     assert_eq!(server.api("POST", &format!("/staff/v1/submissions/{id}/ack"), Some(&token), Some(body)).0, 204);
     assert!(server.ready_ids().is_empty());
 }
+
+#[test]
+fn retention_never_expires_an_entry_a_pull_is_downloading_or_just_downloaded() {
+    use sealpost::config::Keep;
+    use sealpost::retention::Sources;
+    use std::time::{Duration, Instant, SystemTime};
+    let (_keys, alice, server, id) = setup();
+    let entry = server.ready().join("asylum-help").join(&id);
+    fs::File::open(&entry).unwrap().set_modified(SystemTime::now() - Duration::from_secs(40 * 86_400)).unwrap();
+    let data_dir = server.ready().parent().unwrap().parent().unwrap().to_owned();
+    let sources = Sources::new(server.app.spool().clone(), &data_dir, Keep::For(Duration::from_secs(30 * 86_400)));
+
+    // A pull downloads the envelope, then (a while later) the attachment, then acks.
+    let token = server.login(&alice);
+    let (status, _) = server.api("GET", &format!("/staff/v1/submissions/{id}/envelope.age"), Some(&token), None);
+    assert_eq!(status, 200);
+    let sweep = sources.sweep(SystemTime::now(), Instant::now());
+    assert_eq!((sweep.busy, sweep.deleted.len()), (1, 0), "expired, but a pull is on it");
+    assert!(entry.is_dir());
+    let (status, _) = server.api("GET", &format!("/staff/v1/submissions/{id}/1.age"), Some(&token), None);
+    assert_eq!(status, 200, "the rest of the pull still finds it");
+
+    // Long after the pull, with nobody on it, it goes.
+    let later = Instant::now() + sealpost::spool::PULL_GRACE + Duration::from_secs(1);
+    let sweep = sources.sweep(SystemTime::now(), later);
+    assert_eq!((sweep.busy, sweep.deleted.values().sum::<usize>()), (0, 1));
+    assert!(!entry.exists());
+    let (status, _) = server.api("GET", &format!("/staff/v1/submissions/{id}/1.age"), Some(&token), None);
+    assert_eq!(status, 404);
+}
