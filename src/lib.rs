@@ -27,13 +27,19 @@
 //!   [`pull::StaffService`] of its own;
 //! - [`http`]: routes, pages, security headers, the listeners and graceful shutdown;
 //! - [`tls`]: direct TLS, with the certificate reloaded in place;
+//! - [`metrics`]: counters and gauges, labelled by form, reason or channel only;
+//! - [`retention`]: the expiry sweep over [`retention::Source`]s (unpulled submissions now,
+//!   reply threads later) and what expires soon;
+//! - [`notify`]: scheduled, padded, content-free staff notifications (SMTP, signed webhook);
+//! - [`ops`]: the `[ops]` metrics listener; [`status`]: `sealpost status`, read only;
 //! - [`demo`]: the newcomer's first run.
 //!
 //! Invariants (DESIGN.md §2; SECURITY.md refers to them by number):
 //! 1. The server never holds a private key ([`seal::Recipients::parse`] refuses them).
 //! 2. No plaintext submission byte is written to disk ([`spool`] accepts only [`seal`] output).
 //! 3. A submission is acknowledged only once durable ([`spool::Draft::commit`]).
-//! 4. A submission is deleted only when staff acknowledged every file's SHA-256 ([`pull`]).
+//! 4. A submission is deleted only when staff acknowledged every file's SHA-256 ([`pull`]), or
+//!    when no one pulled it within `limits.keep_unpulled` ([`retention`], DESIGN §11).
 //! 5. Logs never contain content, client addresses, user agents or locales (the request log in [`http`]).
 //! 6. Forwarded headers are believed only from `trusted_proxies` ([`limit::client_addr`]).
 //! 7. Everything an attacker can grow has a named bound ([`config::Limits`]).

@@ -299,6 +299,18 @@ fn the_systemd_unit_passes_verify_and_scores_2_or_lower_in_the_security_analysis
         readme.contains(&format!("with the direct-TLS drop-in, {score:.1}")),
         "record {score:.1} in deploy/README.md"
     );
+    // With the notifications drop-in (credentials for the SMTP password and webhook secret).
+    let dropin = repo_file("deploy/systemd/notify.conf");
+    let settings: Vec<&str> = dropin.lines().filter(|l| !l.starts_with('#') && *l != "[Service]").collect();
+    assert!(settings.iter().all(|l| l.starts_with("LoadCredential=")), "{settings:?}");
+    analyze_unit(
+        &analyze,
+        swap(
+            repo_file("deploy/systemd/sealpost.service"),
+            "[Install]",
+            &format!("{}\n\n[Install]", settings.join("\n")),
+        ),
+    );
     for setting in
         ["LimitCORE=0", "UMask=0077", "CapabilityBoundingSet=\n", "DynamicUser=yes", "MemoryDenyWriteExecute=yes"]
     {

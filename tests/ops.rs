@@ -141,4 +141,19 @@ fn status_shows_what_waits_per_form_the_spool_threads_expiry_and_the_certificate
     assert_eq!(status["forms"][1]["waiting"], 2);
     assert_eq!(status["retention"]["expiring"][0]["count"], 1);
     assert!(status["forms"][1]["oldest_age_seconds"].as_u64().unwrap() >= 28 * 86_400);
+
+    // A secret only the service can see (a systemd credential): status needs none of it,
+    // check-config (which the service's own checks mirror) names the line and the fix.
+    fx.edit_config(|text| {
+        text + "\n[notify]\ntime_zone = \"UTC\"\nat = [\"09:00\"]\n[notify.webhook]\nurl = \"https://hooks.example.org/x\"\n\
+                secret_file = \"/run/credentials/sealpost.service/webhook-secret\"\n"
+    });
+    let out = run_sealpost(&["status", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("notifications: at 09:00 UTC; next "), "{}", stdout(&out));
+    assert!(stdout(&out).contains("  webhook: nothing sent yet"), "{}", stdout(&out));
+    let check = run_sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(2));
+    assert!(stderr(&check).contains("notify.webhook.secret_file: /run/credentials/sealpost.service/webhook-secret: "));
+    assert!(stderr(&check).contains("hint: "), "{}", stderr(&check));
 }

@@ -178,7 +178,8 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
 }
 
 fn status(path: PathBuf, json: bool) -> Result<(), Failure> {
-    let config = Config::load(&path)?;
+    // It sends nothing: secrets stay unread (they may be systemd credentials only the service sees).
+    let config = Config::load_without_secrets(&path)?;
     let status = sealpost::status::read(&config, std::time::SystemTime::now()).map_err(|e| {
         Failure::runtime(format!(
             "data_dir {}: {}",

@@ -41,8 +41,8 @@ pub use errors::ConfigError;
 pub use forms::{FieldKind, FieldSpec, FormSpec, MAX_PATTERN_CHARS, MAX_TEXT_CHARS, Pattern, RecipientsSlot};
 pub use limits::{Keep, Limits, MIN_KEEP_UNPULLED, Rate};
 pub use notify::{
-    Env, MAX_MAIL_RECIPIENTS, MAX_TIMES_OF_DAY, MIN_WEBHOOK_SECRET, Notify, Ops, Schedule, Smtp, SmtpSecurity, Webhook,
-    When,
+    Env, MAX_MAIL_RECIPIENTS, MAX_TIMES_OF_DAY, MIN_WEBHOOK_SECRET, Notify, Ops, Schedule, Secrets, Smtp, SmtpSecurity,
+    Webhook, When,
 };
 pub use server::{ForwardedHeader, Listen, Server, Tls, TrustedProxies};
 pub use site::{Logo, MAX_LOGO, MAX_SITE_TEXT, SITE_ADDRESS_ID, SITE_EMERGENCY_ID, SITE_NAME_ID, Site, SiteText};
@@ -134,12 +134,21 @@ struct RawPages {
 impl Config {
     /// Reads and validates `path` and every recipients file it names.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_reading(path, Secrets::Read)
+    }
+
+    /// [`Config::load`] for a command that sends nothing (`status`): the secrets the file names
+    /// are left unread, so it runs where only the service can see them.
+    pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_reading(path, Secrets::Skip)
+    }
+
+    fn load_reading(path: &Path, secrets: Secrets) -> Result<Config, ConfigError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Config::parse_with_env(&text, path, &base, &mut |p| std::fs::read_to_string(p), &|name| {
-            std::env::var(name).ok()
-        })
+        let env = |name: &str| std::env::var(name).ok();
+        Config::parse_reading(&text, path, &base, &mut |p| std::fs::read_to_string(p), &env, secrets)
     }
 
     /// Parses config `text`; `read` loads the recipients files (relative to `base`). No
@@ -161,6 +170,17 @@ impl Config {
         base: &Path,
         read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
         env: Env<'_>,
+    ) -> Result<Config, ConfigError> {
+        Config::parse_reading(text, path, base, read, env, Secrets::Read)
+    }
+
+    fn parse_reading(
+        text: &str,
+        path: &Path,
+        base: &Path,
+        read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+        env: Env<'_>,
+        secrets: Secrets,
     ) -> Result<Config, ConfigError> {
         if let Some(offset) = text.find("AGE-SECRET-KEY-") {
             return Err(ConfigError::SecretInConfig { path: path.to_owned(), line: line_of(text, offset) });
@@ -225,7 +245,7 @@ impl Config {
             Some(site) => parse_site(site, source, base)?,
             None => Site::default(),
         };
-        let notify = raw.notify.map(|n| parse_notify(n, source, base, env)).transpose()?;
+        let notify = raw.notify.map(|n| parse_notify(n, source, base, env, secrets)).transpose()?;
         let taken = [
             (
                 match &server.listen {

@@ -165,16 +165,28 @@ pub(super) struct RawOps {
 /// config names. Tests pass their own.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// Whether the secrets a config names are read (`serve`, `check-config`, `notify-test`) or
+/// left unread (`status`, which sends nothing and often runs where only the service can see
+/// them, e.g. systemd credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Read and check them.
+    Read,
+    /// Leave them unread; each stands as an empty secret.
+    Skip,
+}
+
 /// `[notify]`, validated: the schedule, the channels and their secrets.
 pub(super) fn parse_notify(
     raw: RawNotify,
     source: Source<'_>,
     base: &Path,
     env: Env<'_>,
+    secrets: Secrets,
 ) -> Result<Notify, ConfigError> {
     let schedule = parse_schedule(&raw, source)?;
-    let smtp = raw.smtp.map(|smtp| parse_smtp(smtp, source, base, env)).transpose()?;
-    let webhook = raw.webhook.map(|webhook| parse_webhook(webhook, source, base, env)).transpose()?;
+    let smtp = raw.smtp.map(|smtp| parse_smtp(smtp, source, base, env, secrets)).transpose()?;
+    let webhook = raw.webhook.map(|webhook| parse_webhook(webhook, source, base, env, secrets)).transpose()?;
     if smtp.is_none() && webhook.is_none() {
         return Err(source.inconsistent(
             "[notify] names no channel".into(),
@@ -260,7 +272,13 @@ fn parse_time_of_day(text: &str) -> Option<jiff::civil::Time> {
     jiff::civil::Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
 }
 
-fn parse_smtp(raw: RawSmtp, source: Source<'_>, base: &Path, env: Env<'_>) -> Result<Smtp, ConfigError> {
+fn parse_smtp(
+    raw: RawSmtp,
+    source: Source<'_>,
+    base: &Path,
+    env: Env<'_>,
+    secrets: Secrets,
+) -> Result<Smtp, ConfigError> {
     let at = |span: std::ops::Range<usize>, message: String, hint: &str| source.invalid(span, message, Some(hint));
     let url = raw.url.get_ref();
     let uri: http::Uri = url
@@ -308,6 +326,7 @@ fn parse_smtp(raw: RawSmtp, source: Source<'_>, base: &Path, env: Env<'_>) -> Re
         source,
         base,
         env,
+        secrets,
     )?;
     if password.is_some() != raw.username.is_some() {
         return Err(source.inconsistent(
@@ -354,7 +373,13 @@ fn parse_smtp(raw: RawSmtp, source: Source<'_>, base: &Path, env: Env<'_>) -> Re
 const SMTP_URL_HINT: &str =
     "write \"smtps://mail.example.org\" (TLS, port 465) or \"smtp://mail.example.org:587?tls=starttls\"";
 
-fn parse_webhook(raw: RawWebhook, source: Source<'_>, base: &Path, env: Env<'_>) -> Result<Webhook, ConfigError> {
+fn parse_webhook(
+    raw: RawWebhook,
+    source: Source<'_>,
+    base: &Path,
+    env: Env<'_>,
+    secrets: Secrets,
+) -> Result<Webhook, ConfigError> {
     let url = raw.url.get_ref();
     let uri = url
         .parse::<http::Uri>()
@@ -381,6 +406,7 @@ fn parse_webhook(raw: RawWebhook, source: Source<'_>, base: &Path, env: Env<'_>)
         source,
         base,
         env,
+        secrets,
     )?
     .ok_or_else(|| {
         source.inconsistent(
@@ -388,7 +414,7 @@ fn parse_webhook(raw: RawWebhook, source: Source<'_>, base: &Path, env: Env<'_>)
             Some("make one with: openssl rand -hex 32 > /etc/sealpost/webhook-secret; chmod 600 /etc/sealpost/webhook-secret"),
         )
     })?;
-    if secrecy::ExposeSecret::expose_secret(&secret).len() < MIN_WEBHOOK_SECRET {
+    if secrets == Secrets::Read && secrecy::ExposeSecret::expose_secret(&secret).len() < MIN_WEBHOOK_SECRET {
         return Err(source.inconsistent(
             format!("notify.webhook: the secret is shorter than {MIN_WEBHOOK_SECRET} characters"),
             Some("make one with: openssl rand -hex 32"),
@@ -406,9 +432,11 @@ fn secret(
     source: Source<'_>,
     base: &Path,
     env: Env<'_>,
+    secrets: Secrets,
 ) -> Result<Option<SecretString>, ConfigError> {
     match (file, var) {
         (None, None) => Ok(None),
+        (Some(_), None) | (None, Some(_)) if secrets == Secrets::Skip => Ok(Some(SecretString::from(String::new()))),
         (Some(_), Some(var)) => Err(source.invalid(
             var.span(),
             format!("{table}: give {file_key} or {env_key}, not both"),
