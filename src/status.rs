@@ -274,8 +274,16 @@ fn age_words(secs: u64) -> String {
 fn keep_name(keep: Keep) -> String {
     match keep {
         Keep::Forever => "forever".into(),
-        Keep::For(d) if d.as_secs() % 86_400 == 0 => format!("{}d", d.as_secs() / 86_400),
-        Keep::For(d) => humantime::format_duration(d).to_string(),
+        Keep::For(d) => short_duration(d),
+    }
+}
+
+/// A duration as the config writes it: `"30d"`, `"12h"`, else humantime's words.
+pub fn short_duration(d: Duration) -> String {
+    match d.as_secs() {
+        s if s > 0 && s % 86_400 == 0 && d.subsec_nanos() == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3600 == 0 && d.subsec_nanos() == 0 => format!("{}h", s / 3600),
+        _ => humantime::format_duration(d).to_string(),
     }
 }
 

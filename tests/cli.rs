@@ -150,3 +150,65 @@ fn demo_makes_a_working_folder_and_prints_how_to_read_submissions() {
     let rerun = bins::run_sealpost(&["demo", "--dir", dir.to_str().unwrap(), "--listen", "0.0.0.0:0"]);
     assert_eq!(rerun.status.code(), Some(2), "the demo never serves plain HTTP beyond loopback");
 }
+
+/// Writes an owner-only-or-not secret file `name` in the fixture's folder.
+fn secret(fx: &Fixture, name: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = fx.dir.path().join(name);
+    std::fs::write(&path, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+const NOTIFY: &str = "\n[notify]\ntime_zone = \"America/New_York\"\nat = [\"08:30\", \"16:00\"]\n\
+    [notify.smtp]\nurl = \"smtps://mail.example.org\"\nusername = \"sealpost\"\npassword_file = \"smtp-password\"\n\
+    from = \"sealpost@example.org\"\nto = [\"a@example.org\", \"b@example.org\"]\n\
+    [notify.webhook]\nurl = \"https://hooks.example.org/sealpost\"\nsecret_file = \"webhook-secret\"\n\
+    \n[ops]\nlisten = \"127.0.0.1:9101\"\n";
+
+#[test]
+fn check_config_shows_retention_the_schedule_the_channels_and_the_ops_listener() {
+    let fx = Fixture::new();
+    secret(&fx, "smtp-password", 0o600);
+    secret(&fx, "webhook-secret", 0o400);
+    fx.edit_config(|text| text + NOTIFY);
+    let (code, out, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "  retention: keep_unpulled forever\n",
+        "  notify: at 08:30, 16:00 America/New_York; counts off; expiry warnings 3d ahead\n",
+        "    smtp: mail.example.org:465 (TLS, AUTH) to 2 address(es)\n",
+        "    webhook: https://hooks.example.org/sealpost (HMAC-SHA256 signed)\n",
+        "  ops: metrics on http://127.0.0.1:9101/metrics\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing:\n{out}");
+    }
+    assert!(!out.contains("0123456789abcdef"), "a secret is never printed");
+}
+
+#[test]
+fn check_config_refuses_a_secret_file_others_can_read_with_its_line_and_the_fix() {
+    let fx = Fixture::new();
+    secret(&fx, "smtp-password", 0o640);
+    secret(&fx, "webhook-secret", 0o600);
+    fx.edit_config(|text| text + NOTIFY);
+    let text = std::fs::read_to_string(&fx.config_path).unwrap();
+    let line = text.lines().position(|l| l.starts_with("password_file")).unwrap() + 1;
+    let (code, _, err) = sealpost(&["check-config", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("sealpost: {}:{line}: notify.smtp.password_file: ", fx.config_path.display())),
+        "{err}"
+    );
+    assert!(first.ends_with("mode 0640 lets others read it"), "{err}");
+    assert_eq!(err.lines().nth(1), Some("hint: make it readable by its owner only: chmod 600 FILE"));
+}
+
+#[test]
+fn notify_test_without_notify_is_a_usage_error_with_a_hint() {
+    let fx = Fixture::new();
+    let (code, _, err) = sealpost(&["notify-test", "--config", fx.config_path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no [notify] table"), "{err}");
+    assert!(err.contains("hint: add [notify]"), "{err}");
+}

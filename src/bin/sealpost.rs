@@ -138,13 +138,14 @@ fn check_config(path: PathBuf) -> Result<(), Failure> {
         "  limits: max_body {} B, max_spool {} B, per client {} then 1 per {:?}, global {} then 1 per {:?}",
         l.max_body, l.max_spool, l.per_client.burst, l.per_client.period, l.global.burst, l.global.period
     );
-    println!("  retention: keep_unpulled {}", l.keep_unpulled);
+    let keep = l.keep_unpulled.duration().map_or_else(|| "forever".into(), sealpost::status::short_duration);
+    println!("  retention: keep_unpulled {keep}");
     if let Some(notify) = &config.notify {
         println!(
             "  notify: {}; counts {}; expiry warnings {} ahead",
             sealpost::status::describe_schedule(&notify.schedule),
             if notify.counts { "on" } else { "off" },
-            humantime::format_duration(notify.warn_before)
+            sealpost::status::short_duration(notify.warn_before)
         );
         if let Some(smtp) = &notify.smtp {
             let security = match smtp.security {

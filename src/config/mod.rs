@@ -9,7 +9,8 @@
 //! or guesses a security-relevant value.
 //!
 //! Sections: [`server`](self::Server) (`server.rs`), [`limits`](self::Limits) (`limits.rs`),
-//! [`forms`](self::FormSpec) (`forms.rs`); `errors.rs` holds the one error enum and `units.rs`
+//! [`forms`](self::FormSpec) (`forms.rs`), [`notify` and `ops`](self::Notify) (`notify.rs`:
+//! schedules, channels, secrets from owner-only files); `errors.rs` holds the one error enum and `units.rs`
 //! the sizes and durations as people write them. This file reads the whole and checks what
 //! spans sections (`[staff]` against the listeners, `[pages]`).
 
