@@ -51,6 +51,7 @@ pub mod http;
 pub mod i18n;
 pub mod limit;
 pub mod pull;
+pub mod reply;
 pub mod seal;
 pub mod spool;
 pub mod tls;
@@ -162,7 +163,9 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
     };
     let spool = spool::Spool::open(&data_dir, config.limits.max_spool).map_err(storage)?;
     let key = http::load_token_key(&data_dir).map_err(storage)?;
-    Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key)))
+    let salt = reply::load_salt(&data_dir).map_err(storage)?;
+    let threads = reply::Threads::open(&data_dir, config.replies.keep).map_err(storage)?;
+    Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key, http::Conversations::new(threads, salt))))
 }
 
 /// Binds every configured listener, calls `ready` with the public site's URL (`http://…/`,

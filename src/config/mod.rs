@@ -57,7 +57,22 @@ pub struct Config {
     pub pages: Pages,
     /// Who the site belongs to.
     pub site: Site,
+    /// Conversations between a person and staff (DESIGN §10).
+    pub replies: Replies,
 }
+
+/// `[replies]`
+#[derive(Debug, Clone)]
+pub struct Replies {
+    /// How long a conversation lives after either side last acted (default 90 days).
+    pub keep: std::time::Duration,
+}
+
+/// Default of `replies.keep`: conversations are deleted this long after either side last acted.
+pub const DEFAULT_REPLIES_KEEP: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
+
+/// Shortest `replies.keep`: a person must have time to come back.
+const MIN_REPLIES_KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// `[pages]`
 #[derive(Debug, Clone)]
@@ -98,6 +113,7 @@ struct RawConfig {
     staff: Option<RawStaff>,
     pages: Option<RawPages>,
     site: Option<RawSite>,
+    replies: Option<RawReplies>,
     #[serde(default)]
     form: Vec<RawForm>,
 }
@@ -108,6 +124,13 @@ struct RawConfig {
 struct RawStaff {
     pub locale: String,
     pub listen: Option<Spanned<String>>,
+}
+
+/// `[replies]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReplies {
+    keep: Option<Spanned<units::Human>>,
 }
 
 /// `[pages]` as written.
@@ -197,8 +220,20 @@ impl Config {
             Some(site) => parse_site(site, source, base)?,
             None => Site::default(),
         };
+        let keep = match raw.replies.and_then(|r| r.keep) {
+            Some(keep) if keep.get_ref().0 < MIN_REPLIES_KEEP => {
+                return Err(source.invalid(
+                    keep.span(),
+                    "replies.keep must be at least a day".into(),
+                    Some("a person needs time to come back for an answer; the default is \"90d\""),
+                ));
+            }
+            Some(keep) => keep.into_inner().0,
+            None => DEFAULT_REPLIES_KEEP,
+        };
+        let replies = Replies { keep };
         let forms = parse_forms(raw.form, source, base, read)?;
-        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site })
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site, replies })
     }
 
     /// The form with this id.

@@ -194,6 +194,8 @@ pub async fn serve_on(
             loop {
                 tick.tick().await;
                 app.prune();
+                let sweeper = app.clone();
+                let _ = tokio::task::spawn_blocking(move || sweeper.sweep_conversations()).await;
             }
         })
     };
