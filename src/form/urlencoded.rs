@@ -52,14 +52,17 @@ pub(super) fn truncate_utf8(s: &str, max: usize) -> &str {
     s.get(..end).unwrap_or_default()
 }
 
+/// A name and its value, both wiped when dropped.
+pub type Pair = (Zeroizing<String>, Zeroizing<String>);
+
 /// Most pairs [`small_pairs`] reads: the status pages' forms have four fields.
 const MAX_SMALL_PAIRS: usize = 16;
 
 /// The pairs of a small urlencoded body (a status page's form), decoded like a form's; each
 /// value wiped when dropped. More than [`MAX_SMALL_PAIRS`] pairs, a repeated name or invalid
 /// UTF-8 is malformed.
-pub fn small_pairs(body: &[u8]) -> Result<Vec<(Zeroizing<String>, Zeroizing<String>)>, BodyError> {
-    let mut pairs: Vec<(Zeroizing<String>, Zeroizing<String>)> = Vec::new();
+pub fn small_pairs(body: &[u8]) -> Result<Vec<Pair>, BodyError> {
+    let mut pairs: Vec<Pair> = Vec::new();
     for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         if pairs.len() >= MAX_SMALL_PAIRS {
             return Err(BodyError::TooManyFields);

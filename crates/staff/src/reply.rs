@@ -105,9 +105,10 @@ fn conversation_of(folder: &Path) -> Result<(String, ThreadId, String), StaffErr
     let text = fs::read(&path).map_err(|_| StaffError::NotSubmissionFolder { folder: shown.clone() })?;
     let json: serde_json::Value =
         serde_json::from_slice(&text).map_err(|_| StaffError::NotSubmissionFolder { folder: shown.clone() })?;
-    let id = json["id"].as_str().ok_or_else(|| StaffError::NotSubmissionFolder { folder: shown.clone() })?;
-    let thread = json["reply"]["thread"].as_str().and_then(ThreadId::parse);
-    let recipient = json["reply"]["recipient"].as_str().filter(|r| r.starts_with("age1"));
+    let text_at = |pointer: &str| json.pointer(pointer).and_then(serde_json::Value::as_str);
+    let id = text_at("/id").ok_or_else(|| StaffError::NotSubmissionFolder { folder: shown.clone() })?;
+    let thread = text_at("/reply/thread").and_then(ThreadId::parse);
+    let recipient = text_at("/reply/recipient").filter(|r| r.starts_with("age1"));
     match (thread, recipient) {
         (Some(thread), Some(recipient)) => Ok((id.to_string(), thread, recipient.to_string())),
         (Some(thread), None) => Err(StaffError::ConversationGone { thread: thread.to_string() }),
