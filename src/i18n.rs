@@ -751,6 +751,10 @@ mod tests {
                 let text = locale.text(id);
                 assert!(text.contains(&send), "{} {id} does not quote {send:?}: {text}", locale.code);
             }
+            // The sent page names the link a person must find again, exactly as every page shows it.
+            let link = locale.text("status-link");
+            let next = locale.text("receipt-next");
+            assert!(next.contains(&link), "{} receipt-next does not quote {link:?}: {next}", locale.code);
         }
     }
 

@@ -12,7 +12,16 @@ const MAX_PAGE_BYTES: usize = 30 * 1024;
 /// GET pages plus a 422 re-render, for `lang`.
 async fn pages(app: &std::sync::Arc<sealpost::http::App>, lang: &str) -> Vec<(String, StatusCode, String)> {
     let mut out = Vec::new();
-    for path in ["/", "/contact", "/asylum-help", "/contact/sent", "/asylum-help/sent", "/no-such-page"] {
+    for path in [
+        "/",
+        "/contact",
+        "/asylum-help",
+        "/contact/sent",
+        "/asylum-help/sent",
+        "/status",
+        "/status/sent",
+        "/no-such-page",
+    ] {
         let url = format!("{path}?lang={lang}");
         let (status, _, body) = get(app, &url).await;
         out.push((url, status, body));
