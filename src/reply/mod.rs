@@ -94,3 +94,19 @@ impl Default for Derivations {
         Derivations::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn over_the_bound_a_derivation_is_refused_at_once_not_queued() {
+        let derivations = Derivations::new();
+        let held: Vec<_> = (0..MAX_DERIVATIONS).map(|_| derivations.0.clone().try_acquire_owned().ok()).collect();
+        assert!(held.iter().all(Option::is_some));
+        // Refused, not queued: a queued call would wait here for ever, the permits being held.
+        assert!(derivations.derive(Receipt::random(), [0; 32]).await.is_none());
+        drop(held);
+        assert!(derivations.derive(Receipt::random(), [0; 32]).await.is_some(), "free again");
+    }
+}
