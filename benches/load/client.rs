@@ -74,11 +74,8 @@ impl Browser {
         let response = self.sender.send_request(request).await?;
         let status = response.status();
         // A handle to a receipt in the address: the submission got one from the pool.
-        let with_receipt = response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .is_some_and(|l| l.contains("&r="));
+        let with_receipt =
+            response.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.contains("&r="));
         response.into_body().collect().await?;
         match status {
             StatusCode::SEE_OTHER => {

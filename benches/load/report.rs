@@ -219,7 +219,7 @@ impl Report {
         let _ = writeln!(
             t,
             "\nReceipts: {} of the {submitted} submissions above got one from the pool ({} kept ready, refilled \
-             by one worker; a submission that finds the pool empty waits up to 5 s, then goes without).",
+             on the deriving threads; a submission that finds the pool empty waits up to 1 s, then goes without).",
             self.receipts,
             sealpost::reply::POOL_SIZE
         );

@@ -10,7 +10,7 @@ use crate::i18n::Catalog;
 use crate::limit::slots::Slots;
 use crate::limit::{self, Limiter, TimingTokens};
 use crate::pull::{StaffApi, StaffService};
-use crate::reply::{Derivations, Handles, Receipt, ReceiptPool, Threads};
+use crate::reply::{Deriver, Handles, Receipt, ReceiptPool, Threads};
 use crate::spool::Spool;
 
 /// How long the sent page's handle keeps the receipt for the page that shows it once.
@@ -27,16 +27,17 @@ pub(super) const CONVERSATION_HANDLE_TTL: Duration = Duration::from_secs(60 * 60
 pub(super) const CONVERSATION_HANDLES: usize = 10_000;
 
 /// How long a submission waits for a fresh receipt when the pool is empty (a burst beyond
-/// [`crate::reply::POOL_SIZE`]); then it is stored without one, and the sent page says so.
-pub(super) const RECEIPT_WAIT: Duration = Duration::from_secs(5);
+/// [`crate::reply::POOL_SIZE`], faster than receipts are made); then it is stored without one,
+/// and the sent page says so. Short: a person's message matters more than its receipt.
+pub(super) const RECEIPT_WAIT: Duration = Duration::from_secs(1);
 
-/// Everything replies need (DESIGN §10): the conversations on disk, the salt, fresh receipts,
-/// the bound on derivations and the one-time handles.
+/// Everything replies need (DESIGN §10): the conversations on disk, fresh receipts, the deriving
+/// threads (which hold the salt) and the one-time handles.
 pub struct Conversations {
     pub(super) threads: Arc<Threads>,
-    pub(super) salt: [u8; 32],
     pub(super) pool: ReceiptPool,
-    pub(super) derivations: Derivations,
+    /// The deriving threads, shared by status checks and the pool.
+    pub(super) deriver: Deriver,
     /// Sent page handle → the receipt it shows once.
     pub(super) receipts: Handles<Receipt>,
     /// Status page handle → the conversation a follow-up or deletion is for.
@@ -46,11 +47,11 @@ pub struct Conversations {
 impl Conversations {
     /// The replies' state over `threads`, deriving with `salt`.
     pub fn new(threads: Threads, salt: [u8; 32]) -> Conversations {
+        let deriver = Deriver::start(salt);
         Conversations {
             threads: Arc::new(threads),
-            salt,
-            pool: ReceiptPool::new(salt),
-            derivations: Derivations::new(),
+            pool: ReceiptPool::new(deriver.clone()),
+            deriver,
             receipts: Handles::new(RECEIPT_HANDLE_TTL, RECEIPT_HANDLES),
             open: Handles::new(CONVERSATION_HANDLE_TTL, CONVERSATION_HANDLES),
         }

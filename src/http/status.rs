@@ -7,7 +7,8 @@
 //! Job: turn a receipt into its conversation for one request, and a follow-up into a spool entry
 //! sealed exactly like a submission.
 //! Invariant: every request here spends the submission rate limits first; keys are derived only
-//! under [`crate::reply::Derivations`] (over it, the busy page); an unknown receipt and a deleted
+//! on [`crate::reply::Deriver`]'s threads, at most [`crate::reply::MAX_DERIVATIONS`] at once (over
+//! it, the busy page); an unknown receipt and a deleted
 //! one get the same page after the same work; replies are decrypted in memory and sent from
 //! memory wiped when the response is dropped.
 //! Never: puts a receipt in a URL, a log or a file, or keeps keys past the request.
@@ -164,7 +165,7 @@ pub(super) async fn check(
             return Ok(response);
         }
     };
-    let Some(keys) = app.replies.derivations.derive(receipt, app.replies.salt).await else {
+    let Some(keys) = app.replies.deriver.try_derive(receipt).await else {
         return Ok(busy(&app, locale));
     };
     let threads = app.replies.threads.clone();
@@ -236,7 +237,7 @@ pub(super) async fn download(
             return Ok(response);
         }
     };
-    let Some(keys) = app.replies.derivations.derive(receipt, app.replies.salt).await else {
+    let Some(keys) = app.replies.deriver.try_derive(receipt).await else {
         return Ok(busy(&app, locale));
     };
     let threads = app.replies.threads.clone();

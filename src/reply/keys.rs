@@ -44,20 +44,39 @@ pub struct ThreadKeys {
     pub recipient: String,
 }
 
-/// Derives a receipt's keys: memory-hard and slow on purpose (about 20 MiB and tens of
-/// milliseconds); run it on a blocking thread.
-pub fn derive(receipt: &Receipt, salt: &[u8; 32]) -> ThreadKeys {
+/// Argon2id's working memory for one derivation: [`ARGON2_MEMORY_KIB`] blocks of 1 KiB. A
+/// deriving thread keeps one and reuses it ([`super::Deriver`]), so derivations never grow the
+/// heap: the memory is allocated once per thread, not once per receipt.
+pub struct Workspace(Vec<argon2::Block>);
+
+impl Workspace {
+    /// Allocates (19 MiB; the pages are touched by the first derivation).
+    pub fn new() -> Workspace {
+        Workspace(vec![argon2::Block::default(); ARGON2_MEMORY_KIB as usize])
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::new()
+    }
+}
+
+/// Derives a receipt's keys in `memory`, and wipes it: memory-hard and slow on purpose (19 MiB,
+/// tens of milliseconds); run it on a deriving thread.
+pub fn derive_in(receipt: &Receipt, salt: &[u8; 32], memory: &mut Workspace) -> ThreadKeys {
     let mut k = Zeroizing::new([0u8; 32]);
-    // invariant: the parameters are constants within Argon2's bounds and the salt is 32 bytes, so
-    // neither building nor hashing can fail.
+    // invariant: the parameters are constants within Argon2's bounds, the salt is 32 bytes and
+    // the workspace has exactly the blocks they ask for, so neither building nor hashing can fail.
     #[allow(clippy::expect_used)]
     {
         let params =
             Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, Some(32)).expect("valid Argon2 parameters");
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(receipt.secret(), salt, &mut k[..])
+            .hash_password_into_with_memory(receipt.secret(), salt, &mut k[..], &mut memory.0[..])
             .expect("Argon2id with a 32-byte salt and output");
     }
+    memory.0.iter_mut().for_each(zeroize::Zeroize::zeroize);
     let thread_bits = labelled(&k, THREAD_LABEL);
     let mut bits = [0u8; 16];
     bits.copy_from_slice(thread_bits.get(..16).unwrap_or(&[0; 16]));
@@ -65,6 +84,11 @@ pub fn derive(receipt: &Receipt, salt: &[u8; 32]) -> ThreadKeys {
     let identity = identity_from_scalar(&scalar);
     let recipient = identity.to_public().to_string();
     ThreadKeys { thread: ThreadId::from_bits(&bits), identity, recipient }
+}
+
+/// [`derive_in`] with a workspace of its own (for tools and tests; the server reuses one).
+pub fn derive(receipt: &Receipt, salt: &[u8; 32]) -> ThreadKeys {
+    derive_in(receipt, salt, &mut Workspace::new())
 }
 
 /// HMAC-SHA256(K, label).

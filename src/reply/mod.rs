@@ -6,28 +6,31 @@
 //! Invariant: R, K and the reply identity exist only in memory, only while a request needs them
 //! (or, for R and its keys, while waiting in the pool of fresh receipts, and R until the sent page
 //! shows it once); on disk there are only public values and ciphertext. Deriving keys is bounded:
-//! at most [`MAX_DERIVATIONS`] run at once, and the pool makes ahead of time what submissions take.
+//! at most [`MAX_DERIVATIONS`] run at once, on threads of their own, and the pool makes ahead of
+//! time what submissions take.
 //! Never: writes R, K or the identity anywhere, logs a thread id next to anything about a person,
 //! or derives keys on a submission's path.
 //!
 //! Sections, from the bottom: `receipt` (digits and check digits), `keys` (Argon2id and what it
-//! derives), `pool` (fresh receipts made ahead), `threads` (the conversations on disk),
-//! `handles` (one-time handles).
+//! derives), `deriver` (the deriving threads and their bound), `pool` (fresh receipts made
+//! ahead), `threads` (the conversations on disk), `handles` (one-time handles).
 
+mod deriver;
 mod handles;
 mod keys;
 mod pool;
 mod receipt;
 mod threads;
 
-use std::sync::Arc;
-
 use sealpost_format::id::ThreadId;
 use sealpost_format::reply::{MAX_REPLY_BYTES, Reply};
 use zeroize::Zeroizing;
 
+pub use deriver::{Deriver, MAX_DERIVATIONS};
 pub use handles::Handles;
-pub use keys::{ARGON2_LANES, ARGON2_MEMORY_KIB, ARGON2_PASSES, SALT_FILE, ThreadKeys, derive, load_salt};
+pub use keys::{
+    ARGON2_LANES, ARGON2_MEMORY_KIB, ARGON2_PASSES, SALT_FILE, ThreadKeys, Workspace, derive, derive_in, load_salt,
+};
 pub use pool::{Fresh, POOL_SIZE, ReceiptPool};
 pub use receipt::{GROUPS, MAX_RECEIPT_INPUT, Receipt, ReceiptProblem, SECRET_DIGITS, TYPED_DIGITS};
 pub use threads::{Found, MAX_REPLIES, THREADS_DIR, ThreadState, Threads};
@@ -57,56 +60,4 @@ pub fn open_reply(
         tracing::warn!("a reply could not be opened with its conversation's key; it is not shown");
     }
     opened
-}
-
-/// Key derivations for status checks that may run at once: each takes about 20 MiB and a core
-/// for tens of milliseconds. Beyond it the person gets the "busy, try again" page.
-pub const MAX_DERIVATIONS: usize = 2;
-
-/// The bound on derivations for status checks: a permit per running derivation.
-#[derive(Clone)]
-pub struct Derivations(Arc<tokio::sync::Semaphore>);
-
-impl Derivations {
-    /// [`MAX_DERIVATIONS`] permits.
-    pub fn new() -> Derivations {
-        Derivations(Arc::new(tokio::sync::Semaphore::new(MAX_DERIVATIONS)))
-    }
-
-    /// Derives `receipt`'s keys on a blocking thread if a permit is free now; `None` when
-    /// [`MAX_DERIVATIONS`] are already running (never queued: a queue would let a flood hold
-    /// everyone's page).
-    pub async fn derive(&self, receipt: Receipt, salt: [u8; 32]) -> Option<ThreadKeys> {
-        let permit = self.0.clone().try_acquire_owned().ok()?;
-        let keys = tokio::task::spawn_blocking(move || {
-            let keys = derive(&receipt, &salt);
-            drop(permit);
-            keys
-        })
-        .await
-        .ok()?;
-        Some(keys)
-    }
-}
-
-impl Default for Derivations {
-    fn default() -> Self {
-        Derivations::new()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn over_the_bound_a_derivation_is_refused_at_once_not_queued() {
-        let derivations = Derivations::new();
-        let held: Vec<_> = (0..MAX_DERIVATIONS).map(|_| derivations.0.clone().try_acquire_owned().ok()).collect();
-        assert!(held.iter().all(Option::is_some));
-        // Refused, not queued: a queued call would wait here for ever, the permits being held.
-        assert!(derivations.derive(Receipt::random(), [0; 32]).await.is_none());
-        drop(held);
-        assert!(derivations.derive(Receipt::random(), [0; 32]).await.is_some(), "free again");
-    }
 }

