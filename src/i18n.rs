@@ -645,11 +645,12 @@ mod tests {
     /// Formats one pattern with every variable any message uses set (numbers to `n`), keeping errors.
     fn render(locale: &Locale, id: &str, attr: Option<&str>, n: i64) -> (String, Vec<String>) {
         let mut args = FluentArgs::new();
-        for number in ["min", "max", "count", "minutes"] {
+        for number in ["min", "max", "count", "minutes", "days", "group"] {
             args.set(number, n);
         }
         args.set("size", "10 MB");
         args.set("name", "scan.pdf");
+        args.set("date", "2026-12-31");
         let message = locale.bundle.get_message(id).unwrap_or_else(|| panic!("{}: no message {id}", locale.code));
         let pattern = match attr {
             Some(a) => message.get_attribute(a).unwrap_or_else(|| panic!("{}: no {id}.{a}", locale.code)).value(),
@@ -750,6 +751,10 @@ mod tests {
                 let text = locale.text(id);
                 assert!(text.contains(&send), "{} {id} does not quote {send:?}: {text}", locale.code);
             }
+            // The sent page names the link a person must find again, exactly as every page shows it.
+            let link = locale.text("status-link");
+            let next = locale.text("receipt-next");
+            assert!(next.contains(&link), "{} receipt-next does not quote {link:?}: {next}", locale.code);
         }
     }
 

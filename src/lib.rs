@@ -60,6 +60,7 @@ pub mod metrics;
 pub mod notify;
 pub mod ops;
 pub mod pull;
+pub mod reply;
 pub mod retention;
 pub mod seal;
 pub mod spool;
@@ -192,7 +193,9 @@ pub fn prepare(config: config::Config) -> Result<std::sync::Arc<http::App>, Fail
     };
     let spool = spool::Spool::open(&data_dir, config.limits.max_spool).map_err(storage)?;
     let key = http::load_token_key(&data_dir).map_err(storage)?;
-    Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key)))
+    let salt = reply::load_salt(&data_dir).map_err(storage)?;
+    let threads = reply::Threads::open(&data_dir, config.replies.keep).map_err(storage)?;
+    Ok(std::sync::Arc::new(http::App::new(config, catalog, spool, key, http::Conversations::new(threads, salt))))
 }
 
 /// Binds every configured listener, calls `ready` with the public site's URL (`http://…/`,
@@ -224,7 +227,10 @@ pub async fn run(mut config: config::Config, ready: impl FnOnce(&str)) -> Result
     let notify = config.notify.take();
     let forms: Vec<String> = config.forms.iter().map(|f| f.id.clone()).collect();
     let app = prepare(config)?;
-    let sources = Arc::new(retention::Sources::new(app.spool().clone(), &data_dir, keep_unpulled));
+    let mut sources = retention::Sources::new(app.spool().clone(), &data_dir, keep_unpulled);
+    // Conversations expire `replies.keep` after either side last acted, through the same sweep.
+    sources.push(Box::new(retention::ThreadSource::new(app.threads().clone())));
+    let sources = Arc::new(sources);
     let sweeper = tokio::spawn(sweep_forever(sources.clone(), app.metrics().clone()));
     let notifier = match notify {
         Some(notify) => {
@@ -334,7 +340,7 @@ async fn sweep_forever(sources: Arc<retention::Sources>, metrics: Arc<metrics::M
             if *kind == retention::Kind::Submission {
                 metrics.expired(form, *count);
             }
-            tracing::info!(form = %form, count, "retention: deleted {} no one pulled in time", kind.plural());
+            tracing::info!(form = %form, count, "retention: deleted expired {}", kind.plural());
         }
         if sweep.failed > 0 {
             tracing::warn!(

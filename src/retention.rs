@@ -8,17 +8,21 @@
 //! Never: logs or reports an id, a file name or anything derived from content; only kinds,
 //! form ids and counts.
 //!
-//! The sweep works over [`Source`]s: the spool's unpulled submissions today ([`SpoolSource`]),
-//! and reply threads (`data_dir/threads/<T>/`, expiring `replies.keep` after last activity) when
-//! they exist: a thread store implements [`Source`] (list each thread with its form and expiry;
-//! delete one through its own trash) and is added to the list [`Sources::new`] builds.
+//! The sweep works over [`Source`]s, each listing its items with their form and expiry and
+//! deleting one crash-safely through its own trash: the spool's unpulled submissions
+//! ([`SpoolSource`], `limits.keep_unpulled`) and reply threads ([`ThreadSource`],
+//! `data_dir/threads/<T>/`, `replies.keep` after either side last acted). Another kind of
+//! expiring thing plugs in the same way ([`Sources::push`]).
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+use std::sync::Arc;
+
 use crate::config::Keep;
+use crate::reply::Threads;
 use crate::spool::{Expired, Spool};
 
 /// How often the sweep runs while the service is up (it also runs once at start). Expiry is
@@ -56,6 +60,14 @@ impl Kind {
         format!("{n} {}", if n == 1 { self.singular() } else { self.plural() })
     }
 
+    /// What keeps one from expiring, for warnings: "unless pulled".
+    pub fn unless(self) -> &'static str {
+        match self {
+            Kind::Submission => "unless pulled",
+            Kind::Thread => "unless staff or the person act",
+        }
+    }
+
     /// The machine name, for JSON and metrics labels.
     pub fn name(self) -> &'static str {
         match self {
@@ -77,6 +89,8 @@ pub struct Item {
     pub expires: SystemTime,
     /// Its source's handle on it (a submission id, a thread id).
     pub key: String,
+    /// Whether staff are warned before it goes (not for a conversation the person deleted).
+    pub warn: bool,
 }
 
 /// What a source's delete did.
@@ -94,8 +108,9 @@ pub enum Deleted {
 pub trait Source: Send + Sync {
     /// Every item that has an expiry (an item kept forever is not listed).
     fn items(&self) -> io::Result<Vec<Item>>;
-    /// Deletes `item` crash-safely: whole or not at all, even across a crash.
-    fn delete(&self, item: &Item, now: Instant) -> io::Result<Deleted>;
+    /// Deletes `item` crash-safely (whole or not at all, even across a crash) if it is still
+    /// due at `now`; `clock` is the monotonic time for in-use checks (a download's grace).
+    fn delete(&self, item: &Item, now: SystemTime, clock: Instant) -> io::Result<Deleted>;
 }
 
 /// The spool's unpulled submissions, kept `limits.keep_unpulled`.
@@ -123,18 +138,65 @@ impl Source for SpoolSource {
                 form: w.form,
                 expires: w.written.checked_add(self.keep).unwrap_or(SystemTime::UNIX_EPOCH + Duration::MAX / 2),
                 key: w.id.as_str().to_string(),
+                warn: true,
             })
             .collect())
     }
 
-    fn delete(&self, item: &Item, now: Instant) -> io::Result<Deleted> {
+    fn delete(&self, item: &Item, _now: SystemTime, clock: Instant) -> io::Result<Deleted> {
         let Some(spool) = &self.spool else { return Ok(Deleted::Busy) };
         let Some(id) = sealpost_format::id::SubmissionId::parse(&item.key) else { return Ok(Deleted::Gone) };
-        Ok(match spool.expire(&item.form, &id, now)? {
+        Ok(match spool.expire(&item.form, &id, clock)? {
             Expired::Deleted(_) => Deleted::Done,
             Expired::Busy => Deleted::Busy,
             Expired::Gone => Deleted::Gone,
         })
+    }
+}
+
+/// Reply threads, kept `replies.keep` after either side last acted (DESIGN §10); a tombstone
+/// of a conversation the person deleted, `replies.keep` after the deletion, without a warning.
+pub struct ThreadSource {
+    threads: Arc<Threads>,
+    /// False for a view (`status`), which lists and never deletes.
+    live: bool,
+}
+
+impl ThreadSource {
+    /// The service's own conversations, which this source deletes when due.
+    pub fn new(threads: Arc<Threads>) -> ThreadSource {
+        ThreadSource { threads, live: true }
+    }
+
+    /// The conversations under `data_dir`, read only.
+    pub fn view(data_dir: &Path, keep: Duration) -> ThreadSource {
+        ThreadSource { threads: Arc::new(Threads::view(data_dir, keep)), live: false }
+    }
+}
+
+impl Source for ThreadSource {
+    fn items(&self) -> io::Result<Vec<Item>> {
+        Ok(self
+            .threads
+            .expiring(SystemTime::now())?
+            .into_iter()
+            .map(|(thread, form, expires, live)| Item {
+                kind: Kind::Thread,
+                form,
+                expires,
+                key: thread.as_str().to_string(),
+                warn: live,
+            })
+            .collect())
+    }
+
+    fn delete(&self, item: &Item, now: SystemTime, _clock: Instant) -> io::Result<Deleted> {
+        if !self.live {
+            return Ok(Deleted::Busy);
+        }
+        let Some(thread) = sealpost_format::id::ThreadId::parse(&item.key) else { return Ok(Deleted::Gone) };
+        // Not gone means someone acted since it was listed: no longer due.
+        Ok(if self.threads.expire(&thread, now)? { Deleted::Done } else { Deleted::Busy })
     }
 }
 
@@ -145,15 +207,18 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The sources for the live spool and keep time (none when everything is kept forever).
+    /// The live spool's unpulled submissions (none when they are kept forever); add the
+    /// service's conversations with [`Sources::push`] and [`ThreadSource::new`].
     pub fn new(spool: Spool, data_dir: &Path, keep_unpulled: Keep) -> Sources {
         Sources::with(Some(spool), data_dir, keep_unpulled)
     }
 
-    /// The same sources, read only: they list, and never delete (for `status` and
-    /// `notify-test`, beside a running service).
-    pub fn view(data_dir: &Path, keep_unpulled: Keep) -> Sources {
-        Sources::with(None, data_dir, keep_unpulled)
+    /// Submissions and conversations under `data_dir`, read only: they list, and never delete
+    /// (for `status` and `notify-test`, beside a running service).
+    pub fn view(data_dir: &Path, keep_unpulled: Keep, replies_keep: Duration) -> Sources {
+        let mut sources = Sources::with(None, data_dir, keep_unpulled);
+        sources.push(Box::new(ThreadSource::view(data_dir, replies_keep)));
+        sources
     }
 
     fn with(spool: Option<Spool>, data_dir: &Path, keep_unpulled: Keep) -> Sources {
@@ -182,7 +247,7 @@ impl Sources {
                 }
             };
             for item in items.iter().filter(|i| i.expires <= now) {
-                match source.delete(item, clock) {
+                match source.delete(item, now, clock) {
                     Ok(Deleted::Done) => *sweep.deleted.entry((item.kind, item.form.clone())).or_default() += 1,
                     Ok(Deleted::Busy) => sweep.busy += 1,
                     Ok(Deleted::Gone) => {}
@@ -241,7 +306,7 @@ pub struct Upcoming {
 pub fn upcoming(items: &[Item], now: SystemTime, within: Duration) -> Vec<Upcoming> {
     let until = now.checked_add(within).unwrap_or(now);
     let mut groups: BTreeMap<(Kind, String), Upcoming> = BTreeMap::new();
-    for item in items.iter().filter(|i| i.expires > now && i.expires <= until) {
+    for item in items.iter().filter(|i| i.warn && i.expires > now && i.expires <= until) {
         let group = groups.entry((item.kind, item.form.clone())).or_insert_with(|| Upcoming {
             kind: item.kind,
             form: item.form.clone(),
@@ -282,6 +347,8 @@ mod tests {
             locale: "en".into(),
             fields: Vec::new(),
             attachments: Vec::new(),
+            reply: None,
+            follow_up: false,
         };
         draft.seal_envelope(&recipients, &envelope).unwrap();
         draft.commit().unwrap();
@@ -359,6 +426,34 @@ mod tests {
     }
 
     #[test]
+    fn conversations_expire_through_the_same_sweep_and_a_view_only_lists_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let keep = 90 * DAY;
+        let threads = Arc::new(Threads::open(tmp.path(), keep).unwrap());
+        let id = |c: char| sealpost_format::id::ThreadId::parse(&c.to_string().repeat(26)).unwrap();
+        let now = SystemTime::now();
+        threads.create(&id('a'), "asylum-help", "age1x", now - 91 * DAY).unwrap();
+        threads.create(&id('b'), "asylum-help", "age1x", now - 88 * DAY).unwrap();
+        threads.create(&id('c'), "contact", "age1x", now).unwrap();
+
+        let view = Sources::view(tmp.path(), Keep::Forever, keep);
+        let soon = view.upcoming(now, 3 * DAY).unwrap();
+        assert_eq!(soon.len(), 1, "{soon:?}");
+        assert_eq!((soon[0].kind, soon[0].form.as_str(), soon[0].count), (Kind::Thread, "asylum-help", 1));
+        assert_eq!(view.sweep(now, Instant::now()).busy, 1, "a view deletes nothing");
+        assert_eq!(threads.count().unwrap(), 3);
+
+        let spool = Spool::open(tmp.path(), 1 << 30).unwrap();
+        let mut live = Sources::new(spool, tmp.path(), Keep::Forever);
+        live.push(Box::new(ThreadSource::new(threads.clone())));
+        let sweep = live.sweep(now, Instant::now());
+        assert_eq!(sweep.deleted.get(&(Kind::Thread, "asylum-help".to_string())), Some(&1));
+        assert_eq!(threads.count().unwrap(), 2);
+        assert!(matches!(threads.find(&id('b'), now).unwrap(), crate::reply::Found::Live(_)));
+        assert_eq!(Kind::Thread.unless(), "unless staff or the person act");
+    }
+
+    #[test]
     fn upcoming_groups_by_form_and_leaves_out_what_is_due_or_far() {
         let now = SystemTime::UNIX_EPOCH + 1000 * DAY;
         let item = |form: &str, days: f64| Item {
@@ -370,6 +465,7 @@ mod tests {
                 now + Duration::from_secs_f64(days * 86_400.0)
             },
             key: String::new(),
+            warn: true,
         };
         let items = [item("a", 1.0), item("a", 2.5), item("b", 0.5), item("a", 10.0), item("a", -1.0)];
         let list = upcoming(&items, now, 3 * DAY);

@@ -429,6 +429,8 @@ mod tests {
                 locale: "fa".into(),
                 fields: values.iter().enumerate().map(|(i, v)| EnvelopeField { name: format!("f{i}"), label: format!("Label {i}"), kind: Some("text".into()), value: v.clone(), choices: vec![format!("c{i}")] }).collect(),
                 attachments: names.iter().enumerate().map(|(i, n)| AttachmentMeta { file: format!("{}.age", i + 1), name: n.clone(), media_type: "application/pdf".into(), size: i as u64, sha256: "00".repeat(32) }).collect(),
+                reply: None,
+                follow_up: false,
             };
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("envelope.age");

@@ -55,6 +55,10 @@ pub const ACK_FILE: &str = "ack.sha256";
 /// entry's files one by one and acknowledges them at the end, within its own `--timeout`
 /// (default one hour), so an entry a pull has touched is never expired under it.
 pub const PULL_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+/// The file in an entry that names its conversation's thread id (26 base32 characters, public,
+/// DESIGN §10), so an ack can record that staff have read the person's message. Never listed or
+/// served. An entry without one has no conversation.
+pub const THREAD_FILE: &str = "thread";
 
 /// Why the spool could not take a submission.
 #[derive(Debug, thiserror::Error)]
@@ -437,6 +441,15 @@ impl Draft {
     /// this only confirms that the file holds no more than that.
     pub fn account(&mut self, bytes: u64) -> Result<(), SpoolError> {
         if bytes > self.quota.state().taken { Err(SpoolError::Full) } else { Ok(()) }
+    }
+
+    /// Writes [`THREAD_FILE`] (created new, 0600, fsynced; the commit fsyncs the directory).
+    pub fn record_thread(&mut self, thread: &sealpost_format::id::ThreadId) -> Result<(), SpoolError> {
+        self.quota.take(thread.as_str().len() as u64)?;
+        let mut file = create_private_file(&self.dir.join(THREAD_FILE))?;
+        file.write_all(thread.as_str().as_bytes())?;
+        file.sync_all()?;
+        Ok(())
     }
 
     /// Seals the envelope into `envelope.age` and, if it carries an ack secret, its SHA-256 into

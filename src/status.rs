@@ -28,7 +28,7 @@ pub struct Status {
     pub forms: Vec<FormStatus>,
     /// Ciphertext in `ready/` against `limits.max_spool`.
     pub spool: SpoolStatus,
-    /// Folders under `data_dir/threads/` (0 when there is none).
+    /// Conversations under `data_dir/threads/`, live or deleted by the person (0 when there is none).
     pub threads: usize,
     /// `limits.keep_unpulled` and what expires within the horizon.
     pub retention: RetentionStatus,
@@ -67,6 +67,8 @@ pub struct SpoolStatus {
 pub struct RetentionStatus {
     /// `"30d"`-style, or `"forever"`.
     pub keep_unpulled: String,
+    /// `replies.keep`: conversations end this long after either side last acted.
+    pub replies_keep: String,
     /// How far ahead `expiring` looks, in seconds.
     pub horizon_seconds: u64,
     /// What expires within the horizon, soonest first.
@@ -142,14 +144,15 @@ pub fn read(config: &Config, now: SystemTime) -> std::io::Result<Status> {
         form.bytes += entry.bytes;
     }
     let horizon = config.notify.as_ref().map_or(DEFAULT_EXPIRY_HORIZON, |n| n.warn_before);
-    let items = Sources::view(data_dir, keep).items()?;
+    let items = Sources::view(data_dir, keep, config.replies.keep).items()?;
     let expiring = upcoming(&items, now, horizon)
         .into_iter()
         .map(|u| Expiring { kind: u.kind.name(), form: u.form, count: u.count, first: utc(u.first) })
         .collect();
-    let threads = match std::fs::read_dir(data_dir.join("threads")) {
-        Ok(dir) => dir.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).count(),
-        Err(_) => 0,
+    let threads = match crate::reply::Threads::view(data_dir, config.replies.keep).count() {
+        Ok(count) => count,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e),
     };
     let notifications = config.notify.as_ref().map(|notify| {
         let last = record::read(data_dir);
@@ -180,7 +183,12 @@ pub fn read(config: &Config, now: SystemTime) -> std::io::Result<Status> {
         forms: forms.into_values().collect(),
         spool: SpoolStatus { used_bytes: waiting.iter().map(|w| w.bytes).sum(), max_bytes: config.limits.max_spool },
         threads,
-        retention: RetentionStatus { keep_unpulled: keep_name(keep), horizon_seconds: horizon.as_secs(), expiring },
+        retention: RetentionStatus {
+            keep_unpulled: keep_name(keep),
+            replies_keep: short_duration(config.replies.keep),
+            horizon_seconds: horizon.as_secs(),
+            expiring,
+        },
         notifications,
         tls,
     })
@@ -209,14 +217,12 @@ pub fn render(status: &Status, config_path: &Path) -> String {
     let _ = writeln!(out, "spool: {} of {} ({percent:.1}%)", size(s.used_bytes), size(s.max_bytes));
     let _ = writeln!(out, "threads: {}", status.threads);
     let r = &status.retention;
-    let _ = write!(out, "retention: keep_unpulled {}", r.keep_unpulled);
-    if r.keep_unpulled != "forever" {
-        let days = r.horizon_seconds / 86_400;
-        if r.expiring.is_empty() {
-            let _ = write!(out, "; nothing expires within {days} days");
-        } else {
-            let _ = write!(out, "; within {days} days:");
-        }
+    let _ = write!(out, "retention: keep_unpulled {}, replies.keep {}", r.keep_unpulled, r.replies_keep);
+    let days = r.horizon_seconds / 86_400;
+    if r.expiring.is_empty() {
+        let _ = write!(out, "; nothing expires within {days} days");
+    } else {
+        let _ = write!(out, "; within {days} days:");
     }
     let _ = writeln!(out);
     for e in &r.expiring {

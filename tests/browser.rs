@@ -512,3 +512,152 @@ fn at_320_pixels_wide_the_header_splits_no_word_and_nothing_scrolls_sideways_in_
     browser.keep_screenshot("header-320px-ar");
     assert!(problems.is_empty(), "{} problems at 320 px:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// The receipt shown on a sent page: its five groups, joined by spaces.
+fn receipt_shown(page: &str) -> String {
+    let start = page.find("class=\"receipt-digits\"").unwrap_or_else(|| panic!("no receipt shown: {page}"));
+    let end = start + page[start..].find("</p>").unwrap();
+    page[start..end].split("<span>").skip(1).map(|g| g.split("</span>").next().unwrap()).collect::<Vec<_>>().join(" ")
+}
+
+/// The whole way back in `lang`, as a person and a lawyer go it: the person sends the asylum form
+/// and writes the receipt down; staff pull and reply with a document; the person types the
+/// receipt (in Arabic-Indic digits on an Arabic page), reads the reply and writes again with a
+/// file; staff pull the follow-up, linked to the first submission. With `axe`, every page the
+/// person sees on the way is checked.
+fn the_way_back(javascript: bool, lang: &str, axe: Option<&str>) {
+    let fx = Fixture::new();
+    let profile = fx.dir.path().join("profile");
+    let Some(browser) = Browser::start(javascript, &profile) else { return };
+    let srv = Server::start(&fx.config_path);
+    let url = format!("http://{}", srv.addr);
+    let identity = fx.write_identity_file();
+    let out = fx.dir.path().join("out");
+    let mut problems = Vec::new();
+    let mut check = |what: &str| {
+        if let Some(axe) = axe {
+            problems.extend(axe_violations(&browser, axe).into_iter().map(|v| format!("{what} ({lang}): {v}")));
+        }
+    };
+
+    browser.goto(&format!("{url}/asylum-help?lang={lang}"));
+    browser.type_into("#f-name", "Amira");
+    browser.click("#f-contact_method option[value='other']");
+    browser.type_into("#f-contact", "no safe phone");
+    browser.type_into("#f-language", "Arabic");
+    browser.type_into("#f-location", "Lyon");
+    browser.type_into("#f-message", "I have no safe way to be reached. Please answer here.");
+    browser.click("#f-consent");
+    browser.click("button[type=submit]");
+    browser.wait_for_url(&format!("/asylum-help/sent?lang={lang}"));
+    let sent = browser.source();
+    let receipt = receipt_shown(&sent);
+    assert!(!browser.url().contains(&receipt.replace(' ', "")), "the receipt is not in the address");
+    check("the sent page with the receipt");
+
+    let run = |args: &[&str]| {
+        let output = support::staff::staff_cli(args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let pull = || {
+        run(&[
+            "pull",
+            "--server",
+            &url,
+            "--identity",
+            identity.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let first = pull()["submissions"][0]["id"].as_str().unwrap().to_string();
+    let message = fx.dir.path().join("reply.txt");
+    std::fs::write(&message, "We read your message. Come to our office on Tuesday at 10.").unwrap();
+    let letter = fx.dir.path().join("office map.pdf");
+    std::fs::write(&letter, b"%PDF-1.4 map").unwrap();
+    let folder = out.join(&first);
+    run(&[
+        "reply",
+        folder.to_str().unwrap(),
+        "--server",
+        &url,
+        "--identity",
+        identity.to_str().unwrap(),
+        "--message",
+        message.to_str().unwrap(),
+        "--attach",
+        letter.to_str().unwrap(),
+        "--json",
+    ]);
+
+    if axe.is_some() {
+        // The pages of a mistake and of an unknown receipt, too.
+        browser.goto(&format!("{url}/status?lang={lang}"));
+        browser.type_into("#f-receipt", "12345");
+        browser.click("form[action^='/status'] button[type=submit]");
+        browser.wait_for_source("id=\"e-receipt\"", "the mistake was not shown");
+        check("a mistyped receipt");
+        browser.goto(&format!("{url}/status?lang={lang}"));
+        browser.type_into("#f-receipt", &sealpost::reply::Receipt::random().to_groups());
+        browser.click("form[action^='/status'] button[type=submit]");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while browser.source().contains("id=\"f-receipt\"") {
+            assert!(Instant::now() < deadline, "no page for an unknown receipt");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        check("an unknown receipt");
+    }
+    browser.goto(&format!("{url}/status?lang={lang}"));
+    check("the status page");
+    let typed: String = if lang == "ar" {
+        receipt.chars().map(|c| c.to_digit(10).map_or(' ', |d| char::from_u32(0x0660 + d).unwrap())).collect()
+    } else {
+        receipt.clone()
+    };
+    browser.type_into("#f-receipt", &typed);
+    browser.click("form[action^='/status'] button[type=submit]");
+    browser.wait_for_source("conversation-read", "the conversation was not shown");
+    let page = browser.source();
+    assert!(page.contains("We read your message. Come to our office on Tuesday at 10."), "{page}");
+    assert!(page.contains("office map.pdf"));
+    check("the conversation");
+
+    let document = fx.dir.path().join("reporting.jpg");
+    std::fs::write(&document, b"\xff\xd8 reporting letter").unwrap();
+    browser.type_into("#f-message", "Thank you, I will come. Here is my reporting letter.");
+    browser.type_into("#f-documents", document.to_str().unwrap());
+    browser.click("form[action*='/write'] button[type=submit]");
+    browser.wait_for_url(&format!("/status/sent?lang={lang}"));
+    check("the page after writing again");
+
+    let follow = &pull()["submissions"][0];
+    assert_eq!((follow["follow_up"].as_bool(), follow["continues"].as_str()), (Some(true), Some(first.as_str())));
+    let second = follow["id"].as_str().unwrap();
+    assert_eq!(std::fs::read(out.join(second).join("reporting.jpg")).unwrap(), b"\xff\xd8 reporting letter");
+    assert!(
+        std::fs::read_to_string(out.join(second).join("submission.txt"))
+            .unwrap()
+            .contains("Here is my reporting letter")
+    );
+    assert!(problems.is_empty(), "{} axe violations:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn the_way_back_in_english_with_javascript_off() {
+    the_way_back(false, "en", None);
+}
+
+#[test]
+fn the_way_back_in_arabic_right_to_left_with_javascript_off() {
+    the_way_back(false, "ar", None);
+}
+
+#[test]
+fn axe_finds_no_violation_on_the_receipt_status_and_conversation_pages() {
+    let Some(axe) = axe_source() else { return };
+    for lang in ["en", "ar", "fa"] {
+        the_way_back(true, lang, Some(&axe));
+    }
+}

@@ -2,7 +2,11 @@
 //! submissions → SIGKILL at an arbitrary moment → restart and check. Every submission that got its
 //! 303 must be present and decrypt, and nothing partial may be visible in `ready/`.
 //!
-//! The same harness kills the server while its retention sweep deletes expired entries: every
+//! The same for the way back (DESIGN §10): staff replies posted and follow-ups written while the
+//! server is killed; every reply that got its 201 must decrypt with the conversation's key, every
+//! follow-up that got its 303 must be in the spool, and no half-written reply may be visible.
+//!
+//! And the same harness kills the server while its retention sweep deletes expired entries: every
 //! entry stays whole or goes whole, nothing fresh is touched, and trash/ is emptied at start.
 //!
 //! CI runs a short version; `SEALPOST_DURABILITY_ROUNDS=25 cargo test --test durability --
@@ -17,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use support::server::{self, Server};
+use support::staff::{challenge_body, decrypt_challenge, session_body};
 use support::*;
 
 /// Rounds when `SEALPOST_DURABILITY_ROUNDS` is not set.
@@ -129,6 +134,157 @@ fn every_acknowledged_submission_survives_kill_9_in_every_round() {
     eprintln!(
         "durability: {rounds} rounds, {} acknowledged, {} present, {} entries decrypt, 0 lost",
         total.acknowledged, total.present, total.decrypted
+    );
+}
+
+/// Logs the fixture's staff key in over HTTP; returns the bearer token.
+fn login(fx: &Fixture, addr: std::net::SocketAddr) -> String {
+    let public = fx.identity.to_public().to_string();
+    let json = "application/json";
+    let challenge = server::post(addr, "/staff/v1/challenge", json, challenge_body(&public).as_bytes(), "").unwrap();
+    let challenge: serde_json::Value = serde_json::from_str(&challenge.body).unwrap();
+    let secret = decrypt_challenge(&fx.identity, challenge["challenge"].as_str().unwrap());
+    let body = session_body(challenge["challenge_id"].as_str().unwrap(), &secret);
+    let session = server::post(addr, "/staff/v1/session", json, body.as_bytes(), "").unwrap();
+    serde_json::from_str::<serde_json::Value>(&session.body).unwrap()["token"].as_str().unwrap().to_string()
+}
+
+/// A reply saying `marker`, sealed to `recipient` as `sealpost-staff reply` seals one.
+fn sealed_reply(recipient: &str, marker: &str) -> Vec<u8> {
+    let key: age::x25519::Recipient = recipient.trim().parse().unwrap();
+    let mut json = format!("{{\"sealpost_reply\":1,\"message\":\"{marker}\",\"attachments\":[]}}").into_bytes();
+    json.resize(sealpost_format::pad::envelope_padded_len(json.len()), b' ');
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&key as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut out).unwrap();
+    std::io::Write::write_all(&mut writer, &json).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[test]
+fn every_acknowledged_reply_and_follow_up_survives_kill_9() {
+    let rounds =
+        std::env::var("SEALPOST_DURABILITY_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
+    let fx = Fixture::new();
+    // The conversation: one submission, its receipt from the sent page.
+    let srv = Server::start(&fx.config_path);
+    let token = server::token(srv.addr, "contact");
+    let body = server::urlencoded(&contact_pairs(&token, "begin"));
+    let sent = server::post(srv.addr, "/contact", "application/x-www-form-urlencoded", &body, "").unwrap();
+    let page = server::get(srv.addr, &sent.header("location").unwrap(), "").unwrap().body;
+    let start = page.find("receipt-digits").unwrap();
+    let receipt: String = page[start..start + page[start..].find("</p>").unwrap()]
+        .split("<span>")
+        .skip(1)
+        .map(|g| g.split("</span>").next().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    drop(srv);
+    let salt: [u8; 32] = std::fs::read(fx.data_dir().join(sealpost::reply::SALT_FILE)).unwrap().try_into().unwrap();
+    let keys = sealpost::reply::derive(&sealpost::reply::Receipt::parse(&receipt).unwrap(), &salt);
+    let thread_dir = fx.data_dir().join("threads").join(keys.thread.as_str());
+    let recipient = std::fs::read_to_string(thread_dir.join("recipient.txt")).unwrap();
+
+    let mut replies_acked = BTreeSet::new();
+    let mut follow_ups_acked = BTreeSet::new();
+    eprintln!("round  replies acknowledged  follow-ups acknowledged");
+    for round in 1..=rounds {
+        let srv = Server::start(&fx.config_path);
+        let addr = srv.addr;
+        let bearer = format!("Authorization: Bearer {}\r\n", login(&fx, addr));
+        let stop_at = Instant::now() + Duration::from_secs(30);
+        let replies = Arc::new(Mutex::new(Vec::<String>::new()));
+        let follow_ups = Arc::new(Mutex::new(Vec::<String>::new()));
+        let staff = {
+            let (replies, recipient, thread) = (replies.clone(), recipient.clone(), keys.thread.to_string());
+            std::thread::spawn(move || {
+                for i in 0..MAX_PER_CLIENT {
+                    let marker = format!("reply-{round}-{i}");
+                    let path = format!("/staff/v1/threads/{thread}/replies");
+                    match server::post(
+                        addr,
+                        &path,
+                        "application/octet-stream",
+                        &sealed_reply(&recipient, &marker),
+                        &bearer,
+                    ) {
+                        Ok(r) if r.status == 201 => replies.lock().unwrap().push(marker),
+                        Ok(r) => panic!("unexpected status {}: {}", r.status, r.body),
+                        Err(_) => break,
+                    }
+                    if Instant::now() > stop_at {
+                        break;
+                    }
+                }
+            })
+        };
+        let person = {
+            let (follow_ups, receipt) = (follow_ups.clone(), receipt.clone());
+            std::thread::spawn(move || {
+                for i in 0..MAX_PER_CLIENT {
+                    let marker = format!("follow-{round}-{i}");
+                    let body = server::urlencoded(&[("receipt", receipt.as_str())]);
+                    let Ok(page) = server::post(addr, "/status", "application/x-www-form-urlencoded", &body, "") else {
+                        break;
+                    };
+                    if page.status == 503 {
+                        continue; // busy: the derivations are taken
+                    }
+                    let at = page.body.find("/write").unwrap_or_else(|| panic!("{}: {}", page.status, page.body));
+                    let action = &page.body[page.body[..at].rfind('"').unwrap() + 1..at + "/write".len()];
+                    let token = extract_token(&page.body[at..]);
+                    let body = server::urlencoded(&[("_token", token.as_str()), ("message", marker.as_str())]);
+                    match server::post(addr, action, "application/x-www-form-urlencoded", &body, "") {
+                        Ok(r) if r.status == 303 => follow_ups.lock().unwrap().push(marker),
+                        Ok(r) => panic!("unexpected status {}", r.status),
+                        Err(_) => break,
+                    }
+                    if Instant::now() > stop_at {
+                        break;
+                    }
+                }
+            })
+        };
+        let wait_for = 3 + arbitrary(20) as usize;
+        while replies.lock().unwrap().len() + follow_ups.lock().unwrap().len() < wait_for {
+            assert!(Instant::now() < stop_at, "no progress before the kill");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_micros(arbitrary(30_000)));
+        drop(srv); // SIGKILL
+        staff.join().unwrap();
+        person.join().unwrap();
+        let (r, f) = (replies.lock().unwrap().clone(), follow_ups.lock().unwrap().clone());
+        eprintln!("{round:>5}  {:>20}  {:>23}", r.len(), f.len());
+        replies_acked.extend(r);
+        follow_ups_acked.extend(f);
+
+        // Restart: nothing half-written is visible, and everything acknowledged is there.
+        let srv = Server::start(&fx.config_path);
+        assert_eq!(std::fs::read_dir(fx.data_dir().join("threads/.incoming")).unwrap().count(), 0);
+        let mut replies_present = BTreeSet::new();
+        for entry in std::fs::read_dir(thread_dir.join("replies")).unwrap() {
+            let sealed = std::fs::read(entry.unwrap().path()).unwrap();
+            let plain = decrypt_with(&keys.identity, &sealed);
+            let reply: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+            replies_present.insert(reply["message"].as_str().unwrap().to_string());
+        }
+        let lost: Vec<_> = replies_acked.difference(&replies_present).collect();
+        assert!(lost.is_empty(), "round {round}: replies acknowledged but lost: {lost:?}");
+        let mut follow_ups_present = BTreeSet::new();
+        for entry in fx.entries("contact") {
+            let env = fx.envelope(&entry);
+            follow_ups_present.insert(env["fields"][0]["value"].as_str().unwrap().to_string());
+        }
+        let lost: Vec<_> = follow_ups_acked.difference(&follow_ups_present).collect();
+        assert!(lost.is_empty(), "round {round}: follow-ups acknowledged but lost: {lost:?}");
+        assert_eq!(server::get(srv.addr, "/healthz", "").unwrap().status, 200);
+    }
+    eprintln!(
+        "durability (replies): {rounds} rounds, {} replies and {} follow-ups acknowledged, 0 lost",
+        replies_acked.len(),
+        follow_ups_acked.len()
     );
 }
 

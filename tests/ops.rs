@@ -107,14 +107,18 @@ fn status_shows_what_waits_per_form_the_spool_threads_expiry_and_the_certificate
             locale: "en".into(),
             fields: Vec::new(),
             attachments: Vec::new(),
+            reply: None,
+            follow_up: false,
         };
         draft.seal_envelope(&recipients, &envelope).unwrap();
         ids.push(draft.commit().unwrap());
     }
     let old = std::fs::File::open(fx.data_dir().join("spool/ready/contact").join(ids[0].as_str())).unwrap();
     old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(28 * 86_400 + 60)).unwrap();
-    std::fs::create_dir_all(fx.data_dir().join("threads/one")).unwrap();
-    std::fs::create_dir_all(fx.data_dir().join("threads/two")).unwrap();
+    // Two conversations (the replies' threads/<T>/ folders); a folder that is not a thread id is none.
+    for name in ["aaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbb", ".trash"] {
+        std::fs::create_dir_all(fx.data_dir().join("threads").join(name)).unwrap();
+    }
 
     let out = run_sealpost(&["status", "--config", fx.config_path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -123,7 +127,9 @@ fn status_shows_what_waits_per_form_the_spool_threads_expiry_and_the_certificate
     assert!(text.contains("  contact      2 waiting, oldest 28d 0h old, "), "{text}");
     assert!(text.contains("threads: 2\n"), "{text}");
     assert!(
-        text.contains("retention: keep_unpulled 30d; within 7 days:\n  1 submission of form contact from "),
+        text.contains(
+            "retention: keep_unpulled 30d, replies.keep 90d; within 7 days:\n  1 submission of form contact from "
+        ),
         "{text}"
     );
     for id in &ids {

@@ -33,5 +33,7 @@ pub fn envelope() -> Envelope {
             field("message", "Your message", message_text()),
         ],
         attachments: Vec::new(),
+        reply: None,
+        follow_up: false,
     }
 }

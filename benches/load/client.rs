@@ -70,18 +70,31 @@ impl Browser {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::CONTENT_LENGTH, body.len())
             .body(full(body))?;
-        match self.send(request).await? {
-            (StatusCode::SEE_OTHER, _) => Ok(()),
-            (status, _) => Err(format!("POST /contact answered {status}").into()),
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status();
+        // A handle to a receipt in the address: the submission got one from the pool.
+        let with_receipt =
+            response.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.contains("&r="));
+        response.into_body().collect().await?;
+        match status {
+            StatusCode::SEE_OTHER => {
+                RECEIPTS.fetch_add(u64::from(with_receipt), std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+            status => Err(format!("POST /contact answered {status}").into()),
         }
     }
 }
+
+/// Submissions accepted with a receipt, over the whole run.
+pub static RECEIPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn empty() -> Body {
     full(Bytes::new())
 }
 
-fn full(bytes: impl Into<Bytes>) -> Body {
+pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).map_err(|never| match never {}).boxed()
 }
 
@@ -139,6 +152,11 @@ impl Load {
         let elapsed = runs.iter().map(|r| r.elapsed).sum();
         let results = runs.into_iter().map(|r| (r.micros, r.errors, r.first_error)).collect();
         Load::from(results, elapsed)
+    }
+
+    /// Submissions that succeeded.
+    pub fn count(&self) -> usize {
+        self.micros.len()
     }
 
     pub fn rate(&self) -> f64 {

@@ -12,11 +12,14 @@
 //! - attachment uploads of 1 MiB, 100 MiB and 1 GiB against the reference `age` CLI encrypting
 //!   the same file and fsyncing its output (the durability the server owes), and against the CLI
 //!   without the fsync, with the server's peak RSS during each upload;
-//! - idle RSS, and RSS with 10 000 idle keep-alive connections.
+//! - idle RSS, and RSS with 10 000 idle keep-alive connections;
+//! - status checks (DESIGN §10) per second at the bound on concurrent key derivations, with the
+//!   server's peak RSS, and how many of the sweep's submissions got a receipt from the pool.
 //!
 //! Prints a markdown table, writes it to `target/sealpost-bench.md` (or `--out FILE`), and ends
 //! with `durable_ratio=<x> stream_ratio=<y> stream_ratio_nofsync=<y'> peak_rss_mib=<z>
-//! idle_conn_mib=<w>` on one line. All traffic stays on 127.0.0.1.
+//! idle_conn_mib=<w> status_per_s=<s> status_rss_mib=<r>` on one line. All traffic stays on
+//! 127.0.0.1.
 //!
 //! One file per section: [`client`] (the simulated browsers), [`durable`] (the bare durable-write
 //! baseline), [`setup`] (keys, config, sealing in process), [`upload`] (attachments against the
@@ -43,6 +46,7 @@ mod idle;
 mod process;
 mod report;
 mod setup;
+mod status;
 mod upload;
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -197,6 +201,8 @@ async fn run(plan: Plan, out: &Path) -> Res<()> {
     });
     fs::remove_dir_all(&dir)?;
 
+    report.receipts = client::RECEIPTS.load(std::sync::atomic::Ordering::Relaxed);
+    report.status = Some(status::measure(&bench.config, plan.paced).await?);
     report.seal = Some(bench.seal_comparison(plan.seal)?);
     report.age_crate_mib_s = age_crate_throughput(&bench)?;
 

@@ -35,6 +35,9 @@ pub struct Report {
     pub seal: Option<SealResult>,
     pub age_crate_mib_s: f64,
     pub uploads: Vec<Upload>,
+    /// Submissions in the sweep and the half-peak run that got a receipt.
+    pub receipts: u64,
+    pub status: Option<crate::status::StatusLoad>,
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -70,8 +73,11 @@ impl Report {
     }
 
     pub fn summary_line(&self) -> String {
+        let (status, status_rss) =
+            self.status.as_ref().map_or((0.0, 0.0), |s| (s.rate, s.peak_rss_kib as f64 / 1024.0));
         format!(
-            "durable_ratio={:.2} stream_ratio={:.2} stream_ratio_nofsync={:.2} peak_rss_mib={:.1} idle_conn_mib={:.1}",
+            "durable_ratio={:.2} stream_ratio={:.2} stream_ratio_nofsync={:.2} peak_rss_mib={:.1} idle_conn_mib={:.1} \
+             status_per_s={status:.1} status_rss_mib={status_rss:.1}",
             self.durable_ratio(),
             self.stream_ratio(),
             self.stream_ratio_nofsync(),
@@ -195,6 +201,27 @@ impl Report {
             t,
             "| {IDLE_CONNECTIONS} idle keep-alive connections ≤ 100 MiB more | +{extra:.1} MiB | {} |",
             met(extra <= 100.0)
+        );
+        if let Some(status) = &self.status {
+            let rss = status.peak_rss_kib as f64 / 1024.0;
+            let _ = writeln!(
+                t,
+                "| status checks at the derivation bound ({} at once), peak RSS ≤ 64 MiB | {:.1}/s ({:.1}/s busy), \
+                 peak RSS {rss:.1} MiB | {} |",
+                sealpost::reply::MAX_DERIVATIONS,
+                status.rate,
+                status.busy_rate,
+                met(rss <= 64.0)
+            );
+        }
+        let submitted: usize = self.sweep.iter().map(|s| s.load.count()).sum::<usize>()
+            + self.paced.as_ref().map_or(0, |(_, l)| l.count());
+        let _ = writeln!(
+            t,
+            "\nReceipts: {} of the {submitted} submissions above got one from the pool ({} kept ready, refilled \
+             on the deriving threads; a submission that finds the pool empty waits up to 1 s, then goes without).",
+            self.receipts,
+            sealpost::reply::POOL_SIZE
         );
         if let Some(seal) = &self.seal {
             let _ = writeln!(

@@ -205,8 +205,11 @@ fn notify_test(path: PathBuf) -> Result<(), Failure> {
             "add [notify] with a schedule and [notify.smtp] or [notify.webhook]; see config/sealpost.example.toml",
         ));
     };
-    let sources =
-        std::sync::Arc::new(sealpost::retention::Sources::view(&config.server.data_dir, config.limits.keep_unpulled));
+    let sources = std::sync::Arc::new(sealpost::retention::Sources::view(
+        &config.server.data_dir,
+        config.limits.keep_unpulled,
+        config.replies.keep,
+    ));
     let notifier = std::sync::Arc::new(sealpost::notifier(&config, notify, sources, Default::default())?);
     let outcomes = runtime()?.block_on(notifier.send_unrecorded(jiff::Timestamp::now(), &[]));
     let mut failed = 0;

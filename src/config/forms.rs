@@ -15,7 +15,10 @@ use super::errors::{ConfigError, Source, line_of};
 use super::units::Size;
 
 /// Form ids and field names that would collide with built-in routes or hidden fields.
-const RESERVED_NAMES: &[&str] = &["static", "healthz", "staff", "sent", "favicon.ico", "robots.txt"];
+const RESERVED_NAMES: &[&str] = &["static", "healthz", "staff", "sent", "status", "favicon.ico", "robots.txt"];
+
+/// Longest follow-up message, in characters.
+pub const FOLLOW_UP_MAX_CHARS: usize = 20_000;
 
 /// One `[[form]]`.
 #[derive(Debug)]
@@ -36,6 +39,37 @@ impl FormSpec {
     /// True if the form has a file field, so it must be sent as multipart.
     pub fn has_files(&self) -> bool {
         self.fields.iter().any(|f| f.kind == FieldKind::File)
+    }
+
+    /// The form a person writes again on from the status page (DESIGN §10): a message and, if
+    /// this form takes files, documents under the same bounds. It has this form's id (its timing
+    /// tokens and spool folder are this form's); its recipients are read from this form at
+    /// sealing time, never from the copy here.
+    pub fn follow_up(&self) -> FormSpec {
+        let mut fields = vec![FieldSpec {
+            fieldset: None,
+            name: "message".into(),
+            kind: FieldKind::Textarea,
+            required: true,
+            max_chars: FOLLOW_UP_MAX_CHARS,
+            options: Vec::new(),
+            range: None,
+            pattern: None,
+            max_files: 0,
+            max_size: 0,
+            autocomplete: false,
+            defined_at: self.defined_at.clone(),
+        }];
+        if let Some(files) = self.fields.iter().find(|f| f.kind == FieldKind::File) {
+            fields.push(FieldSpec { name: "documents".into(), required: false, fieldset: None, ..files.clone() });
+        }
+        FormSpec {
+            id: self.id.clone(),
+            recipients_file: self.recipients_file.clone(),
+            recipients: RecipientsSlot(RwLock::new(self.recipients.current())),
+            fields,
+            defined_at: self.defined_at.clone(),
+        }
     }
 
     /// Reads the recipients file again and, if it is valid, makes it the form's recipients.

@@ -65,11 +65,26 @@ pub struct Config {
     pub pages: Pages,
     /// Who the site belongs to.
     pub site: Site,
+    /// Conversations between a person and staff (DESIGN §10).
+    pub replies: Replies,
     /// `[notify]`: scheduled, content-free messages to staff; `None` sends nothing.
     pub notify: Option<Notify>,
     /// `[ops]`: the operator's metrics listener; `None` serves none.
     pub ops: Option<Ops>,
 }
+
+/// `[replies]`
+#[derive(Debug, Clone)]
+pub struct Replies {
+    /// How long a conversation lives after either side last acted (default 90 days).
+    pub keep: std::time::Duration,
+}
+
+/// Default of `replies.keep`: conversations are deleted this long after either side last acted.
+pub const DEFAULT_REPLIES_KEEP: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
+
+/// Shortest `replies.keep`: a person must have time to come back.
+const MIN_REPLIES_KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// `[pages]`
 #[derive(Debug, Clone)]
@@ -110,6 +125,7 @@ struct RawConfig {
     staff: Option<RawStaff>,
     pages: Option<RawPages>,
     site: Option<RawSite>,
+    replies: Option<RawReplies>,
     notify: Option<RawNotify>,
     ops: Option<RawOps>,
     #[serde(default)]
@@ -122,6 +138,13 @@ struct RawConfig {
 struct RawStaff {
     pub locale: String,
     pub listen: Option<Spanned<String>>,
+}
+
+/// `[replies]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReplies {
+    keep: Option<Spanned<units::Human>>,
 }
 
 /// `[pages]` as written.
@@ -246,6 +269,18 @@ impl Config {
             Some(site) => parse_site(site, source, base)?,
             None => Site::default(),
         };
+        let keep = match raw.replies.and_then(|r| r.keep) {
+            Some(keep) if keep.get_ref().0 < MIN_REPLIES_KEEP => {
+                return Err(source.invalid(
+                    keep.span(),
+                    "replies.keep must be at least a day".into(),
+                    Some("a person needs time to come back for an answer; the default is \"90d\""),
+                ));
+            }
+            Some(keep) => keep.into_inner().0,
+            None => DEFAULT_REPLIES_KEEP,
+        };
+        let replies = Replies { keep };
         let notify = raw.notify.map(|n| parse_notify(n, source, base, env, secrets)).transpose()?;
         let taken = [
             (
@@ -267,7 +302,7 @@ impl Config {
         ];
         let ops = raw.ops.map(|o| parse_ops(o, source, &taken)).transpose()?;
         let forms = parse_forms(raw.form, source, base, read)?;
-        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site, notify, ops })
+        Ok(Config { path: path.to_owned(), server, limits, staff, forms, pages, site, replies, notify, ops })
     }
 
     /// The form with this id.

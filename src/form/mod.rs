@@ -32,7 +32,7 @@ pub use heads::{MAX_PART_HEAD, MAX_PREAMBLE};
 pub use multipart::SEAL_BATCH;
 pub use outcome::{BodyError, Context, Encoding, FieldError, Problem, Received, Values};
 pub use state::{HONEYPOT_FIELD, TOKEN_FIELD};
-pub use urlencoded::MAX_URLENCODED_BODY;
+pub use urlencoded::{MAX_URLENCODED_BODY, small_pairs};
 pub use values::{ascii_digit, parse_date, parse_number};
 pub(crate) use wipe::SecretBuf;
 
@@ -57,6 +57,15 @@ where
         Encoding::Multipart(boundary) => read_multipart(&mut state, body, boundary, draft).await?,
     }
     Ok(state.finish())
+}
+
+/// Reads a whole small body into wiped memory, refusing more than `limit` bytes
+/// ([`BodyError::TooLarge`]).
+pub(crate) async fn read_small<S, E>(body: S, limit: u64) -> Result<SecretBuf, BodyError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    collect(body, limit).await
 }
 
 /// Reads a whole urlencoded body (already in memory, at most [`MAX_URLENCODED_BODY`]).

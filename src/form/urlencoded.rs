@@ -51,3 +51,31 @@ pub(super) fn truncate_utf8(s: &str, max: usize) -> &str {
     }
     s.get(..end).unwrap_or_default()
 }
+
+/// A name and its value, both wiped when dropped.
+pub type Pair = (Zeroizing<String>, Zeroizing<String>);
+
+/// Most pairs [`small_pairs`] reads: the status pages' forms have four fields.
+const MAX_SMALL_PAIRS: usize = 16;
+
+/// The pairs of a small urlencoded body (a status page's form), decoded like a form's; each
+/// value wiped when dropped. More than `MAX_SMALL_PAIRS` pairs, a repeated name or invalid
+/// UTF-8 is malformed.
+pub fn small_pairs(body: &[u8]) -> Result<Vec<Pair>, BodyError> {
+    let mut pairs: Vec<Pair> = Vec::new();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        if pairs.len() >= MAX_SMALL_PAIRS {
+            return Err(BodyError::TooManyFields);
+        }
+        let (key, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (pair.get(..at).unwrap_or_default(), pair.get(at + 1..).unwrap_or_default()),
+            None => (pair, &b""[..]),
+        };
+        let key = decode_component(key)?;
+        if pairs.iter().any(|(k, _)| *k == key) {
+            return Err(BodyError::Malformed);
+        }
+        pairs.push((key, decode_component(value)?));
+    }
+    Ok(pairs)
+}

@@ -5,15 +5,59 @@ use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use sealpost_format::files::{create_private_dir, create_private_file, sync_dir};
-
 use crate::config::{Config, FormSpec, Limits, Site, TrustedProxies};
 use crate::i18n::Catalog;
 use crate::limit::slots::Slots;
 use crate::limit::{self, Limiter, TimingTokens};
 use crate::metrics::Metrics;
 use crate::pull::{StaffApi, StaffService};
+use crate::reply::{Deriver, Handles, Receipt, ReceiptPool, Threads};
 use crate::spool::Spool;
+
+/// How long the sent page's handle keeps the receipt for the page that shows it once.
+pub(super) const RECEIPT_HANDLE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Receipts waiting to be shown at once: at `limits.global`'s usual rates, ten minutes of
+/// submissions. A full table means a submission's sent page says no receipt could be made.
+pub(super) const RECEIPT_HANDLES: usize = 10_000;
+
+/// How long a status page's handle lets the person write again or delete the conversation.
+pub(super) const CONVERSATION_HANDLE_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// Conversation handles held at once.
+pub(super) const CONVERSATION_HANDLES: usize = 10_000;
+
+/// How long a submission waits for a fresh receipt when the pool is empty (a burst beyond
+/// [`crate::reply::POOL_SIZE`], faster than receipts are made); then it is stored without one,
+/// and the sent page says so. Short: a person's message matters more than its receipt.
+pub(super) const RECEIPT_WAIT: Duration = Duration::from_secs(1);
+
+/// Everything replies need (DESIGN §10): the conversations on disk, fresh receipts, the deriving
+/// threads (which hold the salt) and the one-time handles.
+pub struct Conversations {
+    pub(super) threads: Arc<Threads>,
+    pub(super) pool: ReceiptPool,
+    /// The deriving threads, shared by status checks and the pool.
+    pub(super) deriver: Deriver,
+    /// Sent page handle → the receipt it shows once.
+    pub(super) receipts: Handles<Receipt>,
+    /// Status page handle → the conversation a follow-up or deletion is for.
+    pub(super) open: Handles<(sealpost_format::id::ThreadId, String)>,
+}
+
+impl Conversations {
+    /// The replies' state over `threads`, deriving with `salt`.
+    pub fn new(threads: Threads, salt: [u8; 32]) -> Conversations {
+        let deriver = Deriver::start(salt);
+        Conversations {
+            threads: Arc::new(threads),
+            pool: ReceiptPool::new(deriver.clone()),
+            deriver,
+            receipts: Handles::new(RECEIPT_HANDLE_TTL, RECEIPT_HANDLES),
+            open: Handles::new(CONVERSATION_HANDLE_TTL, CONVERSATION_HANDLES),
+        }
+    }
+}
 
 /// The service's shared state: config, catalogs, spool, limiter.
 pub struct App {
@@ -46,6 +90,10 @@ pub struct App {
     pub(super) request_slots: Arc<Slots>,
     /// Connections each directly connected peer holds (`limits.max_connections_per_client`).
     pub(super) connection_slots: Arc<Slots>,
+    /// Receipts, conversations and their handles.
+    pub(super) replies: Conversations,
+    /// `replies.keep`, for the pages that say when a conversation ends.
+    pub(super) replies_keep: Duration,
     /// Counters and gauges for the ops listener ([`crate::metrics`]).
     pub(super) metrics: Arc<Metrics>,
 }
@@ -60,12 +108,18 @@ pub(super) fn token_capacity(global: crate::config::Rate, max_fill_time: Duratio
 
 impl App {
     /// Builds the state. `token_key` signs timing tokens (see [`load_token_key`]).
-    pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32]) -> App {
+    pub fn new(config: Config, catalog: Catalog, spool: Spool, token_key: [u8; 32], replies: Conversations) -> App {
         let limits = config.limits;
         let capacity = token_capacity(limits.global, limits.max_fill_time, config.server.onion_listen.is_some());
         let forms: Arc<[FormSpec]> = config.forms.into();
         let staff = StaffApi::new(&limits, config.staff.listen.is_some());
-        let staff = StaffService::new(staff, forms.clone(), spool.clone(), config.server.trusted_proxies.clone());
+        let staff = StaffService::new(
+            staff,
+            forms.clone(),
+            spool.clone(),
+            config.server.trusted_proxies.clone(),
+            replies.threads.clone(),
+        );
         App {
             staff: Arc::new(staff),
             limiter: Limiter::new(limits.per_client, limits.global, limits.rate_limit_table),
@@ -84,6 +138,8 @@ impl App {
             limits,
             quick_exit_url: config.pages.quick_exit_url,
             site: config.site,
+            replies,
+            replies_keep: config.replies.keep,
         }
     }
 
@@ -126,6 +182,12 @@ impl App {
         self.spool.prune_holds(std::time::Instant::now());
     }
 
+    /// The conversations on disk, for the retention sweep ([`crate::retention::ThreadSource`]),
+    /// which removes those past `replies.keep`.
+    pub fn threads(&self) -> &Arc<crate::reply::Threads> {
+        &self.replies.threads
+    }
+
     /// Reads every form's recipients file again (on `SIGHUP`). A file that fails keeps its
     /// form's current recipients and is logged in one line; the others take effect.
     pub fn reload_recipients(&self) {
@@ -166,21 +228,5 @@ impl App {
 /// Reads `<data_dir>/token.key`, creating it (0600, 32 random bytes, fsynced) if absent. Keeping
 /// it across restarts means a restart does not void forms that people have open.
 pub fn load_token_key(data_dir: &std::path::Path) -> std::io::Result<[u8; 32]> {
-    use std::io::Write;
-    create_private_dir(data_dir)?;
-    let path = data_dir.join("token.key");
-    match std::fs::read(&path) {
-        Ok(bytes) => bytes.try_into().map_err(|_| {
-            std::io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key: [u8; 32] = sealpost_format::random_bytes();
-            let mut f = create_private_file(&path)?;
-            f.write_all(&key)?;
-            f.sync_all()?;
-            sync_dir(data_dir)?;
-            Ok(key)
-        }
-        Err(e) => Err(e),
-    }
+    sealpost_format::files::read_or_create_key(data_dir, "token.key")
 }

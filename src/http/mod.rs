@@ -18,6 +18,7 @@ mod keepalive;
 mod listeners;
 mod pages;
 mod router;
+mod status;
 mod submit;
 #[cfg(test)]
 mod tests;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-pub use app::{App, load_token_key};
+pub use app::{App, Conversations, load_token_key};
 pub use listeners::{Door, Listener, SHUTDOWN_GRACE, UnixSocket, serve_on, shutdown_signal};
 pub use router::{onion_router, redirect_router, router, staff_router};
 

@@ -64,33 +64,35 @@ pub(super) async fn render_errors(State(app): State<Arc<App>>, req: Request, nex
 // ───────────────────────────── pages ─────────────────────────────
 
 /// What every page shows around its content.
-struct Chrome {
-    lang: &'static str,
-    dir: &'static str,
-    title: String,
-    site_title: String,
-    skip_link: String,
-    language_label: String,
-    languages: Vec<LanguageLink>,
-    privacy_title: String,
-    privacy_body: String,
-    quick_exit_url: String,
-    quick_exit: String,
+pub(super) struct Chrome {
+    pub(super) lang: &'static str,
+    pub(super) dir: &'static str,
+    pub(super) title: String,
+    pub(super) site_title: String,
+    pub(super) skip_link: String,
+    pub(super) language_label: String,
+    pub(super) languages: Vec<LanguageLink>,
+    pub(super) privacy_title: String,
+    pub(super) privacy_body: String,
+    pub(super) quick_exit_url: String,
+    pub(super) quick_exit: String,
+    /// The link to the page where a person reads an answer.
+    pub(super) status_link: String,
     /// `site.logo`'s path under `/static/`.
-    logo: Option<&'static str>,
+    pub(super) logo: Option<&'static str>,
     /// The organisation's emergency line, at the top of every page.
-    emergency: Option<Vec<Run>>,
+    pub(super) emergency: Option<Vec<Run>>,
     /// The organisation's address, one line each, in the footer.
-    address: Vec<Vec<Run>>,
+    pub(super) address: Vec<Vec<Run>>,
     /// `site.privacy_url`, with its link text.
-    privacy_link: Option<(String, String)>,
+    pub(super) privacy_link: Option<(String, String)>,
 }
 
 /// A piece of an operator's text: a phone number or other figures (kept left to right, so that
 /// `+44 20 7946 0000` is never shown as `0000 7946 20 44+` in a right-to-left line), or words.
-struct Run {
-    text: String,
-    figures: bool,
+pub(super) struct Run {
+    pub(super) text: String,
+    pub(super) figures: bool,
 }
 
 /// Splits `text` into figures (digits with `+`, spaces, dashes, dots, slashes and brackets
@@ -126,17 +128,17 @@ fn number_runs(text: &str) -> Vec<Run> {
     runs
 }
 
-struct LanguageLink {
-    code: &'static str,
-    name: &'static str,
-    dir: &'static str,
-    href: String,
-    current: bool,
+pub(super) struct LanguageLink {
+    pub(super) code: &'static str,
+    pub(super) name: &'static str,
+    pub(super) dir: &'static str,
+    pub(super) href: String,
+    pub(super) current: bool,
 }
 
 impl Chrome {
     /// `path` is this page's path, for the language links.
-    fn new(app: &App, locale: &Locale, title: String, path: &str) -> Chrome {
+    pub(super) fn new(app: &App, locale: &Locale, title: String, path: &str) -> Chrome {
         Chrome {
             lang: locale.code,
             dir: locale.dir(),
@@ -160,6 +162,7 @@ impl Chrome {
             privacy_body: locale.text("privacy-body"),
             quick_exit_url: app.quick_exit_url.clone(),
             quick_exit: locale.text("quick-exit"),
+            status_link: locale.text("status-link"),
             logo: app.site.logo.as_ref().map(|l| l.path),
             emergency: locale.has(SITE_EMERGENCY_ID).then(|| number_runs(&locale.text(SITE_EMERGENCY_ID))),
             address: if locale.has(SITE_ADDRESS_ID) {
@@ -188,11 +191,11 @@ struct FormLink {
 
 #[derive(Template)]
 #[template(path = "message.html", config = "src/pages/askama.toml")]
-struct MessagePage {
-    page: Chrome,
-    paragraphs: Vec<String>,
-    link_href: String,
-    link_text: String,
+pub(super) struct MessagePage {
+    pub(super) page: Chrome,
+    pub(super) paragraphs: Vec<String>,
+    pub(super) link_href: String,
+    pub(super) link_text: String,
 }
 
 #[derive(Template)]
@@ -285,7 +288,7 @@ pub(super) fn html(template: impl Template) -> Response {
 
 #[derive(Deserialize)]
 pub(super) struct LangQuery {
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 fn requested_lang(req: &Request) -> Option<String> {
@@ -354,21 +357,61 @@ pub(super) async fn show_form(
     Ok(html(form_page(&app, form, locale, None)))
 }
 
+/// `?lang=` and, after a submission, `?r=`: the one-time handle to its receipt.
+#[derive(Deserialize)]
+pub(super) struct SentQuery {
+    lang: Option<String>,
+    r: Option<String>,
+}
+
 pub(super) async fn sent(
     State(app): State<Arc<App>>,
     Path(form_id): Path<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<SentQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
     let catalog = app.catalog();
-    let locale = locale_for(&catalog, &q, &headers);
-    Ok(html(MessagePage {
+    let locale = locale_for(&catalog, &LangQuery { lang: q.lang }, &headers);
+    // The receipt is shown once: the handle is taken now, and a refresh finds it gone.
+    let receipt = q.r.as_deref().and_then(|handle| app.replies.receipts.take(handle, std::time::Instant::now()));
+    let groups = receipt.as_ref().map(|r| r.to_groups().split(' ').map(|g| Zeroizing::new(g.to_string())).collect());
+    let note = match (&receipt, &q.r) {
+        (Some(_), _) => None,
+        (None, Some(_)) => Some(locale.text("receipt-shown-once")),
+        (None, None) => Some(locale.text("receipt-missing")),
+    };
+    Ok(html_wiped(SentPage {
         page: Chrome::new(&app, locale, locale.text("sent-title"), &format!("/{}/sent", form.id)),
-        paragraphs: vec![locale.text("sent-body"), locale.text("sent-next")],
+        body: locale.text("sent-body"),
+        receipt_title: locale.text("receipt-title"),
+        receipt: groups,
+        receipt_intro: locale.text("receipt-intro"),
+        receipt_warning: locale.text("receipt-warning"),
+        receipt_next: locale.text("receipt-next"),
+        note,
+        next: locale.text("sent-next"),
         link_href: format!("/?lang={}", locale.code),
         link_text: locale.text("sent-again"),
     }))
+}
+
+#[derive(Template)]
+#[template(path = "sent.html", config = "src/pages/askama.toml")]
+struct SentPage {
+    page: Chrome,
+    body: String,
+    receipt_title: String,
+    /// The receipt's five groups, shown this once; wiped with the page.
+    receipt: Option<Vec<Zeroizing<String>>>,
+    receipt_intro: String,
+    receipt_warning: String,
+    receipt_next: String,
+    /// Why there is no receipt on this page.
+    note: Option<String>,
+    next: String,
+    link_href: String,
+    link_text: String,
 }
 
 /// The form page; with `received`, re-rendered with the person's input and messages.
@@ -501,7 +544,7 @@ fn group_legend(locale: &Locale, form: &FormSpec, spec: &FieldSpec) -> (String, 
     (locale.text(&id), locale.attr(&id, "help"))
 }
 
-fn field_error_text(locale: &Locale, error: &FieldError) -> String {
+pub(super) fn field_error_text(locale: &Locale, error: &FieldError) -> String {
     match error {
         FieldError::Required => locale.text("error-required"),
         FieldError::CheckboxRequired => locale.text("error-checkbox-required"),
@@ -525,7 +568,7 @@ fn field_error_text(locale: &Locale, error: &FieldError) -> String {
 }
 
 /// Sizes for messages, in the reader's units (`20 MB`, `20 Mo`, …).
-fn human_size(locale: &Locale, bytes: u64) -> String {
+pub(super) fn human_size(locale: &Locale, bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB && bytes.is_multiple_of(MIB) {
         locale.text_with("size-mb", &[("size", (bytes / MIB).into())])

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use http::StatusCode;
 use http::header::{self, HeaderName, HeaderValue};
 
@@ -20,6 +20,7 @@ use super::app::App;
 use super::errors::{BUSY_RETRY_AFTER_SECS, PageError, closing};
 use super::headers::{SECURITY_HEADERS, headers, log, strict_host};
 use super::pages::{healthz, index, logo, render_errors, sent, show_form, stylesheet};
+use super::status;
 use super::submit::submit;
 
 /// The router with every public route and layer, and the staff API under `/staff/v1` unless it
@@ -52,6 +53,11 @@ fn public_routes() -> Router<Arc<App>> {
         .route("/healthz", get(healthz))
         .route("/static/sealpost.css", get(stylesheet))
         .route("/static/{logo}", get(logo))
+        .route("/status", get(status::ask).post(status::check))
+        .route("/status/sent", get(status::written))
+        .route("/status/file", post(status::download))
+        .route("/status/{handle}/write", post(status::write))
+        .route("/status/{handle}/delete", post(status::delete))
         .route("/{form}", get(show_form).post(submit))
         .route("/{form}/sent", get(sent))
         .fallback(|| async { PageError::NotFound })

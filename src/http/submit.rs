@@ -3,7 +3,7 @@
 //! body is drained briefly so the person sees the page that says why.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use http::header;
 use http::{HeaderMap, StatusCode};
 
-use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField};
+use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField, ReplyTo};
 use sealpost_format::id::SubmissionId;
 
 use crate::config::{FieldKind, FormSpec};
@@ -22,7 +22,7 @@ use crate::limit::{Connection, TimingTokens, TokenId, TokenProblem};
 use crate::metrics::Refusal;
 use crate::spool::SpoolError;
 
-use super::app::App;
+use super::app::{App, RECEIPT_WAIT};
 use super::errors::{PageError, closing};
 use super::pages::{LangQuery, form_page, html_wiped, locale_for};
 
@@ -124,8 +124,22 @@ async fn submit_counted(
         }
     };
 
-    let envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
+    // A fresh receipt from the pool (made ahead of time: no key derivation on this path).
+    let pool = app.replies.pool.clone();
+    let fresh = tokio::task::spawn_blocking(move || pool.take(RECEIPT_WAIT)).await.ok().flatten();
+    let conversation = fresh.as_ref().map(|f| (f.keys.thread.clone(), f.keys.recipient.clone()));
+    let mut envelope = build_envelope(&app, form, draft.id().as_str(), locale.code, received);
+    envelope.reply = conversation
+        .as_ref()
+        .map(|(thread, recipient)| ReplyTo { thread: thread.to_string(), recipient: recipient.clone() });
+    let threads = app.replies.threads.clone();
+    let form_key = form.id.clone();
     let stored = store_spending(app.tokens.clone(), token, move || {
+        // The conversation exists before the submission that names it is visible.
+        if let Some((thread, recipient)) = &conversation {
+            threads.create(thread, &form_key, recipient, SystemTime::now())?;
+            draft.record_thread(thread)?;
+        }
         draft.seal_envelope(&recipients, &envelope)?;
         draft.commit()
     })
@@ -135,7 +149,10 @@ async fn submit_counted(
         Ok(result) => result.map(drop).map_err(PageError::from)?,
         Err(_) => return Err(PageError::Internal),
     }
-    Ok(Redirect::to(&format!("/{}/sent?lang={}", form.id, locale.code)).into_response())
+    // The receipt waits in memory for the one page that shows it; the address carries a handle.
+    let handle = fresh.and_then(|f| app.replies.receipts.insert(f.receipt, Instant::now()));
+    let receipt = handle.map(|h| format!("&r={h}")).unwrap_or_default();
+    Ok(Redirect::to(&format!("/{}/sent?lang={}{receipt}", form.id, locale.code)).into_response())
 }
 
 /// Runs `store` (seal and commit) on a blocking thread that owns the spent timing `token`.
@@ -227,6 +244,8 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
         locale: locale.to_string(),
         fields,
         attachments: received.attachments.into_iter().map(|(_, meta)| meta).collect(),
+        reply: None,
+        follow_up: false,
     }
 }
 

@@ -9,6 +9,7 @@ skip-link = Skip to the form
 privacy-title = What happens to your message
 privacy-body = Your message and documents are locked (encrypted) the moment they arrive. Only our staff can unlock them, on their own computers. This website does not record your internet address, and nothing is saved in your browser.
 quick-exit = Leave this site quickly
+status-link = Read our answer
 privacy-notice-link = Our privacy notice
 
 ## Front page
@@ -54,6 +55,46 @@ sent-title = Your message has been sent
 sent-body = Thank you. Your message is stored safely and locked so that only our staff can read it.
 sent-next = A member of our team will contact you using the details you gave. This can take a few days. You can now close this page.
 sent-again = Send another message
+receipt-title = Your receipt
+receipt-intro = Write down these numbers and keep them hidden. With them you can come back to this website to read our answer and to write to us again.
+receipt-warning = Anyone who has these numbers can read our answer. Do not share them, and do not keep them where others can see them.
+receipt-shown-once = Your receipt was shown once, on the page right after sending. For your safety it is not shown again.
+receipt-missing = We could not make a receipt this time. We will use the contact details you gave, if any.
+receipt-next = To read our answer later, choose “Read our answer” at the top of any page of this website and type your receipt.
+
+## Reading an answer
+
+status-title = Read our answer
+status-intro = Type the receipt you wrote down after sending your message. Spaces and dashes do not matter.
+status-receipt-label = Your receipt
+status-receipt-help = 25 digits, in five groups of five.
+status-check = Show the answer
+status-error-length = A receipt has 25 digits. You typed { $count }.
+status-error-characters = A receipt has only digits. Please check what you typed.
+status-error-group = Group { $group } of your receipt looks wrong. Please check it.
+status-not-found-title = We found no conversation for this receipt
+status-not-found-body = Please check the receipt and try again. A conversation is deleted when you delete it, or { $days } days after the last message.
+status-busy-title = Please try again in a moment
+status-busy-body = Many people are reading answers right now. Please wait a minute, then try again.
+conversation-title = Your conversation
+conversation-read = Our team has received your message.
+conversation-unread = Our team has not opened your message yet.
+conversation-replies = Our answers
+conversation-no-replies = There is no answer yet. Please come back later.
+conversation-reply-date = Answer of { $date }
+conversation-download = Download “{ $name }”
+conversation-expires = This conversation will be deleted on { $date } if nobody writes before then.
+conversation-write = Write to us again
+conversation-message = Your message
+conversation-documents = Documents
+conversation-delete = Delete this conversation
+conversation-delete-intro = If you delete it, nobody can read our answers with this receipt any more. What you already sent stays with our team.
+conversation-delete-confirm = I understand. Delete this conversation now.
+conversation-delete-button = Delete now
+conversation-deleted-title = The conversation was deleted
+conversation-deleted-body = Our answers can no longer be read with this receipt.
+followup-sent-title = Your message has been sent
+followup-sent-body = Thank you. Use your receipt to read our answer later.
 
 ## Error pages
 

@@ -9,6 +9,7 @@ skip-link = Ir al formulario
 privacy-title = Qué pasa con su mensaje
 privacy-body = Su mensaje y sus documentos se cierran con llave (se cifran) en cuanto llegan. Solo nuestro personal puede abrirlos, en sus propias computadoras. Este sitio web no registra su dirección de internet y no se guarda nada en su navegador.
 quick-exit = Salir rápido de este sitio
+status-link = Leer nuestra respuesta
 privacy-notice-link = Nuestro aviso de privacidad
 
 ## Front page
@@ -66,6 +67,54 @@ sent-title = Su mensaje se ha enviado
 sent-body = Gracias. Su mensaje está guardado de forma segura y cerrado con llave para que solo nuestro personal pueda leerlo.
 sent-next = Una persona de nuestro equipo se comunicará con usted usando los datos que nos dio. Esto puede tardar unos días. Ya puede cerrar esta página.
 sent-again = Enviar otro mensaje
+receipt-title = Su código
+receipt-intro = Apunte estos números y guárdelos donde nadie los vea. Con ellos puede volver a este sitio web para leer nuestra respuesta y para escribirnos otra vez.
+receipt-warning = Cualquier persona que tenga estos números puede leer nuestra respuesta. No se los dé a nadie y no los guarde donde otras personas puedan verlos.
+receipt-shown-once = Su código se mostró una sola vez, en la página que apareció justo después del envío. Por su seguridad, no se vuelve a mostrar.
+receipt-missing = Esta vez no pudimos crear un código. Usaremos los datos de contacto que nos dio, si nos dio alguno.
+receipt-next = Para leer nuestra respuesta más tarde, elija “Leer nuestra respuesta” en la parte de arriba de cualquier página de este sitio web y escriba su código.
+
+## Reading an answer
+
+status-title = Leer nuestra respuesta
+status-intro = Escriba el código que apuntó después de enviar su mensaje. No importa si pone espacios o guiones.
+status-receipt-label = Su código
+status-receipt-help = 25 cifras, en cinco grupos de cinco.
+status-check = Ver la respuesta
+status-error-length =
+    Un código tiene 25 cifras. Usted escribió { $count ->
+        [one] { $count } cifra
+       *[other] { $count } cifras
+    }.
+status-error-characters = Un código tiene solo cifras. Por favor, revise lo que escribió.
+status-error-group = El grupo { $group } de su código parece incorrecto. Por favor, revíselo.
+status-not-found-title = No encontramos ninguna conversación con este código
+status-not-found-body =
+    Por favor, revise el código e inténtelo de nuevo. Una conversación se borra cuando usted la borra, o { $days ->
+        [one] { $days } día
+       *[other] { $days } días
+    } después del último mensaje.
+status-busy-title = Por favor, inténtelo de nuevo en un momento
+status-busy-body = Muchas personas están leyendo respuestas en este momento. Por favor, espere un minuto y luego inténtelo de nuevo.
+conversation-title = Su conversación
+conversation-read = Nuestro equipo ha recibido su mensaje.
+conversation-unread = Nuestro equipo todavía no ha abierto su mensaje.
+conversation-replies = Nuestras respuestas
+conversation-no-replies = Todavía no hay ninguna respuesta. Por favor, vuelva más tarde.
+conversation-reply-date = Respuesta del { $date }
+conversation-download = Descargar “{ $name }”
+conversation-expires = Esta conversación se borrará el { $date } si nadie escribe antes.
+conversation-write = Escríbanos otra vez
+conversation-message = Su mensaje
+conversation-documents = Documentos
+conversation-delete = Borrar esta conversación
+conversation-delete-intro = Si la borra, nadie podrá volver a leer nuestras respuestas con este código. Lo que ya nos envió se queda con nuestro equipo.
+conversation-delete-confirm = Entiendo. Quiero borrar esta conversación ahora.
+conversation-delete-button = Borrar ahora
+conversation-deleted-title = La conversación se borró
+conversation-deleted-body = Ya no se pueden leer nuestras respuestas con este código.
+followup-sent-title = Su mensaje se ha enviado
+followup-sent-body = Gracias. Use su código para leer nuestra respuesta más tarde.
 
 ## Error pages
 

@@ -10,6 +10,7 @@ skip-link = Aller au formulaire
 privacy-title = Ce que devient votre message
 privacy-body = Votre message et vos documents sont verrouillés (chiffrés) dès leur arrivée. Seul notre personnel peut les déverrouiller, sur ses propres ordinateurs. Ce site n’enregistre pas votre adresse internet, et rien n’est conservé dans votre navigateur.
 quick-exit = Quitter rapidement ce site
+status-link = Lire notre réponse
 privacy-notice-link = Notre politique de confidentialité
 
 ## Front page
@@ -67,6 +68,54 @@ sent-title = Votre message a été envoyé
 sent-body = Merci. Votre message est conservé en sécurité et verrouillé, pour que seul notre personnel puisse le lire.
 sent-next = Une personne de notre équipe vous contactera avec les coordonnées que vous avez données. Cela peut prendre quelques jours. Vous pouvez maintenant fermer cette page.
 sent-again = Envoyer un autre message
+receipt-title = Votre code
+receipt-intro = Notez ces chiffres et gardez-les cachés. Avec eux, vous pourrez revenir sur ce site pour lire notre réponse et pour nous écrire à nouveau.
+receipt-warning = Toute personne qui a ces chiffres peut lire notre réponse. Ne les montrez à personne, et ne les gardez pas là où d’autres peuvent les voir.
+receipt-shown-once = Votre code a été affiché une seule fois, sur la page qui est apparue juste après l’envoi. Pour votre sécurité, il n’est plus affiché.
+receipt-missing = Cette fois, nous n’avons pas pu créer de code. Nous utiliserons les coordonnées que vous avez données, si vous en avez donné.
+receipt-next = Pour lire notre réponse plus tard, choisissez « Lire notre réponse » en haut de n’importe quelle page de ce site, puis tapez votre code.
+
+## Reading an answer
+
+status-title = Lire notre réponse
+status-intro = Tapez le code que vous avez noté après l’envoi de votre message. Les espaces et les tirets n’ont pas d’importance.
+status-receipt-label = Votre code
+status-receipt-help = 25 chiffres, en cinq groupes de cinq.
+status-check = Afficher la réponse
+status-error-length =
+    Un code a 25 chiffres. Vous avez tapé { $count ->
+        [one] { $count } chiffre
+       *[other] { $count } chiffres
+    }.
+status-error-characters = Un code ne contient que des chiffres. Veuillez vérifier ce que vous avez tapé.
+status-error-group = Le groupe { $group } de votre code semble incorrect. Veuillez le vérifier.
+status-not-found-title = Nous n’avons trouvé aucune conversation pour ce code
+status-not-found-body =
+    Veuillez vérifier le code et réessayer. Une conversation est supprimée quand vous la supprimez, ou { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    } après le dernier message.
+status-busy-title = Veuillez réessayer dans un moment
+status-busy-body = Beaucoup de personnes lisent des réponses en ce moment. Veuillez attendre une minute, puis réessayer.
+conversation-title = Votre conversation
+conversation-read = Notre équipe a bien reçu votre message.
+conversation-unread = Notre équipe n’a pas encore ouvert votre message.
+conversation-replies = Nos réponses
+conversation-no-replies = Il n’y a pas encore de réponse. Veuillez revenir plus tard.
+conversation-reply-date = Réponse du { $date }
+conversation-download = Télécharger « { $name } »
+conversation-expires = Cette conversation sera supprimée le { $date } si personne n’écrit d’ici là.
+conversation-write = Nous écrire à nouveau
+conversation-message = Votre message
+conversation-documents = Documents joints
+conversation-delete = Supprimer cette conversation
+conversation-delete-intro = Si vous la supprimez, personne ne pourra plus lire nos réponses avec ce code. Ce que vous avez déjà envoyé reste chez notre équipe.
+conversation-delete-confirm = Je comprends. Je veux supprimer cette conversation maintenant.
+conversation-delete-button = Supprimer maintenant
+conversation-deleted-title = La conversation a été supprimée
+conversation-deleted-body = Nos réponses ne peuvent plus être lues avec ce code.
+followup-sent-title = Votre message a été envoyé
+followup-sent-body = Merci. Utilisez votre code pour lire notre réponse plus tard.
 
 ## Error pages
 

@@ -10,6 +10,7 @@ skip-link = Ale dirèkteman nan fòmilè a
 privacy-title = Sa k ap pase ak mesaj ou
 privacy-body = Mesaj ou ak dokiman ou yo fèmen ak kle (ankripte) depi yo rive. Se sèlman moun ki travay nan ekip nou an ki ka louvri yo, sou pwòp òdinatè pa yo. Sit entènèt sa a pa anrejistre adrès entènèt ou, epi anyen pa sere nan navigatè ou.
 quick-exit = Kite sit sa a vit
+status-link = Li repons nou an
 privacy-notice-link = Avi nou sou vi prive
 
 ## Front page
@@ -55,6 +56,46 @@ sent-title = Mesaj ou a voye
 sent-body = Mèsi. Mesaj ou a sere an sekirite, epi li fèmen ak kle pou se sèlman moun ki travay nan ekip nou an ki ka li l.
 sent-next = Yon moun nan ekip nou an ap kontakte ou ak enfòmasyon ou te ban nou yo. Sa ka pran kèk jou. Kounye a, ou ka fèmen paj sa a.
 sent-again = Voye yon lòt mesaj
+receipt-title = Kòd ou
+receipt-intro = Ekri chif sa yo yon kote, epi kache yo. Avèk yo, ou ka tounen sou sit entènèt sa a pou li repons nou an, epi pou ekri nou ankò.
+receipt-warning = Nenpòt moun ki gen chif sa yo ka li repons nou an. Pa bay pèsonn yo, epi pa kite yo kote lòt moun ka wè yo.
+receipt-shown-once = Kòd ou a te parèt yon sèl fwa, sou paj ki te vini touswit apre ou te voye mesaj la. Pou sekirite ou, li p ap parèt ankò.
+receipt-missing = Fwa sa a, nou pa t ka fè yon kòd pou ou. N ap itilize enfòmasyon ou te ban nou pou nou kontakte ou, si ou te ban nou yo.
+receipt-next = Pou li repons nou an pita, chwazi “Li repons nou an” anlè nenpòt paj sou sit entènèt sa a, epi ekri kòd ou a.
+
+## Reading an answer
+
+status-title = Li repons nou an
+status-intro = Ekri kòd ou te note apre ou te voye mesaj ou a. Espas ak tirè pa gen enpòtans.
+status-receipt-label = Kòd ou
+status-receipt-help = 25 chif, an senk gwoup ki gen senk chif chak.
+status-check = Montre repons lan
+status-error-length = Yon kòd gen 25 chif. Ou ekri { $count } chif.
+status-error-characters = Yon kòd gen chif sèlman. Tanpri verifye sa ou ekri a.
+status-error-group = Gwoup { $group } nan kòd ou a sanble pa bon. Tanpri verifye l.
+status-not-found-title = Nou pa jwenn okenn konvèsasyon pou kòd sa a
+status-not-found-body = Tanpri verifye kòd la, epi eseye ankò. Yon konvèsasyon efase lè ou efase l, oswa { $days } jou apre dènye mesaj la.
+status-busy-title = Tanpri eseye ankò nan yon ti moman
+status-busy-body = Gen anpil moun k ap li repons kounye a. Tanpri tann yon minit, epi eseye ankò.
+conversation-title = Konvèsasyon ou
+conversation-read = Ekip nou an resevwa mesaj ou a.
+conversation-unread = Ekip nou an poko louvri mesaj ou a.
+conversation-replies = Repons nou yo
+conversation-no-replies = Poko gen repons. Tanpri tounen pita.
+conversation-reply-date = Repons dat { $date }
+conversation-download = Telechaje “{ $name }”
+conversation-expires = Konvèsasyon sa a ap efase { $date } si pèsonn pa ekri anvan dat sa a.
+conversation-write = Ekri nou ankò
+conversation-message = Mesaj ou
+conversation-documents = Dokiman
+conversation-delete = Efase konvèsasyon sa a
+conversation-delete-intro = Si ou efase l, pèsonn p ap ka li repons nou yo ak kòd sa a ankò. Sa ou te deja voye a ap rete kay ekip nou an.
+conversation-delete-confirm = Mwen konprann. Mwen vle efase konvèsasyon sa a kounye a.
+conversation-delete-button = Efase kounye a
+conversation-deleted-title = Konvèsasyon an efase
+conversation-deleted-body = Pèsonn pa ka li repons nou yo ak kòd sa a ankò.
+followup-sent-title = Mesaj ou a voye
+followup-sent-body = Mèsi. Sèvi ak kòd ou a pou li repons nou an pita.
 
 ## Error pages
 

@@ -11,6 +11,7 @@ skip-link = Ir para o formulário
 privacy-title = O que acontece com a sua mensagem
 privacy-body = A sua mensagem e os seus documentos são trancados (criptografados) assim que chegam. Só as pessoas que trabalham na nossa organização podem abri-los, nos próprios computadores. Este site não grava o seu endereço de internet, e nada fica guardado no seu navegador.
 quick-exit = Sair rapidamente deste site
+status-link = Ler a nossa resposta
 privacy-notice-link = A nossa política de privacidade
 
 ## Front page
@@ -68,6 +69,54 @@ sent-title = A sua mensagem foi enviada
 sent-body = Obrigado. A sua mensagem está guardada em segurança e trancada, para que só as pessoas que trabalham na nossa organização a possam ler.
 sent-next = Uma pessoa da nossa organização vai entrar em contacto usando os dados que nos deu. Isto pode levar alguns dias. Já pode fechar esta página.
 sent-again = Enviar outra mensagem
+receipt-title = O seu código
+receipt-intro = Anote estes números e guarde-os num lugar escondido. Com eles, pode voltar a este site para ler a nossa resposta e para nos escrever de novo.
+receipt-warning = Qualquer pessoa que tenha estes números pode ler a nossa resposta. Não os mostre a ninguém, e não os guarde onde outras pessoas os possam ver.
+receipt-shown-once = O seu código foi mostrado uma única vez, na página que apareceu logo depois do envio. Para a sua segurança, não é mostrado de novo.
+receipt-missing = Desta vez não foi possível criar um código. Vamos usar os dados de contacto que nos deu, se nos deu algum.
+receipt-next = Para ler a nossa resposta mais tarde, escolha “Ler a nossa resposta” no topo de qualquer página deste site e escreva o seu código.
+
+## Reading an answer
+
+status-title = Ler a nossa resposta
+status-intro = Escreva o código que anotou depois de enviar a sua mensagem. Os espaços e os traços não importam.
+status-receipt-label = O seu código
+status-receipt-help = 25 algarismos, em cinco grupos de cinco.
+status-check = Mostrar a resposta
+status-error-length =
+    Um código tem 25 algarismos. Escreveu { $count ->
+        [one] { $count } algarismo
+       *[other] { $count } algarismos
+    }.
+status-error-characters = Um código tem apenas algarismos. Por favor, verifique o que escreveu.
+status-error-group = O grupo { $group } do seu código parece estar errado. Por favor, verifique-o.
+status-not-found-title = Não foi encontrada nenhuma conversa com este código
+status-not-found-body =
+    Por favor, verifique o código e tente de novo. Uma conversa é apagada quando a apaga, ou { $days ->
+        [one] { $days } dia
+       *[other] { $days } dias
+    } depois da última mensagem.
+status-busy-title = Por favor, tente de novo daqui a pouco
+status-busy-body = Muitas pessoas querem ler respostas neste momento. Por favor, espere um minuto e depois tente de novo.
+conversation-title = A sua conversa
+conversation-read = A nossa organização recebeu a sua mensagem.
+conversation-unread = A nossa organização ainda não abriu a sua mensagem.
+conversation-replies = As nossas respostas
+conversation-no-replies = Ainda não há resposta. Por favor, volte mais tarde.
+conversation-reply-date = Resposta de { $date }
+conversation-download = Fazer o download de “{ $name }”
+conversation-expires = Esta conversa será apagada em { $date } se ninguém escrever antes disso.
+conversation-write = Escreva-nos de novo
+conversation-message = A sua mensagem
+conversation-documents = Documentos
+conversation-delete = Apagar esta conversa
+conversation-delete-intro = Se a apagar, ninguém poderá voltar a ler as nossas respostas com este código. O que já enviou continua com a nossa organização.
+conversation-delete-confirm = Compreendo. Quero apagar esta conversa agora.
+conversation-delete-button = Apagar agora
+conversation-deleted-title = A conversa foi apagada
+conversation-deleted-body = As nossas respostas já não podem ser lidas com este código.
+followup-sent-title = A sua mensagem foi enviada
+followup-sent-body = Obrigado. Use o seu código para ler a nossa resposta mais tarde.
 
 ## Error pages
 

@@ -10,6 +10,7 @@ skip-link = Forma geç
 privacy-title = Mesajınıza ne olur
 privacy-body = Mesajınız ve belgeleriniz bize ulaştığı anda kilitlenir (şifrelenir). Onları yalnızca çalışanlarımız, kendi bilgisayarlarında açabilir. Bu web sitesi internet adresinizi kaydetmez ve tarayıcınızda hiçbir şey saklanmaz.
 quick-exit = Bu siteden hemen çık
+status-link = Cevabımızı oku
 privacy-notice-link = Gizlilik bildirimimiz
 
 ## Front page
@@ -55,6 +56,46 @@ sent-title = Mesajınız gönderildi
 sent-body = Teşekkür ederiz. Mesajınız güvenle saklanıyor ve yalnızca çalışanlarımızın okuyabileceği şekilde kilitli.
 sent-next = Ekibimizden biri, verdiğiniz bilgileri kullanarak sizinle iletişime geçecek. Bu birkaç gün sürebilir. Artık bu sayfayı kapatabilirsiniz.
 sent-again = Başka bir mesaj gönder
+receipt-title = Takip kodunuz
+receipt-intro = Bu rakamları bir yere yazın ve kimsenin göremeyeceği bir yerde saklayın. Bunlarla bu web sitesine geri gelip cevabımızı okuyabilir ve bize yeniden yazabilirsiniz.
+receipt-warning = Bu rakamlara sahip olan herkes cevabımızı okuyabilir. Bunları kimseyle paylaşmayın ve başkalarının görebileceği bir yerde tutmayın.
+receipt-shown-once = Takip kodunuz yalnızca bir kez, gönderdikten hemen sonraki sayfada gösterildi. Güvenliğiniz için yeniden gösterilmez.
+receipt-missing = Bu sefer takip kodu oluşturamadık. İletişim bilgisi verdiyseniz, o bilgileri kullanacağız.
+receipt-next = Cevabımızı daha sonra okumak için bu web sitesindeki herhangi bir sayfanın en üstünde “Cevabımızı oku” seçeneğini seçin ve takip kodunuzu yazın.
+
+## Reading an answer
+
+status-title = Cevabımızı oku
+status-intro = Mesajınızı gönderdikten sonra not ettiğiniz takip kodunu yazın. Boşluklar ve tireler önemli değildir.
+status-receipt-label = Takip kodunuz
+status-receipt-help = 25 rakam, beşer rakamlık beş grup halinde.
+status-check = Cevabı göster
+status-error-length = Takip kodu 25 rakamdan oluşur. Siz { $count } rakam yazdınız.
+status-error-characters = Takip kodu yalnızca rakamlardan oluşur. Lütfen yazdığınızı kontrol edin.
+status-error-group = Takip kodunuzdaki { $group } numaralı grup yanlış görünüyor. Lütfen bu grubu kontrol edin.
+status-not-found-title = Bu takip koduyla bir yazışma bulamadık
+status-not-found-body = Lütfen takip kodunu kontrol edip yeniden deneyin. Bir yazışma, siz onu sildiğinizde ya da son mesajdan { $days } gün sonra silinir.
+status-busy-title = Lütfen biraz sonra yeniden deneyin
+status-busy-body = Şu anda birçok kişi cevapları okuyor. Lütfen bir dakika bekleyin, sonra yeniden deneyin.
+conversation-title = Yazışmanız
+conversation-read = Ekibimiz mesajınızı aldı.
+conversation-unread = Ekibimiz mesajınızı henüz açmadı.
+conversation-replies = Cevaplarımız
+conversation-no-replies = Henüz cevap yok. Lütfen daha sonra yeniden bakın.
+conversation-reply-date = { $date } tarihli cevap
+conversation-download = “{ $name }” dosyasını indir
+conversation-expires = O zamana kadar kimse yazmazsa bu yazışma { $date } tarihinde silinecek.
+conversation-write = Bize yeniden yaz
+conversation-message = Mesajınız
+conversation-documents = Belgeler
+conversation-delete = Bu yazışmayı sil
+conversation-delete-intro = Silerseniz, hiç kimse bu takip koduyla cevaplarımızı artık okuyamaz. Daha önce gönderdikleriniz ekibimizde kalır.
+conversation-delete-confirm = Anlıyorum. Bu yazışma şimdi silinsin.
+conversation-delete-button = Şimdi sil
+conversation-deleted-title = Yazışma silindi
+conversation-deleted-body = Cevaplarımız artık bu takip koduyla okunamaz.
+followup-sent-title = Mesajınız gönderildi
+followup-sent-body = Teşekkür ederiz. Cevabımızı daha sonra okumak için takip kodunuzu kullanın.
 
 ## Error pages
 

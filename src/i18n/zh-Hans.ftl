@@ -10,6 +10,7 @@ skip-link = 跳到表单
 privacy-title = 您的留言会怎样处理
 privacy-body = 您的留言和文件一送达就会被锁住（加密）。只有我们的工作人员能打开它们，而且是在他们自己的电脑上。本网站不会记录您的网络地址，也不会在您的浏览器里保存任何东西。
 quick-exit = 快速离开本网站
+status-link = 查看我们的回复
 privacy-notice-link = 我们的隐私声明
 
 ## Front page
@@ -55,6 +56,46 @@ sent-title = 您的留言已发送
 sent-body = 谢谢。您的留言已安全保存并锁住，只有我们的工作人员能够阅读。
 sent-next = 我们团队的一位成员会通过您提供的联系方式与您联系。这可能需要几天时间。您现在可以关闭此页面。
 sent-again = 再发一条留言
+receipt-title = 您的查询码
+receipt-intro = 请把这些数字抄下来，并藏好。凭这些数字，您可以回到本网站查看我们的回复，也可以再给我们留言。
+receipt-warning = 任何人只要有这些数字，就能看到我们的回复。请不要告诉别人，也不要放在别人能看到的地方。
+receipt-shown-once = 您的查询码只显示过一次，就在发送后马上出现的那个页面上。为了您的安全，它不会再显示。
+receipt-missing = 这次我们没能生成查询码。如果您留下了联系方式，我们会用它与您联系。
+receipt-next = 以后想查看我们的回复，请在本网站任何页面的顶部点击“查看我们的回复”，然后输入您的查询码。
+
+## Reading an answer
+
+status-title = 查看我们的回复
+status-intro = 请输入您发送留言后抄下的查询码。有没有空格或短横线都没关系。
+status-receipt-label = 您的查询码
+status-receipt-help = 25 位数字，分为五组，每组五位。
+status-check = 显示回复
+status-error-length = 查询码共有 25 位数字。您输入了 { $count } 位。
+status-error-characters = 查询码只包含数字。请检查您输入的内容。
+status-error-group = 您的查询码第 { $group } 组好像不对。请检查一下。
+status-not-found-title = 找不到与这个查询码对应的对话
+status-not-found-body = 请检查查询码，然后再试一次。对话会在您删除时被删除，或者在最后一条留言的 { $days } 天后被删除。
+status-busy-title = 请稍后再试
+status-busy-body = 现在有很多人在查看回复。请等一分钟，然后再试一次。
+conversation-title = 您的对话
+conversation-read = 我们的团队已经收到您的留言。
+conversation-unread = 我们的团队还没有打开您的留言。
+conversation-replies = 我们的回复
+conversation-no-replies = 还没有回复。请以后再来看看。
+conversation-reply-date = { $date } 的回复
+conversation-download = 下载“{ $name }”
+conversation-expires = 如果在 { $date } 之前没有人写新留言，这个对话将在那天被删除。
+conversation-write = 再给我们留言
+conversation-message = 您的留言
+conversation-documents = 文件
+conversation-delete = 删除这个对话
+conversation-delete-intro = 删除后，任何人都不能再用这个查询码查看我们的回复。您已经发送的内容仍会留在我们团队那里。
+conversation-delete-confirm = 我明白。我要现在删除这个对话。
+conversation-delete-button = 立即删除
+conversation-deleted-title = 对话已删除
+conversation-deleted-body = 已经不能再用这个查询码查看我们的回复了。
+followup-sent-title = 您的留言已发送
+followup-sent-body = 谢谢。以后请用您的查询码查看我们的回复。
 
 ## Error pages
 

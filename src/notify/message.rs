@@ -56,10 +56,11 @@ pub fn compose(snapshot: &Snapshot, counts: bool, at: Timestamp) -> Message {
     for warning in &snapshot.upcoming {
         let days = days_until(now, warning.first);
         text.push_str(&format!(
-            "{} of form {} will be deleted in {} unless pulled.\n",
+            "{} of form {} will be deleted in {} {}.\n",
             warning.kind.count(warning.count),
             warning.form,
             if days == 1 { "1 day".to_string() } else { format!("{days} days") },
+            warning.kind.unless(),
         ));
     }
     text.push_str("Read them on a staff machine with: sealpost-staff pull\n");

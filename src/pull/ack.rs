@@ -18,10 +18,10 @@ use http::{HeaderMap, StatusCode};
 
 use sealpost_format::envelope::AckSecret;
 use sealpost_format::files::{sha256_file, sync_dir};
-use sealpost_format::id::{FileName, SubmissionId, parse_sha256};
+use sealpost_format::id::{FileName, SubmissionId, ThreadId, parse_sha256};
 use sealpost_format::wire::AckRequest;
 
-use crate::spool::ACK_FILE;
+use crate::spool::{ACK_FILE, THREAD_FILE};
 
 use super::errors::{ApiError, internal, read_json};
 use super::listing::{entry_files, find_entry};
@@ -55,7 +55,15 @@ pub(super) async fn ack(
         if !readable_forms(current_forms(&app2), &access.recipient).contains(&form2) {
             return Err(ApiError::NotFound("no such submission"));
         }
-        delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named, request.ack.as_ref())
+        // The conversation, if any: staff have now read the person's message.
+        let thread = fs::read_to_string(dir.join(THREAD_FILE)).ok().and_then(|t| ThreadId::parse(t.trim()));
+        let freed = delete_if_matching(&dir, app2.spool().trash_dir(), id.as_str(), &named, request.ack.as_ref())?;
+        if let Some(thread) = thread
+            && let Err(e) = app2.threads().staff_acted(&thread, std::time::SystemTime::now())
+        {
+            tracing::warn!(error_kind = ?e.kind(), "staff api: recording that staff read a conversation failed");
+        }
+        Ok(freed)
     })
     .await
     .map_err(|_| ApiError::Internal)??;
@@ -120,7 +128,8 @@ pub(super) fn delete_if_matching(
             Some(_) => {}
         }
     }
-    let freed: u64 = files.values().sum::<u64>() + ack_record.map_or(0, |_| ACK_RECORD_LEN as u64);
+    let thread_record = fs::metadata(dir.join(THREAD_FILE)).map_or(0, |m| m.len());
+    let freed: u64 = files.values().sum::<u64>() + ack_record.map_or(0, |_| ACK_RECORD_LEN as u64) + thread_record;
     let parent = dir.parent().ok_or(ApiError::Internal)?;
     let target = trash.join(id);
     fs::rename(dir, &target).map_err(internal("moving a submission to trash"))?;

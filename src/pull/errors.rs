@@ -51,6 +51,10 @@ pub enum ApiError {
     Busy,
     /// [`MAX_CHALLENGE_ENCRYPTIONS`] challenges are being encrypted; try again in a second.
     ChallengesBusy,
+    /// The conversation was deleted by the person, or expired.
+    Gone,
+    /// A reply over [`sealpost_format::reply::MAX_REPLY_BYTES`].
+    ReplyTooLarge,
     /// A storage failure; logged once, without details that could identify anything.
     Internal,
 }
@@ -63,7 +67,8 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::SessionExpired | ApiError::Revoked => StatusCode::UNAUTHORIZED,
             ApiError::UnknownRecipient | ApiError::WrongResponse => StatusCode::FORBIDDEN,
             ApiError::UnknownChallenge | ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
-            ApiError::ExpiredChallenge => StatusCode::GONE,
+            ApiError::ExpiredChallenge | ApiError::Gone => StatusCode::GONE,
+            ApiError::ReplyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Mismatch(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +96,11 @@ impl ApiError {
             ApiError::RateLimited(_) => "too many login attempts; try again later".into(),
             ApiError::Busy => "too many logins in progress; try again shortly".into(),
             ApiError::ChallengesBusy => "too many login challenges being prepared; try again in a second".into(),
+            ApiError::Gone => "the person deleted this conversation, or it expired; nothing was stored".into(),
+            ApiError::ReplyTooLarge => format!(
+                "a reply is at most {} bytes of ciphertext; send a shorter one, or fewer documents",
+                sealpost_format::reply::MAX_REPLY_BYTES
+            ),
             ApiError::Internal => "internal error".into(),
         }
     }

@@ -20,7 +20,7 @@ use sealpost_format::files::sha256_file;
 use sealpost_format::id::{FileName, SubmissionId};
 use sealpost_format::wire::{ListQuery, Listed, ListedFile, MAX_LISTED};
 
-use crate::spool::ACK_FILE;
+use crate::spool::{ACK_FILE, THREAD_FILE};
 
 use super::errors::{ApiError, internal, json};
 use super::state::{Access, StaffService, current_forms};
@@ -111,7 +111,8 @@ pub(super) async fn find_entry(app: &StaffService, access: &Access, id: &Submiss
 
 // ───────────────────────────── spool reading and deleting (blocking) ─────────────────────────────
 
-/// The files of one entry, by name, with their sizes, leaving out [`ACK_FILE`]; `None` if the
+/// The files of one entry, by name, with their sizes, leaving out [`ACK_FILE`] and
+/// [`THREAD_FILE`]; `None` if the
 /// entry holds anything else (which the spool never writes) or no envelope.
 pub(super) fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u64>>> {
     let mut files = BTreeMap::new();
@@ -119,7 +120,7 @@ pub(super) fn entry_files(dir: &Path) -> io::Result<Option<BTreeMap<FileName, u6
         let entry = entry?;
         let meta = entry.metadata()?;
         let name = entry.file_name();
-        if name == ACK_FILE && meta.is_file() {
+        if (name == ACK_FILE || name == THREAD_FILE) && meta.is_file() {
             // Not a submission file: never listed, downloaded or named in an ack.
             continue;
         }

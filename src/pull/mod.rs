@@ -1,4 +1,5 @@
-//! The server side of the staff API (`/staff/v1`, DESIGN §6): login, list, download, ack.
+//! The server side of the staff API (`/staff/v1`, DESIGN §6, §10): login, list, download, ack,
+//! and replies to conversations.
 //!
 //! Job: let whoever can decrypt a form's submissions prove it with an age challenge, list and
 //! download the ciphertext, and acknowledge receipt so the spool can forget it.
@@ -29,6 +30,7 @@ mod login;
 mod state;
 #[cfg(test)]
 mod tests;
+mod threads;
 
 use std::sync::Arc;
 
@@ -57,6 +59,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(service: Arc<StaffService>) -> R
         .route("/submissions", get(list))
         .route("/submissions/{id}/ack", post(ack))
         .route("/submissions/{id}/{file}", get(download))
+        .route("/threads/{thread}", get(threads::thread))
+        .route("/threads/{thread}/replies", post(threads::reply))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NoRoute })
         .with_state(service)

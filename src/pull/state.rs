@@ -19,6 +19,7 @@ use sealpost_format::wire::{CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, SESSION_TTL};
 
 use crate::config::{FormSpec, Limits, TrustedProxies};
 use crate::limit::ClientLimiter;
+use crate::reply::Threads;
 use crate::spool::Spool;
 
 use super::errors::{ApiError, internal};
@@ -36,12 +37,25 @@ pub struct StaffService {
     spool: Spool,
     /// Whose forwarded headers name the client (for the login budget).
     trusted_proxies: TrustedProxies,
+    /// The conversations staff reply to.
+    threads: Arc<Threads>,
 }
 
 impl StaffService {
-    /// The staff API over `forms` and `spool`.
-    pub fn new(staff: StaffApi, forms: Arc<[FormSpec]>, spool: Spool, trusted_proxies: TrustedProxies) -> StaffService {
-        StaffService { staff, forms, spool, trusted_proxies }
+    /// The staff API over `forms`, `spool` and `threads`.
+    pub fn new(
+        staff: StaffApi,
+        forms: Arc<[FormSpec]>,
+        spool: Spool,
+        trusted_proxies: TrustedProxies,
+        threads: Arc<Threads>,
+    ) -> StaffService {
+        StaffService { staff, forms, spool, trusted_proxies, threads }
+    }
+
+    /// The conversations.
+    pub fn threads(&self) -> &Threads {
+        &self.threads
     }
 
     /// The login state.

@@ -240,6 +240,8 @@ impl Fixture {
                 choices: Vec::new(),
             }],
             attachments: Vec::new(),
+            reply: None,
+            follow_up: false,
         };
         draft.seal_envelope(&recipients, &envelope).unwrap();
         let id = draft.commit().unwrap();
@@ -248,7 +250,7 @@ impl Fixture {
         id.as_str().to_string()
     }
 
-    /// Every file under the data dir, except token.key.
+    /// Every file under the data dir, except token.key and the reply salt.
     pub fn all_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap() {
@@ -258,11 +260,30 @@ impl Fixture {
         }
         let mut out = Vec::new();
         walk(&self.data_dir(), &mut out);
-        out.retain(|p| !p.ends_with("token.key"));
+        out.retain(|p| !p.ends_with("token.key") && !p.ends_with(sealpost::reply::SALT_FILE));
         out
     }
 
-    /// Asserts nothing but token.key exists under the data dir.
+    /// Whether `file` (with `bytes`) is one of the public files of a conversation (DESIGN §10):
+    /// an entry's `thread` (a thread id), or under `threads/<T>/` its `recipient.txt` (an age
+    /// public key), `form` (a form id) or a time stamp (`created`, `person`, `staff`: seconds).
+    /// Nothing in them comes from what the person wrote.
+    pub fn is_public_conversation_file(&self, file: &Path, bytes: &[u8]) -> bool {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let in_threads = file.starts_with(self.data_dir().join("threads"));
+        match name {
+            "thread" => sealpost_format::id::ThreadId::parse(text).is_some(),
+            "recipient.txt" if in_threads => text.starts_with("age1") && text.len() == 62,
+            "form" if in_threads => ["asylum-help", "contact", "intake"].contains(&text),
+            "created" | "person" | "staff" | "deleted" if in_threads => {
+                !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+            }
+            _ => false,
+        }
+    }
+
+    /// Asserts nothing but token.key and the reply salt exists under the data dir.
     pub fn assert_nothing_written(&self) {
         let files = self.all_files();
         assert!(files.is_empty(), "expected no files, found {files:?}");

@@ -445,6 +445,8 @@ impl InProcess {
                 })
                 .collect(),
             attachments: metas,
+            reply: None,
+            follow_up: false,
         };
         draft.seal_envelope(&recipients, &envelope).unwrap();
         draft.commit().unwrap().to_string()

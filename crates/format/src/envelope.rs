@@ -42,6 +42,24 @@ pub struct Envelope {
     /// version 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack: Option<AckSecret>,
+    /// The conversation this submission belongs to (DESIGN §10): where staff send a reply, and
+    /// what links a follow-up to the submission it continues. Absent before replies existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ReplyTo>,
+    /// True for a follow-up the person wrote from the status page, continuing the conversation
+    /// [`Envelope::reply`] names.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow_up: bool,
+}
+
+/// Where replies to a submission go: the conversation's thread id and its public key.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct ReplyTo {
+    /// The thread id `T`: 26 lower-case base32 characters.
+    pub thread: String,
+    /// The age recipient `P` (`age1…`) that replies are sealed to; only the person's receipt
+    /// derives its identity.
+    pub recipient: String,
 }
 
 /// 32 random bytes sealed inside an envelope (`"ack": "<64 hex digits>"` in its JSON) that prove,

@@ -46,6 +46,28 @@ pub fn sync_dir(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads the 32-byte secret `dir/name`, creating `dir` (0700) and the file (0600, 32 random
+/// bytes, fsynced with its folder) if absent. A file of another length is an error naming it.
+pub fn read_or_create_key(dir: &Path, name: &str) -> io::Result<[u8; 32]> {
+    use std::io::Write;
+    create_private_dir(dir)?;
+    let path = dir.join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes
+            .try_into()
+            .map_err(|_| io::Error::other(format!("{} is not 32 bytes; delete it to make a new one", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let key: [u8; 32] = crate::random_bytes();
+            let mut file = create_private_file(&path)?;
+            file.write_all(&key)?;
+            file.sync_all()?;
+            sync_dir(dir)?;
+            Ok(key)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Hex SHA-256 of a file's contents.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut file = File::open(path)?;

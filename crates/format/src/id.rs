@@ -1,6 +1,7 @@
 //! Submission ids and the names of the files in a submission (DESIGN §5).
 //!
-//! Job: the only shapes of outside text that either side ever turns into a path.
+//! Job: the only shapes of outside text that either side ever turns into a path (submission and
+//! thread ids, file names).
 //! Invariant: text from outside becomes a [`SubmissionId`] or a [`FileName`] only through
 //! [`SubmissionId::parse`] or [`FileName::parse`], so holding one means the text was exactly an
 //! id's or a file name's shape: no separator, no dot segment, nothing a file system could read two
@@ -34,6 +35,34 @@ impl SubmissionId {
 }
 
 impl std::fmt::Display for SubmissionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A conversation's thread id `T` (DESIGN §10): 26 lower-case base32 characters, like a
+/// submission id, from 128 bits the server derives from a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadId(String);
+
+impl ThreadId {
+    /// The id of 128 derived bits.
+    pub fn from_bits(bits: &[u8; 16]) -> ThreadId {
+        ThreadId(data_encoding::BASE32_NOPAD.encode(bits).to_ascii_lowercase())
+    }
+
+    /// Parses an id that came from outside; `None` unless it is exactly an id's shape.
+    pub fn parse(s: &str) -> Option<ThreadId> {
+        SubmissionId::parse(s).map(|id| ThreadId(id.0))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ThreadId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }

@@ -3,7 +3,8 @@
 //! - [`id`]: submission ids and the names of the files in a submission;
 //! - [`pad`]: Padmé padding for attachments and block padding for the envelope;
 //! - [`envelope`]: the sealed envelope (DESIGN §5) and its versions;
-//! - [`wire`]: the staff API's JSON shapes and the login challenge's label (DESIGN §6);
+//! - [`reply`]: a staff reply's plaintext and its bounds (DESIGN §10);
+//! - [`wire`]: the staff API's JSON shapes and the login challenge's label (DESIGN §6, §10);
 //! - [`files`]: the crash-safe file helpers both sides write with (0600, fsync, directory sync).
 //!
 //! Never: runs an executor, speaks HTTP, or encrypts. Sealing belongs to the server and opening
@@ -13,6 +14,7 @@ pub mod envelope;
 pub mod files;
 pub mod id;
 pub mod pad;
+pub mod reply;
 pub mod wire;
 
 /// Fills a buffer of `N` bytes from the operating system's random source.

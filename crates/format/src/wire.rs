@@ -113,3 +113,39 @@ pub struct ErrorBody {
     /// One lower-case sentence.
     pub error: String,
 }
+
+/// `GET /staff/v1/threads/{thread}`: what the server knows of a conversation (DESIGN §10), all of
+/// it public: no content, no receipt.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The form the conversation began on.
+    pub form: String,
+    /// When it began, UTC, RFC 3339 to the second.
+    pub created: String,
+    /// When the person last acted (sent, read or wrote), to the day: `YYYY-MM-DD`.
+    pub person_active: String,
+    /// When staff last acted (read a submission of it, or replied), to the day, if ever.
+    pub staff_active: Option<String>,
+    /// When it will be deleted unless someone acts, to the day.
+    pub expires: String,
+    /// The replies posted so far, oldest first.
+    pub replies: Vec<ThreadReply>,
+}
+
+/// One reply in a [`ThreadInfo`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ThreadReply {
+    /// Its number in the conversation: 1, 2, …
+    pub number: u32,
+    /// When it was posted, to the day.
+    pub posted: String,
+}
+
+/// `POST /staff/v1/threads/{thread}/replies` → 201: the number the reply was stored under.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReplyPosted {
+    /// Its number in the conversation.
+    pub number: u32,
+    /// When the conversation will now be deleted unless someone acts, to the day.
+    pub expires: String,
+}

@@ -28,7 +28,7 @@ use sealpost_format::envelope::AckSecret;
 use sealpost_format::files::{create_private_file, io_reason};
 use sealpost_format::wire::{
     AckRequest, CHALLENGE_LABEL, CHALLENGE_SECRET_LEN, ChallengeRequest, ChallengeResponse, ErrorBody, Listed,
-    MAX_LISTED, SESSION_TTL, SessionRequest, SessionResponse,
+    MAX_LISTED, ReplyPosted, SESSION_TTL, SessionRequest, SessionResponse,
 };
 
 use crate::error::{StaffError, io_error};
@@ -420,6 +420,31 @@ impl Server {
         match response.status().as_u16() {
             200..=299 | 404 => Ok(()),
             _ => Err(self.refused("the acknowledgement", response).await),
+        }
+    }
+}
+
+impl Server {
+    /// Posts `sealed` (one binary age file) as a reply to conversation `thread`: the reply's
+    /// number, or `None` if this session cannot see the conversation (another key may).
+    pub(crate) async fn post_reply(
+        &self,
+        session: &Session,
+        thread: &str,
+        sealed: Vec<u8>,
+    ) -> Result<Option<ReplyPosted>, StaffError> {
+        let url = self.url(&format!("staff/v1/threads/{thread}/replies"))?;
+        let request = self
+            .client
+            .post(url)
+            .bearer_auth(session.token.as_str())
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(sealed);
+        let response = self.send(request).await?;
+        match response.status().as_u16() {
+            404 => Ok(None),
+            410 => Err(StaffError::ConversationGone { thread: thread.to_string() }),
+            _ => self.json("the reply", "a malformed answer to a reply", response).await.map(Some),
         }
     }
 }

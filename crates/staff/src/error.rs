@@ -137,6 +137,21 @@ pub enum StaffError {
     /// free on the disk of `OUT`.
     #[error("submission {id} needs {needed} of free space in {out}, which has only {available}")]
     NoSpace { id: String, out: String, needed: String, available: String },
+    /// `reply FOLDER`: the folder is not a saved submission.
+    #[error("{folder}: not a submission folder saved by sealpost-staff (no envelope.json)")]
+    NotSubmissionFolder { folder: String },
+    /// `reply FOLDER`: the submission has no conversation.
+    #[error("{folder}: this submission has no conversation; the person got no receipt, so a reply cannot reach them")]
+    NoConversation { folder: String },
+    /// The person deleted the conversation, or it expired.
+    #[error("conversation {thread}: the person deleted it, or it expired; the reply was not sent")]
+    ConversationGone { thread: String },
+    /// No session of this identity can see the conversation.
+    #[error("conversation {thread}: the server has no such conversation for this identity's forms")]
+    ConversationUnknown { thread: String },
+    /// `reply`: the message or documents are not a reply that can be sent.
+    #[error("{what}")]
+    BadReply { what: String },
 }
 
 impl StaffError {
@@ -154,7 +169,10 @@ impl StaffError {
             | StaffError::PluginMissing { .. }
             | StaffError::KeygenExists { .. }
             | StaffError::OutDir { .. }
-            | StaffError::NoSubmissionFolder { .. } => 2,
+            | StaffError::NoSubmissionFolder { .. }
+            | StaffError::NotSubmissionFolder { .. }
+            | StaffError::NoConversation { .. }
+            | StaffError::BadReply { .. } => 2,
             _ => 1,
         }
     }
@@ -164,6 +182,18 @@ impl StaffError {
         let one = |s: &str| vec![s.to_string()];
         match self {
             StaffError::BadUrl { .. } => one("write the server's address like https://forms.example.org"),
+            StaffError::NotSubmissionFolder { .. } => {
+                one("pass the folder `sealpost-staff pull` saved the submission in: OUT/<id>")
+            }
+            StaffError::NoConversation { .. } => one(
+                "reach the person through the contact details in submission.txt, if it is safe; submissions sent before replies existed have no conversation",
+            ),
+            StaffError::ConversationGone { .. } => one(
+                "the person can still write a new message through the website; there is no way to reach this conversation again",
+            ),
+            StaffError::ConversationUnknown { .. } => one(
+                "check --server and that your key is on the recipients list of the conversation's form; a conversation is deleted a while after nobody acts on it",
+            ),
             StaffError::PlainHttp { host, .. } if is_onion_host(host) => one(
                 "use the onion service's https:// address, or an SSH tunnel to the server's loopback staff listener (ssh -L 8081:127.0.0.1:8081 server, then --server http://127.0.0.1:8081)",
             ),
@@ -224,6 +254,7 @@ impl StaffError {
             StaffError::Protocol { .. } => one("check that --server is the address of a sealpost server"),
             StaffError::Plugin { .. } => one("check that the hardware key is plugged in, and try again"),
             StaffError::Io { .. } => Vec::new(),
+            StaffError::BadReply { .. } => one("sealpost-staff reply OUT/<id> --message FILE (or - for standard input) [--attach FILE]…"),
             StaffError::DownloadMismatch { .. } => one("run the pull again; if it persists, tell the server's admin"),
             StaffError::Damaged { .. } | StaffError::BadEnvelope { .. } => {
                 one("the submission stays on the server; tell the server's admin")

@@ -38,15 +38,18 @@
 //! - `pace`: how long a pull may take and how slowly a server may send.
 //! - `client`: HTTPS to the staff API: login, listing, downloads, acknowledgements.
 //! - `folder`: `OUT`, its lock and free space, staging folders, unique names.
+//! - `conversation`: `OUT/conversations/<T>/`, the index of each conversation and copies of replies.
 //! - `unseal`: one submission's ciphertext into the readable files of its folder.
 //! - `report`: progress while a run goes, the [`Summary`] when it ends.
 //! - `pull`: the pull loop ([`pull()`]).
 //! - `open`: opening submission folders copied by other means ([`open()`]).
+//! - `reply`: a reply sealed here to a conversation's key and posted ([`reply()`]).
 //!
 //! [`SubmissionId::parse`]: sealpost_format::id::SubmissionId::parse
 //! [`FileName::parse`]: sealpost_format::id::FileName::parse
 
 mod client;
+mod conversation;
 mod error;
 mod folder;
 mod identities;
@@ -55,6 +58,7 @@ mod neutralize;
 mod open;
 mod pace;
 mod pull;
+mod reply;
 mod report;
 mod unseal;
 
@@ -67,5 +71,6 @@ pub use neutralize::{MAX_NAME_BYTES, for_terminal, neutralize_text, safe_file_na
 pub use open::open;
 pub use pace::{DEFAULT_PULL_TIMEOUT, MIN_TRANSFER_RATE, RATE_GRACE, RATE_WINDOW};
 pub use pull::{MAX_LISTING_ROUNDS, PullOptions, pull};
+pub use reply::{Replied, ReplyOptions, reply};
 pub use report::{Bar, Outcome, Progress, Quiet, Summary};
 pub use unseal::Saved;

@@ -58,6 +58,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a reply to the person behind a saved submission: sealed here to the conversation's
+    /// key, so the server stores only ciphertext; the person reads it with their receipt.
+    Reply {
+        /// The submission's folder, as `pull` saved it: OUT/<id>.
+        folder: PathBuf,
+        /// The server, like https://forms.example.org.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Your age identity file.
+        #[arg(long, value_name = "FILE")]
+        identity: PathBuf,
+        /// The message, from this file, or - for standard input.
+        #[arg(long, value_name = "FILE", default_value = "-")]
+        message: PathBuf,
+        /// A document to send with it (repeat for several, at most 5).
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<PathBuf>,
+        /// Trust only this CA certificate (PEM) for the server, for self-signed setups.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
+        /// Give up after this long, like 5m.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+        /// Print one JSON object on stdout instead of a line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make a new identity file (0600) and print its public key, for a recipients file.
     Keygen {
         /// Write the identity here (never overwriting) instead of to stdout.
@@ -76,6 +103,9 @@ fn main() -> ExitCode {
         }
         Command::Open { path, identity, out, json } => staff::open(&path, &identity, &out)
             .and_then(|summary| report(&summary, json, |n| StaffError::OpenFailures { count: n })),
+        Command::Reply { folder, server, identity, message, attach, ca_cert, timeout, json } => {
+            reply(staff::ReplyOptions { server, identity, folder, message, attach, ca_cert, timeout }, json)
+        }
         Command::Keygen { output } => keygen(output),
     };
     match result {
@@ -139,6 +169,28 @@ fn report(summary: &Summary, json: bool, failures: impl Fn(usize) -> StaffError)
         print_error(&message, &hints);
     }
     if summary.failed > 0 { Err(failures(summary.failed)) } else { Ok(()) }
+}
+
+fn reply(options: staff::ReplyOptions, json: bool) -> Result<(), StaffError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StaffError::Io { path: "runtime".into(), reason: e.to_string() })?;
+    let result = runtime.block_on(staff::reply(&options));
+    runtime.shutdown_background();
+    let replied = result?;
+    if json {
+        println!("{}", serde_json::to_string(&replied).unwrap_or_default());
+    } else {
+        println!(
+            "reply {} sent to the conversation of {}; a copy is in {}; the conversation ends on {} unless someone acts",
+            replied.number,
+            replied.id,
+            for_terminal(&replied.copy),
+            replied.expires
+        );
+    }
+    Ok(())
 }
 
 fn keygen(output: Option<PathBuf>) -> Result<(), StaffError> {

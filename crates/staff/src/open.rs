@@ -102,6 +102,7 @@ fn open_one(folder: &Path, identities: &Identities, out: &Path) -> Result<Saved,
     let staging = Staging::begin(out, &id)?;
     // `open` acknowledges nothing: the secret is dropped (and wiped) here.
     let (saved, _secret) = fill(&staging, &cipher, identities, None)?;
-    staging.commit()?;
+    let folder = staging.commit()?;
+    crate::pull::record_in_conversation(&folder, &saved)?;
     Ok(saved)
 }

@@ -20,10 +20,11 @@ use std::time::Duration;
 
 use sealpost_format::envelope::AckSecret;
 use sealpost_format::files::sync_dir;
-use sealpost_format::id::{FileName, SubmissionId};
+use sealpost_format::id::{FileName, SubmissionId, ThreadId};
 use sealpost_format::wire::Listed;
 
 use crate::client::{Server, Session};
+use crate::conversation::{self, Entry};
 use crate::error::{StaffError, io_error};
 use crate::folder::{Staging, check_free_space, free_space, lock_out, prepare_out, verify_folder};
 use crate::identities::Identities;
@@ -215,6 +216,9 @@ async fn pull_one(
             form: for_terminal(&listed.form),
             folder: target.display().to_string(),
             attachments,
+            thread: None,
+            follow_up: false,
+            continues: None,
             files: Vec::new(),
         };
         return Ok(Pulled::AlreadySaved(saved));
@@ -235,6 +239,7 @@ async fn pull_one(
         let (saved, secret) = fill(&staging, &cipher, &ids, Some(&form))?;
         let folder = staging.commit()?;
         verify_folder(&saved.id, &folder, &saved.files)?;
+        record_in_conversation(&folder, &saved)?;
         Ok::<_, StaffError>((saved, secret))
     })
     .await
@@ -243,6 +248,20 @@ async fn pull_one(
         server.ack(session, id.as_str(), &files, secret).await?;
     }
     Ok(Pulled::Saved(saved))
+}
+
+/// Lists a saved submission or follow-up in its conversation's index (`OUT` is `folder`'s parent).
+pub(crate) fn record_in_conversation(folder: &Path, saved: &Saved) -> Result<(), StaffError> {
+    let (Some(thread), Some(out)) = (saved.thread.as_deref().and_then(ThreadId::parse), folder.parent()) else {
+        return Ok(());
+    };
+    let entry = if saved.follow_up { Entry::FollowUp } else { Entry::Submission };
+    conversation::record(out, &thread, entry, &saved.id, &now_rfc3339())
+}
+
+/// Now, UTC, RFC 3339 to the second.
+pub(crate) fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// The ack secret of a submission saved by an earlier run (which never wrote it down): downloads

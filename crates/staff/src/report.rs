@@ -107,6 +107,15 @@ pub struct Outcome {
     /// The form, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// Its conversation's thread id, if the person got a receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    /// True for a follow-up the person wrote from the status page.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub follow_up: bool,
+    /// For a follow-up: the submission that began the conversation, if it is in this `OUT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continues: Option<String>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -124,6 +133,9 @@ impl Summary {
             status: "failed",
             folder: None,
             form: None,
+            thread: None,
+            follow_up: false,
+            continues: None,
             error: Some(for_terminal(&error.to_string())),
             hints: error.hints().iter().map(|h| for_terminal(h)).collect(),
         });
@@ -147,6 +159,9 @@ impl Summary {
             status,
             folder: Some(for_terminal(&saved.folder)),
             form: Some(saved.form),
+            thread: saved.thread,
+            follow_up: saved.follow_up,
+            continues: saved.continues,
             error: None,
             hints: Vec::new(),
         });
@@ -159,8 +174,13 @@ impl Summary {
             .iter()
             .filter(|o| o.status != "failed")
             .map(|o| {
+                let follow = match (&o.follow_up, &o.continues) {
+                    (true, Some(first)) => format!(", a follow-up to {first}"),
+                    (true, None) => ", a follow-up".to_string(),
+                    _ => String::new(),
+                };
                 format!(
-                    "{} {} ({}) → {}",
+                    "{} {} ({}{follow}) → {}",
                     o.status,
                     o.id,
                     o.form.as_deref().unwrap_or("?"),

@@ -22,8 +22,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope};
-use sealpost_format::id::{FileName, parse_sha256};
+use sealpost_format::id::{FileName, ThreadId, parse_sha256};
 
+use crate::conversation;
 use crate::error::{StaffError, io_error};
 use crate::folder::{
     CIPHERTEXT_SHA256, ENVELOPE_JSON, FolderNames, SUBMISSION_TXT, Staging, create_attachment, folder_files,
@@ -57,6 +58,15 @@ pub struct Saved {
     pub folder: String,
     /// Attachments written.
     pub attachments: usize,
+    /// The conversation it belongs to (its thread id), if the person got a receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    /// For a follow-up the person wrote from the status page: true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub follow_up: bool,
+    /// For a follow-up: the submission that began its conversation, if it is in this `OUT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continues: Option<String>,
     /// Every file written into the folder with its size, checked once more before the ack.
     #[serde(skip)]
     pub files: Vec<(String, u64)>,
@@ -123,7 +133,10 @@ pub(crate) fn fill(
         files.push((name.clone(), meta.size));
         saved_names.push(name);
     }
-    let text = render_submission(&envelope, &saved_names);
+    let thread = envelope.reply.as_ref().and_then(|r| ThreadId::parse(&r.thread));
+    let out = staging.target().parent().unwrap_or(staging.path());
+    let continues = thread.as_ref().filter(|_| envelope.follow_up).and_then(|t| conversation::first_submission(out, t));
+    let text = render_submission(&envelope, &saved_names, thread.as_ref(), continues.as_deref());
     text_file.write_all(text.as_bytes()).and_then(|()| text_file.sync_all()).map_err(io_error(staging.path()))?;
     files.push((SUBMISSION_TXT.to_string(), text.len() as u64));
     let saved = Saved {
@@ -131,19 +144,42 @@ pub(crate) fn fill(
         form: for_terminal(&envelope.form),
         folder: staging.target().display().to_string(),
         attachments: saved_names.len(),
+        thread: thread.map(|t| t.to_string()),
+        follow_up: envelope.follow_up,
+        continues,
         files,
     };
     Ok((saved, envelope.ack.take()))
 }
 
 /// The human-readable `submission.txt`.
-fn render_submission(envelope: &Envelope, saved_names: &[String]) -> String {
+fn render_submission(
+    envelope: &Envelope,
+    saved_names: &[String],
+    thread: Option<&ThreadId>,
+    continues: Option<&str>,
+) -> String {
     let mut text = String::new();
     let clean = neutralize_text;
-    text.push_str(&format!("Submission  {}\n", clean(&envelope.id)));
+    let kind = if envelope.follow_up { "Follow-up" } else { "Submission" };
+    text.push_str(&format!("{kind:<12}{}\n", clean(&envelope.id)));
     text.push_str(&format!("Form        {}\n", clean(&envelope.form)));
     text.push_str(&format!("Received    {}\n", clean(&envelope.received)));
     text.push_str(&format!("Language    {}\n", clean(&envelope.locale)));
+    if envelope.follow_up {
+        let earlier = continues.map_or_else(
+            || "an earlier submission that is not in this folder".to_string(),
+            |id| format!("submission {} (see {id}/)", clean(id)),
+        );
+        text.push_str(&format!("Continues   {earlier}\n"));
+    }
+    if let Some(thread) = thread {
+        text.push_str(&format!(
+            "Conversation {thread}: every message and reply in order in conversations/{thread}/index.txt;\n             reply with: sealpost-staff reply <this folder> --server … --identity …\n"
+        ));
+    } else {
+        text.push_str("Conversation none: the person has no receipt, so replies cannot reach them here\n");
+    }
     for field in &envelope.fields {
         text.push_str(&format!("\n== {} ==\n{}\n", for_terminal(&field.label), clean(&field.value)));
     }
