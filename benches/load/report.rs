@@ -219,7 +219,7 @@ impl Report {
         let _ = writeln!(
             t,
             "\nReceipts: {} of the {submitted} submissions above got one from the pool ({} kept ready, refilled \
-             on the deriving threads; a submission that finds the pool empty waits up to 1 s, then goes without).",
+             on the deriving threads; a submission that finds the pool empty waits up to 1 s, at most 4 at once; the others go without).",
             self.receipts,
             sealpost::reply::POOL_SIZE
         );

@@ -1,6 +1,7 @@
 //! Fresh receipts made ahead of time (DESIGN §10, §7): deriving a receipt's keys is slow on
 //! purpose, so it must not sit on a submission's path. One background thread keeps a small pool
-//! of fresh (R, T, P) filled; a submission takes one, waiting a bounded time if the pool is empty.
+//! of fresh (R, T, P) filled; a submission takes one, waiting a bounded time if the pool is empty
+//! and no more than [`MAX_WAITING`] others already wait.
 //!
 //! Job: hand out fresh receipts with their keys, each once.
 //! Invariant: at most [`POOL_SIZE`] receipts wait in memory, each wiped when dropped (taken and
@@ -20,6 +21,11 @@ use super::receipt::Receipt;
 /// Receipts kept ready: a burst of this many submissions takes no derivation time at all. Each
 /// waits in about 200 bytes of wiped memory.
 pub const POOL_SIZE: usize = 64;
+
+/// Submissions that may wait for a receipt at once when the pool is empty. More than this many
+/// waiting means receipts are being asked for faster than they are made (a flood): the others
+/// go on without one at once, so the flood cannot slow every submission by the wait.
+pub const MAX_WAITING: usize = 4;
 
 /// A receipt and the keys it opens, not yet given to anyone.
 pub struct Fresh {
@@ -45,6 +51,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     ready: VecDeque<Fresh>,
+    /// Submissions waiting for a receipt now.
+    waiting: usize,
     worker_started: bool,
     /// Set when the pool is dropped: the worker ends.
     closed: bool,
@@ -73,14 +81,24 @@ impl ReceiptPool {
                 tracing::error!("cannot start the receipt worker; submissions go without receipts");
             }
         }
-        loop {
+        if let Some(fresh) = state.ready.pop_front() {
+            self.shared.changed.notify_all();
+            return Some(fresh);
+        }
+        if state.waiting >= MAX_WAITING {
+            return None;
+        }
+        state.waiting += 1;
+        let fresh = loop {
             if let Some(fresh) = state.ready.pop_front() {
                 self.shared.changed.notify_all();
-                return Some(fresh);
+                break Some(fresh);
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else { break None };
             state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
-        }
+        };
+        state.waiting -= 1;
+        fresh
     }
 
     /// Receipts ready now (for tests and the status command).
