@@ -167,6 +167,9 @@ pub fn saved_ids(out: &Path) -> Vec<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name != sealpost_staff::LOCK_FILE)
+        // The conversations' index (OUT/conversations/) is not a saved submission: a submission
+        // sent through the form has one whenever the receipt pool gave it a receipt.
+        .filter(|name| name != "conversations")
         .collect();
     ids.sort();
     ids
