@@ -5,11 +5,11 @@
 //! the pool of fresh receipts (which waits for a thread).
 //! Invariant: at most [`MAX_DERIVATIONS`] derivations run at once, in at most that many
 //! workspaces of 19 MiB, allocated once each, on first use, and wiped after every derivation; a
-//! status check is never queued behind another.
+//! status check is never queued behind another, and the pool never takes the last free slot.
 //! Never: derives on a request's async thread, or keeps a receipt or key after its answer.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use super::keys::{ThreadKeys, Workspace, derive_in};
 use super::receipt::Receipt;
@@ -37,53 +37,87 @@ struct Job {
 /// The deriving threads; cheap to clone. They end when the last clone is dropped.
 #[derive(Clone)]
 pub struct Deriver {
-    jobs: SyncSender<Job>,
+    jobs: Sender<Job>,
+    slots: Arc<Slots>,
+}
+
+/// Derivations running or handed to a thread: never more than [`MAX_DERIVATIONS`]. A job is
+/// sent only with a slot, so no job ever waits behind another.
+struct Slots {
+    taken: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Slots {
+    fn taken(&self) -> std::sync::MutexGuard<'_, usize> {
+        self.taken.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn give_back(&self) {
+        let mut taken = self.taken();
+        *taken = taken.saturating_sub(1);
+        self.freed.notify_all();
+    }
 }
 
 impl Deriver {
     /// Starts [`MAX_DERIVATIONS`] threads deriving with `salt`. Their workspaces are allocated at
     /// their first derivation, so an idle server holds none.
     pub fn start(salt: [u8; 32]) -> Deriver {
-        Deriver::with_threads(salt, MAX_DERIVATIONS)
-    }
-
-    fn with_threads(salt: [u8; 32], threads: usize) -> Deriver {
-        // A rendezvous channel: a job is taken only by a thread waiting for one, so `try_send`
-        // fails exactly when every thread is busy.
-        let (jobs, waiting) = sync_channel::<Job>(0);
+        let (jobs, waiting) = channel::<Job>();
         let waiting = Arc::new(Mutex::new(waiting));
-        for index in 0..threads {
-            let waiting = waiting.clone();
-            let spawned =
-                std::thread::Builder::new().name(format!("derive-{index}")).spawn(move || work(&waiting, &salt));
+        let slots = Arc::new(Slots { taken: Mutex::new(0), freed: Condvar::new() });
+        for index in 0..MAX_DERIVATIONS {
+            let (waiting, slots) = (waiting.clone(), slots.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("derive-{index}"))
+                .spawn(move || work(&waiting, &slots, &salt));
             if spawned.is_err() {
                 tracing::error!("cannot start a deriving thread; receipts and status checks have fewer");
             }
         }
-        Deriver { jobs }
+        Deriver { jobs, slots }
     }
 
-    /// Derives `receipt`'s keys if a thread is free now; `None` when all
-    /// [`MAX_DERIVATIONS`] are busy (never queued: a queue would let a flood hold everyone's page).
+    /// Derives `receipt`'s keys if fewer than [`MAX_DERIVATIONS`] run now; `None` otherwise
+    /// (never queued: a queue would let a flood hold everyone's page).
     pub async fn try_derive(&self, receipt: Receipt) -> Option<ThreadKeys> {
-        let (answer, keys) = tokio::sync::oneshot::channel();
-        match self.jobs.try_send(Job { receipt, answer: Answer::Async(answer) }) {
-            Ok(()) => keys.await.ok(),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => None,
+        {
+            let mut taken = self.slots.taken();
+            if *taken >= MAX_DERIVATIONS {
+                return None;
+            }
+            *taken += 1;
         }
+        let (answer, keys) = tokio::sync::oneshot::channel();
+        if self.jobs.send(Job { receipt, answer: Answer::Async(answer) }).is_err() {
+            self.slots.give_back();
+            return None;
+        }
+        keys.await.ok()
     }
 
-    /// Derives `receipt`'s keys, waiting for a free thread (blocking: the pool's worker calls
-    /// it); gives the receipt back with them.
+    /// Derives `receipt`'s keys for the pool, waiting until a slot is free while leaving one for
+    /// status checks (blocking: the pool's worker calls it); gives the receipt back with them.
     pub fn derive(&self, receipt: Receipt) -> Option<(Receipt, ThreadKeys)> {
+        {
+            let mut taken = self.slots.taken();
+            while *taken >= MAX_DERIVATIONS.saturating_sub(1).max(1) {
+                taken = self.slots.freed.wait(taken).unwrap_or_else(PoisonError::into_inner);
+            }
+            *taken += 1;
+        }
         let (answer, keys) = std::sync::mpsc::channel();
-        self.jobs.send(Job { receipt, answer: Answer::Blocking(answer) }).ok()?;
+        if self.jobs.send(Job { receipt, answer: Answer::Blocking(answer) }).is_err() {
+            self.slots.give_back();
+            return None;
+        }
         keys.recv().ok()
     }
 }
 
 /// One deriving thread: takes jobs until every [`Deriver`] is gone.
-fn work(waiting: &Mutex<Receiver<Job>>, salt: &[u8; 32]) {
+fn work(waiting: &Mutex<Receiver<Job>>, slots: &Slots, salt: &[u8; 32]) {
     lower_priority();
     let mut workspace: Option<Workspace> = None;
     loop {
@@ -92,6 +126,7 @@ fn work(waiting: &Mutex<Receiver<Job>>, salt: &[u8; 32]) {
             Err(_) => return,
         };
         let keys = derive_in(&job.receipt, salt, workspace.get_or_insert_with(Workspace::new));
+        slots.give_back();
         // The asker may be gone (the client left); what it would have had is then dropped, and wiped.
         match job.answer {
             Answer::Async(answer) => drop(answer.send(keys)),
@@ -116,21 +151,26 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn when_no_thread_is_free_a_status_check_is_refused_at_once_not_queued() {
-        // No thread waits for a job: as when every one is busy. A queued check would hang here.
-        let none_free = Deriver::with_threads([0; 32], 0);
-        assert!(none_free.try_derive(Receipt::random()).await.is_none());
+    async fn over_the_bound_a_status_check_is_refused_at_once_not_queued() {
         let deriver = Deriver::start([0; 32]);
-        let mut answered = None;
-        for _ in 0..1000 {
-            // The threads start waiting for jobs a moment after they are spawned.
-            answered = deriver.try_derive(Receipt::random()).await;
-            if answered.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        assert!(answered.is_some(), "a free thread answers");
+        *deriver.slots.taken() = MAX_DERIVATIONS;
+        // A queued check would hang here: the slots are held.
+        assert!(deriver.try_derive(Receipt::random()).await.is_none());
+        *deriver.slots.taken() = MAX_DERIVATIONS - 1;
+        assert!(deriver.try_derive(Receipt::random()).await.is_some(), "a free slot answers");
+        assert_eq!(*deriver.slots.taken(), MAX_DERIVATIONS - 1, "and is given back");
+    }
+
+    #[test]
+    fn the_pool_leaves_a_slot_for_status_checks() {
+        let deriver = Deriver::start([0; 32]);
+        *deriver.slots.taken() = MAX_DERIVATIONS - 1;
+        let pool = deriver.clone();
+        let waiting = std::thread::spawn(move || pool.derive(Receipt::random()).is_some());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!waiting.is_finished(), "the pool waits while only one slot is free");
+        deriver.slots.give_back();
+        assert!(waiting.join().unwrap_or(false), "and derives once two are");
     }
 
     #[test]
