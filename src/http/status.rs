@@ -173,23 +173,27 @@ pub(super) async fn check(
         .await
         .map_err(|_| PageError::Internal)?;
     let Some((thread, state, replies)) = opened else { return Ok(not_found(&app, locale)) };
-    let Some(handle) = app.replies.open.insert((thread, state.form.clone()), Instant::now()) else {
+    // A conversation whose form was taken out of the config answers like an unknown one.
+    let Some(form) = app.form(&state.form) else { return Ok(not_found(&app, locale)) };
+    let same = thread.clone();
+    let Some(handle) =
+        app.replies.open.insert_replacing((thread, state.form.clone()), Instant::now(), |(t, _)| *t == same)
+    else {
         return Ok(busy(&app, locale));
     };
-    let form = app.form(&state.form).ok_or(PageError::NotFound)?;
     let shown = replies
         .into_iter()
         .rev()
-        .map(|(number, posted, reply)| ShownReply {
-            number,
-            title: locale.text_with("conversation-reply-date", &[("date", day(posted).into())]),
-            message: Zeroizing::new(reply.message.clone()),
+        .map(|reply| ShownReply {
+            number: reply.number,
+            title: locale.text_with("conversation-reply-date", &[("date", day(reply.posted).into())]),
+            message: reply.message,
             downloads: reply
-                .attachments
+                .documents
                 .iter()
                 .enumerate()
-                .map(|(index, a)| {
-                    (index, locale.text_with("conversation-download", &[("name", a.name.as_str().into())]))
+                .map(|(index, name)| {
+                    (index, locale.text_with("conversation-download", &[("name", name.as_str().into())]))
                 })
                 .collect(),
         })
@@ -281,7 +285,7 @@ pub(super) async fn write(
     let now = Instant::now();
     // The page was open too long, or this conversation was written to or deleted from it: the
     // person types the receipt again.
-    let Some((thread, form_id)) = app.replies.open.take(&handle, now) else {
+    let Some(((thread, form_id), expires)) = app.replies.open.take_until(&handle, now) else {
         return Ok(Redirect::to(&format!("/status?lang={}", locale.code)).into_response());
     };
     let form = app.form(&form_id).ok_or(PageError::NotFound)?;
@@ -312,7 +316,7 @@ pub(super) async fn write(
             if received.is_valid() {
                 received.problem = Some(Problem::Token(problem));
             }
-            app.replies.open.put_back(&handle, (thread, form_id), now);
+            app.replies.open.put_back(&handle, (thread, form_id), expires);
             let page = FollowUpPage {
                 page: Chrome::new(&app, locale, locale.text("conversation-write"), "/status"),
                 error_summary_title: locale.text("error-summary-title"),
@@ -366,11 +370,11 @@ pub(super) async fn delete(
     let body = read_body(&app, &connection, &headers, body).await?;
     let pairs = form::small_pairs(&body)?;
     let now = Instant::now();
-    let Some((thread, form_id)) = app.replies.open.take(&handle, now) else {
+    let Some(((thread, form_id), expires)) = app.replies.open.take_until(&handle, now) else {
         return Ok(Redirect::to(&format!("/status?lang={}", locale.code)).into_response());
     };
     if !pairs.iter().any(|(k, v)| k.as_str() == "confirm" && v.as_str() == "yes") {
-        app.replies.open.put_back(&handle, (thread, form_id), now);
+        app.replies.open.put_back(&handle, (thread, form_id), expires);
         let mut response = html(MessagePage {
             page: Chrome::new(&app, locale, locale.text("conversation-delete"), "/status"),
             paragraphs: vec![locale.text("error-checkbox-required"), locale.text("conversation-delete-intro")],
@@ -449,20 +453,35 @@ async fn receipt_from(
     })
 }
 
+/// What the conversation page keeps of a reply: its message and its documents' names. The
+/// documents themselves are dropped (and wiped) as each reply is opened, so a page holds one
+/// reply's bytes at a time, not every document of the conversation.
+struct Opened {
+    number: u32,
+    posted: SystemTime,
+    message: Zeroizing<String>,
+    documents: Vec<String>,
+}
+
 /// A conversation's state and its replies, opened with `keys`; `None` for an unknown, deleted or
 /// expired one (the same answer for all three). Reading it counts as the person acting.
-#[allow(clippy::type_complexity)]
 fn open_conversation(
     threads: &crate::reply::Threads,
     keys: ThreadKeys,
-) -> Option<(ThreadId, ThreadState, Vec<(u32, SystemTime, sealpost_format::reply::Reply)>)> {
+) -> Option<(ThreadId, ThreadState, Vec<Opened>)> {
     let now = SystemTime::now();
     let Ok(Found::Live(state)) = threads.find(&keys.thread, now) else { return None };
     let replies = state
         .replies
         .iter()
         .filter_map(|(number, posted)| {
-            open_reply(threads, &keys.thread, *number, &keys.identity).map(|r| (*number, *posted, r))
+            let reply = open_reply(threads, &keys.thread, *number, &keys.identity)?;
+            Some(Opened {
+                number: *number,
+                posted: *posted,
+                message: Zeroizing::new(reply.message.clone()),
+                documents: reply.attachments.iter().map(|a| a.name.clone()).collect(),
+            })
         })
         .collect();
     if let Err(e) = threads.person_acted(&keys.thread, now) {

@@ -135,13 +135,21 @@ async fn submit_counted(
     let threads = app.replies.threads.clone();
     let form_key = form.id.clone();
     let stored = store_spending(app.tokens.clone(), token, move || {
-        // The conversation exists before the submission that names it is visible.
-        if let Some((thread, recipient)) = &conversation {
-            threads.create(thread, &form_key, recipient, SystemTime::now())?;
-            draft.record_thread(thread)?;
-        }
+        // Sealed first: a full spool refuses here, before a conversation exists. The
+        // conversation then exists before the submission that names it is visible; if the
+        // commit fails, it is removed again.
         draft.seal_envelope(&recipients, &envelope)?;
-        draft.commit()
+        if let Some((thread, recipient)) = &conversation {
+            draft.record_thread(thread)?;
+            threads.create(thread, &form_key, recipient, SystemTime::now())?;
+        }
+        let committed = draft.commit();
+        if let (Err(e), Some((thread, _))) = (&committed, &conversation)
+            && !e.was_stored()
+        {
+            let _ = threads.discard(thread);
+        }
+        committed
     })
     .await;
     // The task has already given the token back if nothing was stored.

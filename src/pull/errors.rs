@@ -53,6 +53,8 @@ pub enum ApiError {
     ChallengesBusy,
     /// The conversation was deleted by the person, or expired.
     Gone,
+    /// The conversation holds as many replies as it may; nothing was stored.
+    ConversationFull,
     /// A reply over [`sealpost_format::reply::MAX_REPLY_BYTES`].
     ReplyTooLarge,
     /// A storage failure; logged once, without details that could identify anything.
@@ -69,7 +71,7 @@ impl ApiError {
             ApiError::UnknownChallenge | ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::ExpiredChallenge | ApiError::Gone => StatusCode::GONE,
             ApiError::ReplyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Mismatch(_) => StatusCode::CONFLICT,
+            ApiError::Mismatch(_) | ApiError::ConversationFull => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy | ApiError::ChallengesBusy => StatusCode::SERVICE_UNAVAILABLE,
@@ -97,6 +99,11 @@ impl ApiError {
             ApiError::Busy => "too many logins in progress; try again shortly".into(),
             ApiError::ChallengesBusy => "too many login challenges being prepared; try again in a second".into(),
             ApiError::Gone => "the person deleted this conversation, or it expired; nothing was stored".into(),
+            ApiError::ConversationFull => format!(
+                "the conversation is full ({} replies or {} MiB at most); nothing was stored",
+                crate::reply::MAX_REPLIES,
+                crate::reply::MAX_THREAD_BYTES >> 20
+            ),
             ApiError::ReplyTooLarge => format!(
                 "a reply is at most {} bytes of ciphertext; send a shorter one, or fewer documents",
                 sealpost_format::reply::MAX_REPLY_BYTES

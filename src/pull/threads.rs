@@ -67,7 +67,10 @@ pub(super) async fn reply(
     })
     .await
     .map_err(|_| ApiError::Internal)?
-    .map_err(internal("storing a reply"))?;
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::QuotaExceeded => ApiError::ConversationFull,
+        _ => internal("storing a reply")(e),
+    })?;
     let (number, state) = stored.ok_or(ApiError::Gone)?;
     tracing::info!(form = %state.form, "reply stored");
     Ok(json(StatusCode::CREATED, &ReplyPosted { number, expires: day(state.expires) }))

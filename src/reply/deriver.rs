@@ -44,18 +44,26 @@ pub struct Deriver {
 /// Derivations running or handed to a thread: never more than [`MAX_DERIVATIONS`]. A job is
 /// sent only with a slot, so no job ever waits behind another.
 struct Slots {
-    taken: Mutex<usize>,
+    taken: Mutex<Taken>,
     freed: Condvar,
 }
 
+#[derive(Default)]
+struct Taken {
+    /// Slots in use.
+    count: usize,
+    /// The pool runs low and waits for a slot: status checks leave it one.
+    pool_waiting: bool,
+}
+
 impl Slots {
-    fn taken(&self) -> std::sync::MutexGuard<'_, usize> {
+    fn taken(&self) -> std::sync::MutexGuard<'_, Taken> {
         self.taken.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn give_back(&self) {
         let mut taken = self.taken();
-        *taken = taken.saturating_sub(1);
+        taken.count = taken.count.saturating_sub(1);
         self.freed.notify_all();
     }
 }
@@ -66,7 +74,7 @@ impl Deriver {
     pub fn start(salt: [u8; 32]) -> Deriver {
         let (jobs, waiting) = channel::<Job>();
         let waiting = Arc::new(Mutex::new(waiting));
-        let slots = Arc::new(Slots { taken: Mutex::new(0), freed: Condvar::new() });
+        let slots = Arc::new(Slots { taken: Mutex::new(Taken::default()), freed: Condvar::new() });
         for index in 0..MAX_DERIVATIONS {
             let (waiting, slots) = (waiting.clone(), slots.clone());
             let spawned = std::thread::Builder::new()
@@ -84,10 +92,11 @@ impl Deriver {
     pub async fn try_derive(&self, receipt: Receipt) -> Option<ThreadKeys> {
         {
             let mut taken = self.slots.taken();
-            if *taken >= MAX_DERIVATIONS {
+            let open = if taken.pool_waiting { MAX_DERIVATIONS - 1 } else { MAX_DERIVATIONS };
+            if taken.count >= open {
                 return None;
             }
-            *taken += 1;
+            taken.count += 1;
         }
         let (answer, keys) = tokio::sync::oneshot::channel();
         if self.jobs.send(Job { receipt, answer: Answer::Async(answer) }).is_err() {
@@ -97,15 +106,20 @@ impl Deriver {
         keys.await.ok()
     }
 
-    /// Derives `receipt`'s keys for the pool, waiting until a slot is free while leaving one for
-    /// status checks (blocking: the pool's worker calls it); gives the receipt back with them.
-    pub fn derive(&self, receipt: Receipt) -> Option<(Receipt, ThreadKeys)> {
+    /// Derives `receipt`'s keys for the pool (blocking: the pool's worker calls it) and gives the
+    /// receipt back with them. While the pool is well stocked it waits until no other derivation
+    /// runs, leaving a slot for status checks; when it runs `low`, status checks leave it one, so
+    /// a flood of them cannot stop receipts being made.
+    pub fn derive(&self, receipt: Receipt, low: bool) -> Option<(Receipt, ThreadKeys)> {
         {
             let mut taken = self.slots.taken();
-            while *taken >= MAX_DERIVATIONS.saturating_sub(1).max(1) {
+            let limit = if low { MAX_DERIVATIONS } else { MAX_DERIVATIONS.saturating_sub(1).max(1) };
+            while taken.count >= limit {
+                taken.pool_waiting = low;
                 taken = self.slots.freed.wait(taken).unwrap_or_else(PoisonError::into_inner);
             }
-            *taken += 1;
+            taken.pool_waiting = false;
+            taken.count += 1;
         }
         let (answer, keys) = std::sync::mpsc::channel();
         if self.jobs.send(Job { receipt, answer: Answer::Blocking(answer) }).is_err() {
@@ -153,24 +167,30 @@ mod tests {
     #[tokio::test]
     async fn over_the_bound_a_status_check_is_refused_at_once_not_queued() {
         let deriver = Deriver::start([0; 32]);
-        *deriver.slots.taken() = MAX_DERIVATIONS;
+        deriver.slots.taken().count = MAX_DERIVATIONS;
         // A queued check would hang here: the slots are held.
         assert!(deriver.try_derive(Receipt::random()).await.is_none());
-        *deriver.slots.taken() = MAX_DERIVATIONS - 1;
+        deriver.slots.taken().count = MAX_DERIVATIONS - 1;
         assert!(deriver.try_derive(Receipt::random()).await.is_some(), "a free slot answers");
-        assert_eq!(*deriver.slots.taken(), MAX_DERIVATIONS - 1, "and is given back");
+        assert_eq!(deriver.slots.taken().count, MAX_DERIVATIONS - 1, "and is given back");
+        // A pool running low and waiting: the last free slot is its.
+        deriver.slots.taken().pool_waiting = true;
+        assert!(deriver.try_derive(Receipt::random()).await.is_none());
     }
 
     #[test]
     fn the_pool_leaves_a_slot_for_status_checks() {
         let deriver = Deriver::start([0; 32]);
-        *deriver.slots.taken() = MAX_DERIVATIONS - 1;
+        deriver.slots.taken().count = MAX_DERIVATIONS - 1;
         let pool = deriver.clone();
-        let waiting = std::thread::spawn(move || pool.derive(Receipt::random()).is_some());
+        let waiting = std::thread::spawn(move || pool.derive(Receipt::random(), false).is_some());
         std::thread::sleep(std::time::Duration::from_millis(50));
-        assert!(!waiting.is_finished(), "the pool waits while only one slot is free");
+        assert!(!waiting.is_finished(), "a stocked pool waits while only one slot is free");
         deriver.slots.give_back();
         assert!(waiting.join().unwrap_or(false), "and derives once two are");
+        // Running low, it takes the last free slot.
+        deriver.slots.taken().count = MAX_DERIVATIONS - 1;
+        assert!(deriver.derive(Receipt::random(), true).is_some());
     }
 
     #[test]
@@ -178,7 +198,7 @@ mod tests {
         let deriver = Deriver::start([4; 32]);
         let receipt = Receipt::random();
         let again = Receipt::parse(&receipt.to_groups()).unwrap_or_else(|p| panic!("{p:?}"));
-        let (back, keys) = deriver.derive(receipt).unwrap_or_else(|| panic!("no answer"));
+        let (back, keys) = deriver.derive(receipt, false).unwrap_or_else(|| panic!("no answer"));
         assert_eq!(back.secret(), again.secret());
         assert_eq!(keys.thread, super::super::derive(&again, &[4; 32]).thread);
     }

@@ -27,7 +27,14 @@ impl<V> Handles<V> {
 
     /// Stores `value` under a fresh handle; `None` if the table is full of live values.
     pub fn insert(&self, value: V, now: Instant) -> Option<String> {
+        self.insert_replacing(value, now, |_| false)
+    }
+
+    /// [`Handles::insert`], first dropping every handle whose value `same` says is this one's
+    /// (one handle per conversation: checking it again does not take another place).
+    pub fn insert_replacing(&self, value: V, now: Instant, same: impl Fn(&V) -> bool) -> Option<String> {
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.retain(|_, (held, _)| !same(held));
         if table.len() >= self.capacity {
             table.retain(|_, (_, expires)| *expires > now);
             if table.len() >= self.capacity {
@@ -42,17 +49,22 @@ impl<V> Handles<V> {
 
     /// Takes the value under `handle`, once; `None` if unknown, already taken or expired.
     pub fn take(&self, handle: &str, now: Instant) -> Option<V> {
-        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        let (value, expires) = table.remove(handle)?;
-        (expires > now).then_some(value)
+        self.take_until(handle, now).map(|(value, _)| value)
     }
 
-    /// Puts `value` back under `handle` with its time left (a follow-up that must be corrected
-    /// keeps its handle); dropped if the table is full.
-    pub fn put_back(&self, handle: &str, value: V, now: Instant) {
+    /// [`Handles::take`], with when the handle would have expired (for [`Handles::put_back`]).
+    pub fn take_until(&self, handle: &str, now: Instant) -> Option<(V, Instant)> {
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let (value, expires) = table.remove(handle)?;
+        (expires > now).then_some((value, expires))
+    }
+
+    /// Puts `value` back under `handle` until `expires`, the time it had left (a follow-up that
+    /// must be corrected keeps its handle, never longer); dropped if the table is full.
+    pub fn put_back(&self, handle: &str, value: V, expires: Instant) {
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         if table.len() < self.capacity {
-            table.insert(handle.to_string(), (value, now + self.ttl));
+            table.insert(handle.to_string(), (value, expires));
         }
     }
 }

@@ -33,7 +33,7 @@ pub use keys::{
 };
 pub use pool::{Fresh, POOL_SIZE, ReceiptPool};
 pub use receipt::{GROUPS, MAX_RECEIPT_INPUT, Receipt, ReceiptProblem, SECRET_DIGITS, TYPED_DIGITS};
-pub use threads::{Found, MAX_REPLIES, THREADS_DIR, ThreadState, Threads};
+pub use threads::{Found, MAX_REPLIES, MAX_THREAD_BYTES, THREADS_DIR, ThreadState, Threads};
 
 /// Opens reply `number` of `thread` with the conversation's identity, in memory: the file read
 /// whole (at most [`MAX_REPLY_BYTES`]), decrypted and parsed. `None` for a reply that cannot be

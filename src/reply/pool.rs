@@ -133,7 +133,8 @@ fn fill(shared: &std::sync::Weak<Shared>) {
                 return;
             }
         }
-        let Some((receipt, keys)) = pool.deriver.derive(Receipt::random()) else { return };
+        let low = pool.state.lock().unwrap_or_else(PoisonError::into_inner).ready.len() < POOL_SIZE / 4;
+        let Some((receipt, keys)) = pool.deriver.derive(Receipt::random(), low) else { return };
         let mut state = pool.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.ready.push_back(Fresh { receipt, keys });
         pool.changed.notify_all();

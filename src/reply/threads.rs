@@ -25,6 +25,9 @@ pub const THREADS_DIR: &str = "threads";
 /// Most replies in one conversation; staff get 409 beyond it.
 pub const MAX_REPLIES: u32 = 1000;
 
+/// Most bytes of replies one conversation holds (four full replies); staff get 409 beyond it.
+pub const MAX_THREAD_BYTES: u64 = 64 * 1024 * 1024;
+
 const RECIPIENT_FILE: &str = "recipient.txt";
 const FORM_FILE: &str = "form";
 const PERSON_FILE: &str = "person";
@@ -173,11 +176,24 @@ impl Threads {
         let Found::Live(state) = self.find(thread, now)? else { return Ok(None) };
         let number = state.replies.last().map_or(1, |(n, _)| n + 1);
         if number > MAX_REPLIES {
-            return Err(io::Error::other("the conversation has too many replies"));
+            return Err(io::Error::new(io::ErrorKind::QuotaExceeded, "the conversation has too many replies"));
+        }
+        let stored: u64 = fs::read_dir(folder.join(REPLIES_DIR))?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        if stored.saturating_add(ciphertext.len() as u64) > MAX_THREAD_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::QuotaExceeded,
+                "the conversation holds too many bytes of replies",
+            ));
         }
         let building = self.dir.join(INCOMING_DIR).join(format!("{thread}-{number}.age"));
         let _ = fs::remove_file(&building);
         write_new(&building, ciphertext)?;
+        // The reply's time, like every time here, to the day.
+        fs::File::options().write(true).open(&building)?.set_modified(day_of(now))?;
         let replies = folder.join(REPLIES_DIR);
         fs::rename(&building, replies.join(format!("{number}.age")))?;
         sync_dir(&replies)?;
@@ -198,7 +214,8 @@ impl Threads {
     fn acted(&self, thread: &ThreadId, who: &str, now: SystemTime) -> io::Result<()> {
         let _guard = self.lock();
         let folder = self.folder(thread);
-        if !folder.join(FORM_FILE).exists() || folder.join(DELETED_FILE).exists() {
+        // Only a live conversation: an act never brings back a deleted or expired one.
+        if !matches!(self.find(thread, now)?, Found::Live(_)) {
             return Ok(());
         }
         replace(&folder, who, stamp(now).as_bytes())
@@ -294,6 +311,21 @@ impl Threads {
         Ok(true)
     }
 
+    /// Removes a conversation just created for a submission that could not be stored (no one
+    /// holds its receipt), through `.trash/`.
+    pub fn discard(&self, thread: &ThreadId) -> io::Result<()> {
+        let _guard = self.lock();
+        let folder = self.folder(thread);
+        if !folder.exists() {
+            return Ok(());
+        }
+        let trash = self.dir.join(TRASH_DIR).join(thread.as_str());
+        let _ = fs::remove_dir_all(&trash);
+        fs::rename(&folder, &trash)?;
+        sync_dir(&self.dir)?;
+        fs::remove_dir_all(&trash)
+    }
+
     /// Removes every conversation (and tombstone) past its expiry, through `.trash/`. Returns how
     /// many went.
     pub fn sweep(&self, now: SystemTime) -> io::Result<usize> {
@@ -315,10 +347,20 @@ impl Threads {
     }
 }
 
-/// A time as written in the folder: seconds since the epoch.
+/// A time as written in the folder: seconds since the epoch, cut to the start of its day (UTC),
+/// so a seized server cannot match a visit to the second against another log.
 fn stamp(time: SystemTime) -> String {
-    time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs().to_string()
+    day_of(time).duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs().to_string()
 }
+
+/// The start of `time`'s day, UTC.
+fn day_of(time: SystemTime) -> SystemTime {
+    let seconds = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs();
+    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds - seconds % DAY)
+}
+
+/// Seconds in a day.
+const DAY: u64 = 24 * 3600;
 
 fn read_stamp(path: &Path) -> io::Result<Option<SystemTime>> {
     match fs::read_to_string(path) {
@@ -364,16 +406,18 @@ mod tests {
         threads.create(&t, "asylum-help", "age1xyz", start).unwrap_or_else(|e| panic!("{e}"));
         let Ok(Found::Live(state)) = threads.find(&t, start) else { panic!("not live") };
         assert_eq!((state.form.as_str(), state.recipient.as_str(), state.staff), ("asylum-help", "age1xyz", None));
-        assert_eq!(state.expires, start + keep);
+        // Times are kept to the day: the conversation began at the start of `start`'s day.
+        assert_eq!(state.expires, day_of(start) + keep);
+        assert_eq!(state.created, day_of(start));
         let later = start + Duration::from_secs(3600);
         assert_eq!(threads.add_reply(&t, b"one", later).ok(), Some(Some(1)));
         assert_eq!(threads.add_reply(&t, b"two", later).ok(), Some(Some(2)));
         assert_eq!(fs::read(threads.reply_path(&t, 2)).ok(), Some(b"two".to_vec()));
         let Ok(Found::Live(state)) = threads.find(&t, later) else { panic!("not live") };
         assert_eq!(state.replies.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(state.staff, Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_003_600)));
-        // Reply times are the files' own; the staff stamp moved the expiry.
-        assert!(state.expires >= later + keep);
+        assert_eq!(state.staff, Some(day_of(later)), "to the day");
+        assert!(state.replies.iter().all(|(_, posted)| *posted == day_of(later)), "replies dated to the day");
+        assert_eq!(state.expires, day_of(later) + keep);
         assert_eq!(threads.sweep(later + keep / 2).ok(), Some(0));
         let far = SystemTime::now() + keep * 2;
         assert_eq!(threads.find(&t, far).ok(), Some(Found::Gone("asylum-help".into())));
@@ -386,7 +430,7 @@ mod tests {
     #[test]
     fn a_deleted_conversation_keeps_only_a_tombstone_until_it_would_have_expired() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let keep = Duration::from_secs(3600);
+        let keep = Duration::from_secs(2 * DAY);
         let threads = Threads::open(dir.path(), keep).unwrap_or_else(|e| panic!("{e}"));
         let t = thread(2);
         let now = SystemTime::now();

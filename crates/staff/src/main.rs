@@ -187,7 +187,7 @@ fn reply(options: staff::ReplyOptions, json: bool) -> Result<(), StaffError> {
             replied.number,
             replied.id,
             for_terminal(&replied.copy),
-            replied.expires
+            for_terminal(&replied.expires)
         );
     }
     Ok(())

@@ -181,7 +181,16 @@ fn seal(plain: &Reply, recipient: &str) -> Result<Vec<u8>, StaffError> {
 
 /// `OUT/conversations/<T>/reply-<n>/`: `message.txt` and each document under a safe name.
 fn keep_copy(out: &Path, thread: &ThreadId, number: u32, plain: &Reply) -> Result<PathBuf, StaffError> {
-    let dir = conversation::folder(out, thread)?.join(format!("reply-{number}"));
+    // A folder of that name already (a server that numbered two replies alike): the next free one.
+    let base = conversation::folder(out, thread)?;
+    let dir = (1..)
+        .map(
+            |n: u32| {
+                if n == 1 { base.join(format!("reply-{number}")) } else { base.join(format!("reply-{number}-{n}")) }
+            },
+        )
+        .find(|d| !d.exists())
+        .unwrap_or_else(|| base.join(format!("reply-{number}")));
     create_private_dir(&dir).map_err(io_error(&dir))?;
     let write = |name: &str, bytes: &[u8]| -> Result<(), StaffError> {
         let path = dir.join(name);
@@ -189,10 +198,14 @@ fn keep_copy(out: &Path, thread: &ThreadId, number: u32, plain: &Reply) -> Resul
         file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io_error(&path))
     };
     write("message.txt", plain.message.as_bytes())?;
+    let mut used = vec!["message.txt".to_string()];
     for (index, attachment) in plain.attachments.iter().enumerate() {
         let bytes = Zeroizing::new(data_encoding::BASE64.decode(attachment.data.as_bytes()).unwrap_or_default());
         let name = safe_file_name(&attachment.name, index + 1);
-        let name = if name == "message.txt" { format!("{}-{name}", index + 1) } else { name };
+        // Two documents of one name, or one called message.txt, each keep a name of their own.
+        let name =
+            if used.iter().any(|u| u.eq_ignore_ascii_case(&name)) { format!("{}-{name}", index + 1) } else { name };
+        used.push(name.clone());
         write(&name, &bytes)?;
     }
     sync_dir(&dir).map_err(io_error(&dir))?;
