@@ -36,7 +36,7 @@ use crate::reply::{Found, Receipt, ReceiptProblem, TYPED_DIGITS, ThreadKeys, Thr
 use super::app::App;
 use super::errors::{PageError, closing};
 use super::pages::{Chrome, LangQuery, MessagePage, field_error_text, html, html_wiped, human_size, locale_for};
-use super::submit::store_spending;
+use super::submit::{spend_token, store_spending};
 
 /// The status pages' own bodies are small (a receipt, a number or two); a larger one is read up
 /// to this bound, so that 1 MB of digits gets the "a receipt has 25 digits" message, not an error
@@ -305,17 +305,10 @@ pub(super) async fn write(
         now: at,
     };
     let mut received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
-    let spent = match received.token.filter(|_| received.is_valid()) {
-        Some(id) => app.tokens.redeem(id, at, app.limits.max_fill_time).map(|()| id),
-        None => Err(TokenProblem::Invalid),
-    };
-    let token = match spent {
-        Ok(id) => id,
-        Err(problem) => {
+    let token = match spend_token(&app, &mut received, at) {
+        Some(id) => id,
+        None => {
             drop(draft);
-            if received.is_valid() {
-                received.problem = Some(Problem::Token(problem));
-            }
             app.replies.open.put_back(&handle, (thread, form_id), expires);
             let page = FollowUpPage {
                 page: Chrome::new(&app, locale, locale.text("conversation-write"), "/status"),

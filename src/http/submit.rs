@@ -104,20 +104,10 @@ async fn submit_counted(
     let ctx = form::Context { form, recipients: recipients.clone(), limits: &app.limits, tokens: &app.tokens, now };
     let mut received = form::read(&ctx, encoding, body.into_data_stream(), &mut draft).await?;
 
-    // The timing token is spent here and nowhere else: by a submission that passed every check
-    // and is about to be stored. A submission refused for a mistake leaves it unspent (its page
-    // comes back with a fresh token anyway); of two racing with one token, exactly one passes.
-    let spent = match received.token.filter(|_| received.is_valid()) {
-        Some(id) => app.tokens.redeem(id, now, app.limits.max_fill_time).map(|()| id),
-        None => Err(TokenProblem::Invalid),
-    };
-    let token = match spent {
-        Ok(id) => id,
-        Err(problem) => {
+    let token = match spend_token(&app, &mut received, now) {
+        Some(id) => id,
+        None => {
             drop(draft);
-            if received.is_valid() {
-                received.problem = Some(Problem::Token(problem));
-            }
             let mut response = html_wiped(form_page(&app, form, locale, Some(&received)));
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(response);
@@ -161,6 +151,27 @@ async fn submit_counted(
     let handle = fresh.and_then(|f| app.replies.receipts.insert(f.receipt, Instant::now()));
     let receipt = handle.map(|h| format!("&r={h}")).unwrap_or_default();
     Ok(Redirect::to(&format!("/{}/sent?lang={}{receipt}", form.id, locale.code)).into_response())
+}
+
+/// Spends the timing token of `received`, a body read against its form at `now`: the token is
+/// spent here and nowhere else, by a submission (or follow-up) that passed every check and is
+/// about to be stored. A body refused for a mistake leaves it unspent (its page comes back with a
+/// fresh token anyway); of two racing with one token, exactly one passes. `None` when the body
+/// must come back, with the token's problem recorded in it if it had no other.
+pub(super) fn spend_token(app: &App, received: &mut Received, now: SystemTime) -> Option<TokenId> {
+    let spent = match received.token.filter(|_| received.is_valid()) {
+        Some(id) => app.tokens.redeem(id, now, app.limits.max_fill_time).map(|()| id),
+        None => Err(TokenProblem::Invalid),
+    };
+    match spent {
+        Ok(id) => Some(id),
+        Err(problem) => {
+            if received.is_valid() {
+                received.problem = Some(Problem::Token(problem));
+            }
+            None
+        }
+    }
 }
 
 /// Runs `store` (seal and commit) on a blocking thread that owns the spent timing `token`.
