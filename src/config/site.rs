@@ -5,8 +5,8 @@
 //! something that is not there.
 //! Invariant: the logo is a PNG or an SVG of at most [`MAX_LOGO`] bytes; an SVG holds no script,
 //! event attribute, `javascript:` link, foreign object, animation, entity, character reference
-//! or reference outside itself (and is served under a policy that would run and load none of
-//! them anyway).
+//! style, or reference outside itself (and is served under a policy that would run, load and
+//! style none of them anyway).
 //! Never: fetches anything at run time.
 
 use std::io::Read;
@@ -175,7 +175,7 @@ fn read_logo(path: &Path) -> Result<Logo, (String, &'static str)> {
 /// whitespace removed, so spacing, capitals and namespace prefixes do not hide anything, and it
 /// refuses character references outright, so nothing can be spelled another way.
 fn check_svg(text: &str) -> Result<(), (String, &'static str)> {
-    const PLAIN: &str = "save it as a plain or optimised SVG (Inkscape: \"Optimized SVG\"; or run it through svgo), without scripts, links or animation";
+    const PLAIN: &str = "save it as a plain or optimised SVG with styles as attributes (Inkscape: \"Optimized SVG\"; svgo with convertStyleToAttrs), without scripts, links or animation";
     let squashed: String = text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
     if !squashed.contains("<svg") || squashed.contains("<html") || squashed.contains("xhtml") {
         return Err(("is neither a PNG nor an SVG image".into(), "export the logo as PNG or SVG"));
@@ -193,6 +193,10 @@ fn check_svg(text: &str) -> Result<(), (String, &'static str)> {
         ("<!entity", "an entity"),
         ("<?xml-stylesheet", "a style sheet from elsewhere"),
         ("@import", "a style sheet from elsewhere"),
+        // Served under a policy that allows no style (`http/headers.rs`): styles would not apply,
+        // and some browsers would draw the logo black.
+        ("<style", "a style sheet"),
+        (":style", "a style sheet"),
         ("&#", "a character reference"),
         ("<set", "animation"),
         (":set", "animation"),
@@ -213,6 +217,16 @@ fn check_svg(text: &str) -> Result<(), (String, &'static str)> {
         if squashed.match_indices(token).any(|(at, _)| !inside(squashed.get(at + token.len()..).unwrap_or_default())) {
             return Err((format!("contains {what}, which a logo must not"), PLAIN));
         }
+    }
+    // A `style` attribute (not `font-style` and its like, which are presentation attributes).
+    let lower_text = text.to_ascii_lowercase();
+    let styled = lower_text.match_indices("style").any(|(at, _)| {
+        let before = at.checked_sub(1).and_then(|i| lower_text.as_bytes().get(i)).copied().unwrap_or(b' ');
+        let after = lower_text.get(at + "style".len()..).unwrap_or_default().trim_start();
+        (before.is_ascii_whitespace() || before == b':') && after.starts_with('=')
+    });
+    if styled {
+        return Err(("contains a style attribute, which a logo must not".into(), PLAIN));
     }
     // An event handler attribute: `on` + letters + `=`, after whitespace or a prefix's colon
     // (looked for in the text with its spacing, since attributes are separated by it).
@@ -258,6 +272,8 @@ mod tests {
             r#"<svg><a href="&#104;ttps://elsewhere.example/">x</a></svg>"#,
             r#"<svg><rect fill="url('https://elsewhere.example/#g')"/></svg>"#,
             r#"<svg><rect style="fill: url( https://elsewhere.example/#g )"/></svg>"#,
+            r#"<svg><style>.a{fill:red}</style></svg>"#,
+            r#"<svg><rect STYLE = "fill:red"/></svg>"#,
             r#"<svg><a><set attributeName="href" to="https://elsewhere.example/"/></a></svg>"#,
             r#"<?xml-stylesheet href = "https://elsewhere.example/s.css"?><svg></svg>"#,
             r#"<html xmlns="http://www.w3.org/1999/xhtml"><!--<svg--><body>x</body></html>"#,
@@ -266,8 +282,12 @@ mod tests {
             assert!(check_svg(bad).is_err(), "{bad}");
         }
         // Links inside the file are fine.
-        let gradient = r##"<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use href="#g"/><style>.a{fill:red}</style></svg>"##;
+        let gradient = r##"<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use href="#g"/></svg>"##;
         assert!(check_svg(gradient).is_ok());
+        assert!(
+            check_svg(r#"<svg><text font-style="italic" fill="red">Clinic</text></svg>"#).is_ok(),
+            "presentation attributes are fine"
+        );
         // Words that merely contain "on" are fine.
         assert!(
             check_svg(r#"<svg><text font-family="x">Legal aid on call</text><g id="icon" stroke-width="1"/></svg>"#)

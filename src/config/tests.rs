@@ -300,7 +300,7 @@ fn rejects_unreadable_recipients_file_naming_the_form() {
 }
 
 #[test]
-fn quick_exit_defaults_to_a_neutral_site_and_refuses_unsafe_addresses() {
+fn quick_exit_defaults_to_a_neutral_site_and_refuses_addresses_that_could_run_script() {
     assert_eq!(parse(&config(SERVER, FORM)).unwrap().pages.quick_exit_url, DEFAULT_QUICK_EXIT_URL);
     let with = |url: &str| config(SERVER, FORM) + &format!("[pages]\nquick_exit_url = '{url}'\n");
     for bad in ["javascript:alert(1)", "/relative", "https://x.org/\" onclick=\"x", "https://a b", ""] {

@@ -70,9 +70,10 @@ pub(super) async fn headers(State(app): State<Arc<App>>, req: Request, next: Nex
 }
 
 /// The policy of an SVG logo, opened on its own or shown through `<img>` (where some browsers
-/// apply it too): its own inline styles, and nothing else: no script, no loads, no frames, and a
-/// sandbox, whatever the file holds.
-pub(super) const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+/// apply it too): nothing at all, no script, style sheet, load or frame, and a sandbox, whatever
+/// the file holds. A logo draws with presentation attributes (`fill="…"`), which need no style
+/// permission; `config::site` refuses one that needs styles, since some browsers would draw it black.
+pub(super) const SVG_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 pub(super) const SECURITY_HEADERS: &[(&str, &str)] = &[
     (

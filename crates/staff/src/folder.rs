@@ -123,7 +123,7 @@ pub(crate) fn free_space(path: &Path) -> io::Result<Option<u64>> {
 
 /// Elsewhere (Windows) the free space is not checked beforehand: the standard library cannot
 /// ask for it, and the Windows call that can (`GetDiskFreeSpaceExW`) is FFI, which this crate
-/// does not write (`unsafe` is forbidden) and is not worth a dependency for a check made in
+/// does not write (the workspace forbids it) and is not worth a dependency for a check made in
 /// advance. A full disk then shows as a failed write, which leaves nothing half-written either
 /// (the partial folder is removed) and stops nothing but that submission.
 #[cfg(not(unix))]
