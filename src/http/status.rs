@@ -24,19 +24,19 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use zeroize::Zeroizing;
 
-use sealpost_format::envelope::{AckSecret, ENVELOPE_VERSION, Envelope, EnvelopeField, ReplyTo};
+use sealpost_format::envelope::{Envelope, EnvelopeField, ReplyTo};
 use sealpost_format::id::ThreadId;
 
 use crate::config::{FieldKind, FormSpec};
 use crate::form::{self, BodyError, Encoding, Problem, Received};
 use crate::i18n::Locale;
 use crate::limit::{Connection, TokenProblem};
-use crate::reply::{Found, Receipt, ReceiptProblem, TYPED_DIGITS, ThreadKeys, ThreadState, open_reply};
+use crate::reply::{Found, Receipt, ReceiptProblem, TYPED_DIGITS, ThreadKeys, ThreadState, day, open_reply};
 
 use super::app::App;
 use super::errors::{PageError, closing};
 use super::pages::{Chrome, LangQuery, MessagePage, field_error_text, html, html_wiped, human_size, locale_for};
-use super::submit::{spend_token, store_spending};
+use super::submit::{new_envelope, spend_token, store_spending};
 
 /// The status pages' own bodies are small (a receipt, a number or two); a larger one is read up
 /// to this bound, so that 1 MB of digits gets the "a receipt has 25 digits" message, not an error
@@ -531,25 +531,16 @@ fn follow_up_form(app: &App, form: &FormSpec, locale: &Locale, handle: &str, rec
 /// A follow-up's envelope: the message labelled in the staff language, the documents, and that
 /// it continues a conversation (the caller adds which).
 fn follow_up_envelope(staff: &Locale, form: &FormSpec, id: &str, locale: &str, received: Received) -> Envelope {
-    let message = received.values.get(0).to_string();
-    Envelope {
-        sealpost: ENVELOPE_VERSION,
-        ack: Some(AckSecret::random()),
-        id: id.to_string(),
-        form: form.id.clone(),
-        received: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        locale: locale.to_string(),
-        fields: vec![EnvelopeField {
-            name: "message".into(),
-            label: staff.text("conversation-message"),
-            kind: Some(FieldKind::Textarea.as_str().into()),
-            value: message,
-            choices: Vec::new(),
-        }],
-        attachments: received.attachments.into_iter().map(|(_, meta)| meta).collect(),
-        reply: None,
-        follow_up: true,
-    }
+    let field = EnvelopeField {
+        name: "message".into(),
+        label: staff.text("conversation-message"),
+        kind: Some(FieldKind::Textarea.as_str().into()),
+        value: received.values.get(0).to_string(),
+        choices: Vec::new(),
+    };
+    let mut envelope = new_envelope(form, id, locale, vec![field], received);
+    envelope.follow_up = true;
+    envelope
 }
 
 /// The busy page: too many derivations running now.
@@ -576,11 +567,6 @@ fn not_found(app: &App, locale: &Locale) -> Response {
     });
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
-}
-
-/// A date to the day, `YYYY-MM-DD`, in UTC: the same digits in every language.
-fn day(time: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time).to_string().chars().take(10).collect()
 }
 
 /// `attachment; filename="…"; filename*=UTF-8''…`: an ASCII stand-in (anything outside printable

@@ -253,6 +253,18 @@ fn build_envelope(app: &App, form: &FormSpec, id: &str, locale: &str, received: 
             choices,
         });
     }
+    new_envelope(form, id, locale, fields, received)
+}
+
+/// An envelope sealed now: this version, a fresh ack secret, the submission's id, form and
+/// language, `fields` and `received`'s attachments; no conversation yet (the caller adds it).
+pub(super) fn new_envelope(
+    form: &FormSpec,
+    id: &str,
+    locale: &str,
+    fields: Vec<EnvelopeField>,
+    received: Received,
+) -> Envelope {
     Envelope {
         sealpost: ENVELOPE_VERSION,
         // The proof of decryption an ack must carry; the spool keeps only its hash.

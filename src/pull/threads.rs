@@ -23,7 +23,7 @@ use sealpost_format::id::ThreadId;
 use sealpost_format::reply::MAX_REPLY_BYTES;
 use sealpost_format::wire::{ReplyPosted, ThreadInfo, ThreadReply};
 
-use crate::reply::{Found, ThreadState};
+use crate::reply::{Found, ThreadState, day};
 
 use super::errors::{ApiError, internal, json};
 use super::state::{Access, StaffService, current_forms};
@@ -124,9 +124,4 @@ fn info(state: &ThreadState) -> ThreadInfo {
             .map(|(number, posted)| ThreadReply { number: *number, posted: day(*posted) })
             .collect(),
     }
-}
-
-/// `YYYY-MM-DD`, UTC.
-fn day(time: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time).to_string().chars().take(10).collect()
 }

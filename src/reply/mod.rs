@@ -35,6 +35,12 @@ pub use pool::{Fresh, POOL_SIZE, ReceiptPool};
 pub use receipt::{GROUPS, MAX_RECEIPT_INPUT, Receipt, ReceiptProblem, SECRET_DIGITS, TYPED_DIGITS};
 pub use threads::{Found, MAX_REPLIES, MAX_THREAD_BYTES, THREADS_DIR, ThreadState, Threads};
 
+/// A time to the day, `YYYY-MM-DD`, UTC: how pages and the staff API show a conversation's dates
+/// (the same digits in every language).
+pub fn day(time: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string().chars().take(10).collect()
+}
+
 /// Opens reply `number` of `thread` with the conversation's identity, in memory: the file read
 /// whole (at most [`MAX_REPLY_BYTES`]), decrypted and parsed. `None` for a reply that cannot be
 /// read (damaged, or not sealed to this conversation's key); logged without content.
